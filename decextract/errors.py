@@ -1,0 +1,56 @@
+"""The one exception hierarchy of decextract.
+
+Every error raised by the library is a :class:`DecExtractError`.  Each subclass
+also subclasses the builtin it refines (as attrs does), so callers that already
+catch ``ValueError`` or ``TimeoutError`` keep working.  An error names the file
+and, where known, the location inside it.
+"""
+
+from __future__ import annotations
+
+
+class DecExtractError(Exception):
+    """Root of every error decextract raises."""
+
+    def __init__(self, message: str, *, path: str | None = None, location: str | None = None):
+        self.message = message
+        self.path = path
+        self.location = location
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.path or ""
+        if self.location:
+            where = f"{where} ({self.location})" if where else self.location
+        return f"{where}: {self.message}" if where else self.message
+
+    def __reduce__(self):  # keep path/location across process boundaries (batch workers)
+        return (_rebuild, (type(self), self.message, self.path, self.location))
+
+
+def _rebuild(cls, message, path, location):
+    return cls(message, path=path, location=location)
+
+
+class UnsupportedFormatError(DecExtractError, ValueError):
+    """The bytes are not a format decextract reads (detected from content, not the name)."""
+
+
+class DamagedFileError(DecExtractError, ValueError):
+    """The file claims a supported format but cannot be parsed (truncated, corrupt)."""
+
+
+class EncryptedFileError(DecExtractError, PermissionError):
+    """The file is password-protected."""
+
+
+class EncodingError(DecExtractError, ValueError):
+    """A text file whose bytes decode in none of the supported encodings."""
+
+
+class ExtractionTimeout(DecExtractError, TimeoutError):
+    """A document took longer than the allowed time."""
+
+
+class SinkError(DecExtractError, OSError):
+    """Writing records to a sink (file, database) failed."""

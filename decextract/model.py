@@ -1,0 +1,133 @@
+"""The document model every reader produces.
+
+A :class:`Document` is a sequence of blocks in reading order: :class:`Paragraph`
+(prose or heading) and :class:`Table`.  Nothing format-specific survives past
+this point.  Provenance is carried, not reconstructed: a PDF paragraph keeps one
+:data:`Box` per character of its text (``None`` for characters the reader
+inserted, such as a space), so the bbox of any span is the union of its
+characters' boxes.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Union
+
+import attrs
+
+#: (page, x0, top, x1, bottom) in PDF points, page 1-based, top-left origin (pdfplumber's convention).
+Box = tuple[int, float, float, float, float]
+
+
+def span_box(boxes: tuple[Box | None, ...] | None, start: int, end: int) -> tuple[int | None, tuple | None]:
+    """Page and bbox ``(x0, top, x1, bottom)`` of ``text[start:end]`` given per-character boxes.
+
+    The bbox covers the characters on the page of the span's first boxed character.
+    Returns ``(None, None)`` when nothing in the span has a box.
+    """
+    if not boxes:
+        return None, None
+    found = [b for b in boxes[start:end] if b is not None]
+    if not found:
+        return None, None
+    page = found[0][0]
+    same = [b for b in found if b[0] == page]
+    return page, (
+        round(min(b[1] for b in same), 2),
+        round(min(b[2] for b in same), 2),
+        round(max(b[3] for b in same), 2),
+        round(max(b[4] for b in same), 2),
+    )
+
+
+@attrs.frozen
+class Paragraph:
+    """A run of prose or a heading.
+
+    ``section`` is the path of headings above the block (outermost first), not
+    including the block itself when it is a heading.
+    """
+
+    index: int
+    text: str
+    kind: str = "paragraph"  # "paragraph" | "heading"
+    level: int | None = None  # heading level, 1 = outermost
+    page: int | None = None
+    section: tuple[str, ...] = ()
+    boxes: tuple[Box | None, ...] | None = attrs.field(default=None, repr=False, eq=False)
+
+    @property
+    def is_heading(self) -> bool:
+        return self.kind == "heading"
+
+
+@attrs.frozen
+class Cell:
+    """One cell of a table, stored once at its top-left grid slot with its spans."""
+
+    row: int
+    col: int
+    text: str
+    rowspan: int = 1
+    colspan: int = 1
+    page: int | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    boxes: tuple[Box | None, ...] | None = attrs.field(default=None, repr=False, eq=False)
+
+
+@attrs.frozen
+class Table:
+    """A table: cells with spans on an ``n_rows`` x ``n_cols`` grid.
+
+    ``title`` is the caption or heading printed just above it, ``unit`` the
+    amount unit it declares (“单位：万元”); ``header_rows`` counts the leading
+    rows that are column headers.  ``pages`` lists every page the table covers.
+    """
+
+    index: int
+    cells: tuple[Cell, ...]
+    n_rows: int
+    n_cols: int
+    page: int | None = None
+    pages: tuple[int, ...] = ()
+    section: tuple[str, ...] = ()
+    title: str | None = None
+    unit: str | None = None
+    header_rows: int = 0
+
+    def row(self, r: int) -> tuple[Cell, ...]:
+        """Cells whose top-left slot is in row ``r``, left to right."""
+        return tuple(sorted((c for c in self.cells if c.row == r), key=lambda c: c.col))
+
+    def grid(self) -> list[list[Cell | None]]:
+        """The full grid: every slot holds the cell covering it (a merged cell fills several slots)."""
+        g: list[list[Cell | None]] = [[None] * self.n_cols for _ in range(self.n_rows)]
+        for c in self.cells:
+            for r in range(c.row, min(c.row + c.rowspan, self.n_rows)):
+                for k in range(c.col, min(c.col + c.colspan, self.n_cols)):
+                    g[r][k] = c
+        return g
+
+    def text_rows(self) -> list[list[str]]:
+        """The grid as text, a merged cell's text repeated in every slot it covers."""
+        return [[c.text if c else "" for c in row] for row in self.grid()]
+
+
+Block = Union[Paragraph, Table]
+
+
+@attrs.frozen
+class Document:
+    """One disclosure: its identity and its blocks in reading order."""
+
+    source: str
+    sha256: str
+    format: str  # "txt" | "docx" | "pdf" | "xlsx"
+    blocks: tuple[Block, ...]
+    pages: int | None = None
+    title: str | None = None  # from the file's own metadata, when it has one
+
+    def paragraphs(self) -> Iterator[Paragraph]:
+        return (b for b in self.blocks if isinstance(b, Paragraph))
+
+    def tables(self) -> Iterator[Table]:
+        return (b for b in self.blocks if isinstance(b, Table))

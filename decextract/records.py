@@ -1,0 +1,196 @@
+"""The records decextract emits, and their JSON form.
+
+Records are frozen, slotted attrs classes.  Money is :class:`~decimal.Decimal`
+(serialised as a decimal string), never float.  Every record serialises to one
+JSON object with a ``type`` key; :func:`to_dict` and :func:`to_json` are the
+only serialisers, used by every sink.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any, Union
+
+import attrs
+
+
+@attrs.frozen
+class CellRef:
+    """Coordinates of a table cell: block index of the table, 0-based row and column."""
+
+    table: int
+    row: int
+    col: int
+
+
+@attrs.frozen
+class Provenance:
+    """Where a record came from.
+
+    ``context[start:end]`` is the record's text.  ``context`` is the sentence for
+    prose, or the row's cells joined with `` | `` for a table cell.
+    """
+
+    source: str
+    sha256: str
+    format: str
+    page: int | None
+    block: int
+    section: tuple[str, ...]
+    context: str
+    start: int | None = None
+    end: int | None = None
+    cell: CellRef | None = None
+    bbox: tuple[float, float, float, float] | None = None
+
+
+@attrs.frozen
+class Figure:
+    """One reported quantity: an amount, a percentage, a count or a bare number."""
+
+    TYPE = "figure"
+
+    text: str  # as printed, ``prov.context[prov.start:prov.end]``
+    value: Decimal  # in the base unit: 940.15万元 -> 9401500
+    unit: str | None  # base unit: 元, %, 个百分点, or the measure word
+    kind: str  # amount | percent | count | number
+    approx: str | None  # more_than | about | nearly | less_than | None
+    label: str | None
+    year: int | None
+    relation: str  # value | share | change | change_rate | completion_rate | rate
+    direction: str | None  # increase | decrease | None
+    prov: Provenance
+
+
+@attrs.frozen
+class DocumentInfo:
+    """One per file: identity and metadata of the disclosure."""
+
+    TYPE = "document"
+
+    source: str
+    sha256: str
+    format: str
+    pages: int | None
+    title: str | None
+    issuer: str | None
+    fiscal_year: int | None
+    kind: str | None  # 决算 | 预算 | None
+    size: int | None = None
+
+
+@attrs.frozen
+class TableInfo:
+    """One per table found: what was recognised, where, and how big."""
+
+    TYPE = "table"
+
+    table: str | None  # title as printed
+    table_id: str | None  # canonical id of a standard annex / performance table
+    unit: str | None
+    pages: tuple[int, ...]
+    n_rows: int
+    n_cols: int
+    empty: bool  # declared empty (本表无数据) or without body rows
+    prov: Provenance
+
+
+@attrs.frozen
+class TableRow:
+    """A body row of a standard annex table."""
+
+    TYPE = "table_row"
+
+    table: str | None
+    table_id: str | None
+    unit: str | None
+    code: str | None  # 类/款/项 concatenated (2010101) or an economic code (30101)
+    level: str | None  # 类 | 款 | 项
+    name: str | None
+    side: str | None  # income | expenditure for two-sided tables, else None
+    cells: dict[str, str]  # header path ("/"-joined) -> value as printed
+    values: dict[str, Decimal | None]  # header path -> value in 元 (None when not a number)
+    prov: Provenance
+
+
+@attrs.frozen
+class Amounts:
+    """Budget or executed amounts of a project, in 元."""
+
+    total: Decimal | None = None
+    fiscal: Decimal | None = None
+    other: Decimal | None = None
+
+
+@attrs.frozen
+class PerformanceProject:
+    """A project of a performance table (项目绩效目标完成情况表 / 项目支出绩效自评表)."""
+
+    TYPE = "performance_project"
+
+    project: str | None
+    unit: str | None  # 预算单位 / 主管部门 / 实施单位
+    year: int | None
+    budget: Amounts
+    executed: Amounts
+    goal_expected: str | None
+    goal_actual: str | None
+    execution_rate: Decimal | None = None
+    weight: Decimal | None = None
+    score: Decimal | None = None
+    table: str | None = None
+    prov: Provenance | None = None
+
+
+@attrs.frozen
+class PerformanceIndicator:
+    """An indicator row of a performance table."""
+
+    TYPE = "performance_indicator"
+
+    project: str | None
+    level1: str | None
+    level2: str | None
+    level3: str | None
+    expected: str | None
+    actual: str | None
+    nature: str | None = None  # 指标性质: = ≥ ≤ …
+    measure_unit: str | None = None  # 度量单位
+    weight: Decimal | None = None
+    score: Decimal | None = None
+    deviation_reason: str | None = None  # 偏差原因 / 未完成原因
+    prov: Provenance | None = None
+
+
+Record = Union[Figure, DocumentInfo, TableInfo, TableRow, PerformanceProject, PerformanceIndicator]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return _decimal_str(value)
+    if attrs.has(type(value)):
+        return {f.name: _plain(getattr(value, f.name)) for f in attrs.fields(type(value))}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _decimal_str(d: Decimal) -> str:
+    """Plain decimal notation without exponent or trailing zeros: 9.4015E+6 -> "9401500"."""
+    s = format(d.normalize(), "f")
+    return "0" if s in ("-0", "0") else s
+
+
+def to_dict(record: Record) -> dict[str, Any]:
+    """The JSON-ready dict of a record, ``type`` first."""
+    out = {"type": record.TYPE}
+    out.update(_plain(record))
+    return out
+
+
+def to_json(record: Record) -> str:
+    """One line of JSON (UTF-8 text, non-ASCII kept)."""
+    return json.dumps(to_dict(record), ensure_ascii=False, separators=(",", ":"))

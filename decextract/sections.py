@@ -1,0 +1,64 @@
+"""Section headings: recognising them and tracking the section path.
+
+Headings are recognised from the numbering patterns of the Ministry of Finance
+template (第X部分, 一、, （一）, 1., （1）), kept in ``data/headings.json``, or from
+a reader's own evidence (a Word heading style).  :class:`Outline` keeps the path
+of headings above the current block.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+
+import regex
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[tuple[int, regex.Pattern, int], ...]:
+    spec = json.loads(resources.files("decextract.data").joinpath("headings.json").read_text("utf-8"))
+    return tuple((p["level"], regex.compile(p["regex"]), p["max_len"]) for p in spec["patterns"])
+
+
+def numbering_level(text: str) -> int | None:
+    """Level implied by the heading numbering at the start of ``text`` (ignoring length)."""
+    for level, pattern, _ in _patterns():
+        if pattern.match(text):
+            return level
+    return None
+
+
+def heading_level(text: str) -> int | None:
+    """Level of ``text`` if it reads as a numbered heading, else None.
+
+    A numbered line is a heading only when it is short and not a full sentence
+    (list items such as “1.深入贯彻……。” are prose).
+    """
+    stripped = text.strip()
+    for level, pattern, max_len in _patterns():
+        if pattern.match(stripped):
+            if len(stripped) > max_len:
+                return None
+            if stripped.endswith(("；", ";", "，")):
+                return None
+            if regex.search(r"\d[\d.,]*\s*(万元|元|亿元|%|％)", stripped):
+                return None  # a sentence carrying amounts is prose, not a heading
+            return level
+    return None
+
+
+class Outline:
+    """The path of headings above the current block."""
+
+    def __init__(self) -> None:
+        self._stack: list[tuple[int, str]] = []
+
+    def push(self, text: str, level: int) -> None:
+        while self._stack and self._stack[-1][0] >= level:
+            self._stack.pop()
+        self._stack.append((level, text.strip()))
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return tuple(t for _, t in self._stack)
