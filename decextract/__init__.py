@@ -1,0 +1,38 @@
+"""decextract: figures, tables and provenance from Chinese government 部门决算/部门预算 disclosures.
+
+>>> import decextract
+>>> records = decextract.extract("samples/xiqu-zhengfawei-2020-juesuan.txt")
+>>> records[0].TYPE
+'document'
+"""
+
+from .errors import DecExtractError
+from .pipeline import extract
+from .records import (
+    DocumentInfo,
+    Figure,
+    PerformanceIndicator,
+    PerformanceProject,
+    Provenance,
+    TableInfo,
+    TableRow,
+    to_dict,
+    to_json,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DecExtractError",
+    "DocumentInfo",
+    "Figure",
+    "PerformanceIndicator",
+    "PerformanceProject",
+    "Provenance",
+    "TableInfo",
+    "TableRow",
+    "__version__",
+    "extract",
+    "to_dict",
+    "to_json",
+]
