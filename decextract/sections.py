@@ -44,6 +44,8 @@ def heading_level(text: str) -> int | None:
                 return None
             if regex.search(r"\d[\d.,]*\s*(万元|元|亿元|%|％)", stripped):
                 return None  # a sentence carrying amounts is prose, not a heading
+            if regex.search(r"[：:]\s*\S{2}", stripped):
+                return None  # “1.财政拨款收入：指……” defines a term, it does not head a section
             return level
     return None
 
@@ -53,11 +55,30 @@ class Outline:
 
     def __init__(self) -> None:
         self._stack: list[tuple[int, str]] = []
+        self._lists: set[int] = set()  # numbering levels running as prose lists in the current section
+
+    def classify(self, text: str) -> int | None:
+        """Heading level of ``text`` at this point of the document, else None.
+
+        Like :func:`heading_level`, but a short numbered line whose earlier
+        siblings (same numbering level, same section) were prose list items is
+        prose too: “10.完成区委交办的其他任务。” after nine long items.
+        """
+        numbered = numbering_level(text)
+        if numbered is None:
+            return None
+        level = heading_level(text)
+        if level is not None and level in self._lists:
+            level = None
+        if level is None:
+            self._lists.add(numbered)
+        return level
 
     def push(self, text: str, level: int) -> None:
         while self._stack and self._stack[-1][0] >= level:
             self._stack.pop()
         self._stack.append((level, text.strip()))
+        self._lists = {n for n in self._lists if n < level}
 
     @property
     def path(self) -> tuple[str, ...]:

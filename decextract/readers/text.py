@@ -1,0 +1,162 @@
+"""TXT reader: plain-text disclosures, prose one paragraph a line, tables flattened.
+
+Decoding: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (a superset
+of GBK and GB2312); bytes that decode in none of them raise
+:class:`~decextract.errors.EncodingError`.
+
+Prose: every non-empty line is one :class:`~decextract.model.Paragraph` whose
+text is the line exactly as written (only the line break removed), so offsets
+into it are offsets into the file's line.  Numbered lines are headings when
+:class:`~decextract.sections.Outline` says so.
+
+Flattened tables (as published, e.g. the seed's 项目绩效目标完成情况表): a table
+row is a group of TAB-prefixed lines, one cell each; groups are separated by one
+blank line; two blank lines or a prose line end the table.  A line without a TAB
+right after a cell line continues that cell (wrapped text, joined without a
+separator).  Reading rules:
+
+- leading one-cell groups are the caption (“项目绩效目标完成情况表”, “(2020年度)”)
+  and come out as paragraphs before the table;
+- the table has as many columns as its widest row; a narrower row keeps its
+  first cell (the row label) one column wide and spreads its other cells evenly
+  over the remaining columns, the extra columns going to the rightmost cells
+  (this reproduces the Word original's merged cells, e.g. 项目名称 | name×5 and
+  预期目标×2 | 实际完成目标×3);
+- a lone TAB in the first column under a non-empty first-column cell of the same
+  width is that cell merged downwards (its rowspan grows); any other lone TAB is
+  an empty cell.
+"""
+
+from __future__ import annotations
+
+import codecs
+
+import attrs
+
+from ..errors import EncodingError
+from ..model import Block, Cell, Document, Paragraph, Table
+from ..sections import Outline
+
+_TAB = "\t"
+
+
+def decode(data: bytes, source: str) -> str:
+    """The text of ``data``: UTF-8 (BOM optional), UTF-16 with BOM, or GB18030."""
+    if data.startswith(codecs.BOM_UTF8):
+        attempts = [("utf-8", data[len(codecs.BOM_UTF8):])]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        attempts = [("utf-16", data)]
+    else:
+        attempts = [("utf-8", data), ("gb18030", data)]
+    first_error: UnicodeDecodeError | None = None
+    for encoding, payload in attempts:
+        try:
+            return payload.decode(encoding)
+        except UnicodeDecodeError as exc:
+            first_error = first_error or exc
+    assert first_error is not None
+    tried = ", ".join(enc.upper() for enc, _ in attempts)
+    raise EncodingError(f"text in none of the supported encodings (tried {tried})",
+                        path=source, location=f"byte {first_error.start}")
+
+
+@attrs.define
+class _Group:
+    """One flattened table row: its cells, each a list of source lines."""
+
+    cells: list[list[str]] = attrs.field(factory=list)
+    blanks_before: int = 0  # blank lines between the previous group and this one
+
+
+def read(data: bytes, source: str, sha256: str) -> Document:
+    """Read a plain-text disclosure into the document model."""
+    lines = decode(data, source).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    builder = _Builder()
+    run: list[_Group] = []  # groups of the table being read
+    blanks = 0
+    in_group = False
+    for line in lines:
+        if line.startswith(_TAB):  # a cell line, even a lone TAB (an empty or merged cell)
+            if not in_group:
+                if run and blanks > 1:
+                    builder.table_run(run)
+                    run = []
+                run.append(_Group(blanks_before=blanks))
+                in_group = True
+            run[-1].cells.append([line[1:]])
+        elif not line.strip():
+            blanks += 1
+            in_group = False
+            continue
+        elif in_group:
+            run[-1].cells[-1].append(line)  # a wrapped cell continues on a line without TAB
+        else:
+            if run:
+                builder.table_run(run)
+                run = []
+            builder.paragraph(line)
+        blanks = 0
+    if run:
+        builder.table_run(run)
+    return Document(source=source, sha256=sha256, format="txt", blocks=tuple(builder.blocks))
+
+
+class _Builder:
+    """Collects blocks in reading order, tracking the section outline."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.outline = Outline()
+
+    def paragraph(self, text: str) -> None:
+        level = self.outline.classify(text)
+        kind = "paragraph" if level is None else "heading"
+        self.blocks.append(Paragraph(index=len(self.blocks), text=text, kind=kind, level=level,
+                                     section=self.outline.path))
+        if level is not None:
+            self.outline.push(text, level)
+
+    def table_run(self, groups: list[_Group]) -> None:
+        """Emit a run of groups: caption lines as paragraphs, the rest as one table."""
+        start = 0
+        while start < len(groups) - 1 and len(groups[start].cells) == 1:
+            start += 1
+        if max(len(g.cells) for g in groups[start:]) < 2:
+            start = len(groups)  # no row with two cells: not a table, just TAB-indented lines
+        for group in groups[:start]:
+            for line in group.cells[0]:
+                self.paragraph(line)
+        if start < len(groups):
+            self.blocks.append(_table([[_cell_text(c) for c in g.cells] for g in groups[start:]],
+                                      index=len(self.blocks), section=self.outline.path))
+
+
+def _cell_text(lines: list[str]) -> str:
+    return "".join(lines).strip()
+
+
+def _spans(k: int, n_cols: int) -> list[int]:
+    """Column spans of a row of ``k`` cells on ``n_cols`` columns (first cell one column)."""
+    if k == 1:
+        return [n_cols]
+    base, extra = divmod(n_cols - 1, k - 1)
+    return [1] + [base + (1 if i >= k - 1 - extra else 0) for i in range(k - 1)]
+
+
+def _table(rows: list[list[str]], index: int, section: tuple[str, ...]) -> Table:
+    """A table from flattened rows of cell texts (see the module docstring for the rules)."""
+    n_cols = max(len(r) for r in rows)
+    cells: list[Cell] = []
+    above: int | None = None  # position in ``cells`` of the cell holding column 0 in the previous row
+    for r, texts in enumerate(rows):
+        col = 0
+        for k, (text, span) in enumerate(zip(texts, _spans(len(texts), n_cols), strict=True)):
+            top = cells[above] if above is not None else None
+            if k == 0 and not text and top is not None and top.text and top.colspan == span:
+                cells[above] = attrs.evolve(top, rowspan=top.rowspan + 1)
+            else:
+                if k == 0:
+                    above = len(cells)
+                cells.append(Cell(row=r, col=col, text=text, colspan=span))
+            col += span
+    return Table(index=index, cells=tuple(cells), n_rows=len(rows), n_cols=n_cols, section=section)
