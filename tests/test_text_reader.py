@@ -105,6 +105,9 @@ def test_headings_and_section_paths(seed):
     assert "32.……。" in prose
     p = next(b for b in seed.paragraphs() if b.text.startswith("2020年本年收入合计350.01万元"))
     assert p.section == ("第二部分度部门决算情况说明", "二、收入决算情况说明")
+    # a heading's section is its parents, not its previous sibling
+    h = next(b for b in seed.paragraphs() if b.text == "二、收入决算情况说明")
+    assert h.section == ("第二部分度部门决算情况说明",)
 
 
 # --- the seed's flattened performance tables ------------------------------------------------------------------

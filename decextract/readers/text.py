@@ -111,10 +111,10 @@ class _Builder:
     def paragraph(self, text: str) -> None:
         level = self.outline.classify(text)
         kind = "paragraph" if level is None else "heading"
-        self.blocks.append(Paragraph(index=len(self.blocks), text=text, kind=kind, level=level,
-                                     section=self.outline.path))
         if level is not None:
             self.outline.push(text, level)
+        section = self.outline.path[:-1] if level is not None else self.outline.path  # a heading's parents
+        self.blocks.append(Paragraph(index=len(self.blocks), text=text, kind=kind, level=level, section=section))
 
     def table_run(self, groups: list[_Group]) -> None:
         """Emit a run of groups: caption lines as paragraphs, the rest as one table."""

@@ -1,0 +1,250 @@
+"""DOCX reader: Word body paragraphs and tables in document order.
+
+The body XML is walked directly (``w:p`` and ``w:tbl`` children, content
+controls unwrapped), so tracked insertions, hyperlinks and fields keep their
+text; text boxes and headers/footers are left out.  python-docx opens the
+package and supplies styles and core properties.
+
+Headings come from the paragraph's style (“Heading N”, “标题 N”, or an outline
+level on the paragraph or its style chain) and, for unstyled paragraphs, from
+the numbering patterns of :mod:`decextract.sections`.  A numbered heading takes
+the level of its numbering (一、 is level 2 whatever its style), so TXT, DOCX and
+PDF give the same section paths.
+
+Tables: ``w:gridSpan`` gives a cell's colspan, ``w:vMerge`` continue cells grow
+the rowspan of the cell above (legacy ``w:hMerge`` grows the colspan of the cell
+to the left), ``w:gridBefore`` skips leading grid columns.  A merged cell is
+stored once at its top-left slot.  Leading rows made of one cell spanning the
+whole width (a caption or “单位：万元” typed into the table) come out as
+paragraphs before the table.  A cell's text is its lines (paragraphs and manual
+line breaks) joined with "\\n", except that a line wrapped inside a phrase (from
+a CJK character, or ，、, to a CJK character: “经济效益” + “指标”) is joined
+without a separator, as the TXT reader joins a wrapped cell.
+"""
+
+from __future__ import annotations
+
+import io
+
+import attrs
+import docx
+import regex
+from docx.oxml.ns import qn
+
+from ..errors import DamagedFileError
+from ..model import Block, Cell, Document, Paragraph, Table
+from ..sections import Outline, numbering_level
+
+_P, _TBL, _TR, _TC = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc")
+_SDT, _SDT_CONTENT, _CUSTOM_XML = qn("w:sdt"), qn("w:sdtContent"), qn("w:customXml")
+_T, _TAB, _BR, _CR = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")
+_SKIP = {qn("w:txbxContent"), "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback",
+         qn("w:del"), qn("w:moveFrom")}
+_VAL = qn("w:val")
+
+_HEADING_STYLE = regex.compile(r"(?i)^\s*(?:heading|标题)\s*(\d)\s*$")
+_CJK = regex.compile(r"\p{Han}")
+
+
+def read(data: bytes, source: str, sha256: str) -> Document:
+    """Read a .docx file's body into the document model."""
+    try:
+        package = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises anything from KeyError to AttributeError on a bad package
+        raise DamagedFileError(f"not a readable Word document: {type(exc).__name__}: {exc}", path=source) from exc
+    styles = _StyleLevels(package)
+    reader = _BodyReader(styles)
+    for element in _children(package.element.body):
+        if element.tag == _P:
+            reader.paragraph(element)
+        elif element.tag == _TBL:
+            reader.table(element)
+    return Document(source=source, sha256=sha256, format="docx", blocks=tuple(reader.blocks),
+                    title=_title(package.core_properties.title))
+
+
+def _title(title: str | None) -> str | None:
+    """The core-properties title when it names something (has Chinese text), else None."""
+    title = (title or "").strip()
+    return title if _CJK.search(title) else None
+
+
+def _children(element):
+    """Block-level children of ``element``, unwrapping content controls and custom XML."""
+    for child in element.iterchildren():
+        if child.tag in (_SDT, _SDT_CONTENT, _CUSTOM_XML):
+            yield from _children(child)
+        else:
+            yield child
+
+
+def _text(p) -> str:
+    """The visible text of one ``w:p``: runs, tabs and line breaks, not text boxes or deletions."""
+    out: list[str] = []
+
+    def walk(node):
+        for child in node.iterchildren():
+            tag = child.tag
+            if tag in _SKIP:
+                continue
+            if tag == _T:
+                out.append(child.text or "")
+            elif tag == _TAB:
+                out.append("\t")
+            elif tag == _CR or (tag == _BR and child.get(qn("w:type")) in (None, "textWrapping")):
+                out.append("\n")
+            else:
+                walk(child)
+
+    walk(p)
+    return "".join(out)
+
+
+def _join_lines(lines: list[str]) -> str:
+    """Join a cell's paragraphs: no separator inside a wrapped phrase, else a line break."""
+    text = ""
+    for line in lines:
+        wrapped = text and line and (_CJK.match(text[-1]) or text[-1] in "，、") and _CJK.match(line[0])
+        text = text + line if wrapped or not text else text + "\n" + line
+    return text
+
+
+class _StyleLevels:
+    """Heading level of each paragraph style, following ``basedOn`` links."""
+
+    def __init__(self, package) -> None:
+        self._styles = {s.style_id: s for s in package.styles}
+        self._cache: dict[str, int | None] = {}
+
+    def level(self, style_id: str | None) -> int | None:
+        if not style_id:
+            return None
+        if style_id not in self._cache:
+            self._cache[style_id] = None  # guards against basedOn cycles
+            self._cache[style_id] = self._resolve(style_id)
+        return self._cache[style_id]
+
+    def _resolve(self, style_id: str) -> int | None:
+        style = self._styles.get(style_id)
+        if style is None:
+            return None
+        m = _HEADING_STYLE.match(style.name or "")
+        if m:
+            return int(m.group(1))
+        outline = _outline_level(style.element.find(qn("w:pPr")))
+        if outline is not None:
+            return outline
+        based = style.element.find(qn("w:basedOn"))
+        return self.level(based.get(_VAL)) if based is not None else None
+
+
+def _outline_level(ppr) -> int | None:
+    """Heading level from ``w:outlineLvl`` (0-8; 9 means body text), else None."""
+    if ppr is None:
+        return None
+    node = ppr.find(qn("w:outlineLvl"))
+    if node is None:
+        return None
+    value = int(node.get(_VAL, "9"))
+    return value + 1 if value < 9 else None
+
+
+@attrs.frozen
+class _RawCell:
+    col: int
+    span: int
+    vmerge: str | None  # "restart", "continue" or None
+    hmerge: bool
+    text: str
+
+
+class _BodyReader:
+    """Turns body elements into blocks, tracking the section outline."""
+
+    def __init__(self, styles: _StyleLevels) -> None:
+        self.styles = styles
+        self.outline = Outline()
+        self.blocks: list[Block] = []
+
+    def paragraph(self, p) -> None:
+        text = _text(p)
+        if not text.strip():
+            return
+        ppr = p.find(qn("w:pPr"))
+        style = ppr.find(qn("w:pStyle")) if ppr is not None else None
+        styled = _outline_level(ppr)
+        if styled is None and style is not None:
+            styled = self.styles.level(style.get(_VAL))
+        self.add_paragraph(text, styled)
+
+    def add_paragraph(self, text: str, styled: int | None = None) -> None:
+        if styled is not None:
+            level: int | None = numbering_level(text.strip()) or styled
+        else:
+            level = self.outline.classify(text)
+        kind = "paragraph" if level is None else "heading"
+        if level is not None:
+            self.outline.push(text, level)
+        section = self.outline.path[:-1] if level is not None else self.outline.path  # a heading's parents
+        self.blocks.append(Paragraph(index=len(self.blocks), text=text, kind=kind, level=level, section=section))
+
+    def table(self, tbl) -> None:
+        rows = [_raw_row(tr) for tr in _children(tbl) if tr.tag == _TR]
+        grid_cols = len(tbl.findall(f"{qn('w:tblGrid')}/{qn('w:gridCol')}"))
+        n_cols = max([grid_cols] + [r[-1].col + r[-1].span for r in rows if r])
+        while len(rows) > 1 and len(rows[0]) == 1 and rows[0][0].span == n_cols and n_cols > 1 \
+                and rows[0][0].vmerge != "restart":
+            if rows[0][0].text.strip():
+                self.add_paragraph(rows[0][0].text)
+            rows.pop(0)
+        if not rows or not any(rows):
+            return
+        self.blocks.append(_table(rows, n_cols, index=len(self.blocks), section=self.outline.path))
+
+
+def _raw_row(tr) -> list[_RawCell]:
+    """The cells of one ``w:tr`` with their grid columns."""
+    trpr = tr.find(qn("w:trPr"))
+    before = trpr.find(qn("w:gridBefore")) if trpr is not None else None
+    col = int(before.get(_VAL, "0")) if before is not None else 0
+    out = []
+    for tc in _children(tr):
+        if tc.tag != _TC:
+            continue
+        tcpr = tc.find(qn("w:tcPr"))
+        span, vmerge, hmerge = 1, None, False
+        if tcpr is not None:
+            gs = tcpr.find(qn("w:gridSpan"))
+            span = max(1, int(gs.get(_VAL, "1"))) if gs is not None else 1
+            vm = tcpr.find(qn("w:vMerge"))
+            if vm is not None:
+                vmerge = "restart" if vm.get(_VAL) == "restart" else "continue"
+            hm = tcpr.find(qn("w:hMerge"))
+            hmerge = hm is not None and hm.get(_VAL) != "restart"
+        lines = [line for p in tc.iter(_P) if not any(a.tag in _SKIP for a in p.iterancestors())
+                 for line in _text(p).split("\n")]
+        out.append(_RawCell(col=col, span=span, vmerge=vmerge, hmerge=hmerge, text=_join_lines(lines).strip()))
+        col += span
+    return out
+
+
+def _table(rows: list[list[_RawCell]], n_cols: int, index: int, section: tuple[str, ...]) -> Table:
+    """Resolve merges into cells stored once at their top-left slot."""
+    cells: list[Cell] = []
+    open_at: dict[int, int] = {}  # grid column -> position in ``cells`` of the cell starting there, last row
+    for r, raw_row in enumerate(rows):
+        previous: int | None = None
+        next_open: dict[int, int] = {}
+        for raw in raw_row:
+            above = open_at.get(raw.col)
+            if raw.vmerge == "continue" and above is not None and cells[above].colspan == raw.span:
+                cells[above] = attrs.evolve(cells[above], rowspan=r - cells[above].row + 1)
+                next_open[raw.col] = above
+            elif raw.hmerge and previous is not None:
+                cells[previous] = attrs.evolve(cells[previous], colspan=cells[previous].colspan + raw.span)
+            else:
+                cells.append(Cell(row=r, col=raw.col, text=raw.text, colspan=raw.span))
+                previous = len(cells) - 1
+                next_open[raw.col] = previous
+        open_at = next_open
+    return Table(index=index, cells=tuple(cells), n_rows=len(rows), n_cols=n_cols, section=section)

@@ -1,0 +1,246 @@
+"""The DOCX reader: body order, headings from styles and numbering, merged table cells."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import unicodedata
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from docx.enum.style import WD_STYLE_TYPE
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+
+from decextract.errors import DamagedFileError, DecExtractError
+from decextract.model import Paragraph, Table
+from decextract.readers import read_bytes, read_document
+from decextract.readers.docx import read
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SEED = SHARED / "samples" / "seed" / "xiqu-zhengfawei-2020-juesuan.docx"
+SEED_TXT = SEED.with_suffix(".txt")
+PERF_GOLD = SHARED / "gold" / "xiqu-zhengfawei-2020-juesuan.performance.json"
+
+
+def norm(s: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", s).split())
+
+
+def to_bytes(document) -> bytes:
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+def read_doc(document):
+    return read(to_bytes(document), "fixture.docx", "0")
+
+
+@pytest.fixture(scope="module")
+def seed():
+    if not SEED.exists():
+        pytest.skip(f"seed sample not found at {SEED}")
+    return read_document(SEED)
+
+
+# --- the seed ---------------------------------------------------------------------------------------------------
+
+def test_seed_blocks_in_order_with_title(seed):
+    assert seed.format == "docx"
+    assert [b.index for b in seed.blocks] == list(range(len(seed.blocks)))
+    assert seed.title == "部门决算"
+    first = seed.blocks[0]
+    assert (first.text, first.kind, first.level) == ("第一部分 部门概况", "heading", 1)
+    tables = list(seed.tables())
+    assert len(tables) == 5
+    for t in tables:
+        assert t.n_cols == 6
+        assert [seed.blocks[t.index - 2].text, seed.blocks[t.index - 1].text] == ["项目绩效目标完成情况表", "(2020年度)"]
+
+
+def test_seed_headings_from_styles_and_numbering(seed):
+    heads = {b.text: (b.level, b.section) for b in seed.paragraphs() if b.is_heading}
+    assert heads["（四）预算绩效管理情况。"][0] == 3  # Heading 3 style
+    # Normal style, but numbered like a heading: found by its numbering
+    assert heads["1.项目绩效目标完成情况。"] == (4, ("第二部分度部门决算情况说明", "十、其他重要事项的情况说明",
+                                                   "（四）预算绩效管理情况。"))
+    prose = {b.text for b in seed.paragraphs() if not b.is_heading}
+    assert "10.完成区委交办的其他任务。" in prose
+
+
+def test_seed_merged_cells_stored_once_with_spans(seed):
+    t = next(seed.tables())
+    spans = {(c.row, c.col): (c.rowspan, c.colspan, c.text) for c in t.cells}
+    assert spans[(0, 1)] == (1, 5, "矛盾纠纷多元化解（大调解）专项经费")
+    assert spans[(2, 0)] == (3, 1, "预算执行情况(万元)")
+    assert spans[(2, 4)] == (1, 2, "5")
+    assert spans[(7, 0)] == (10, 1, "绩效指标完成情况")
+    assert spans[(11, 2)] == (1, 1, "经济效益指标")  # “经济效益<w:br/>指标”: a wrapped phrase
+    texts = [c.text for c in t.cells]
+    assert texts.count("矛盾纠纷多元化解（大调解）专项经费") == 1
+
+
+def test_seed_tables_agree_with_the_txt_rebuild(seed):
+    if not SEED_TXT.exists():
+        pytest.skip(f"seed text not found at {SEED_TXT}")
+    txt = read_document(SEED_TXT)
+    for a, b in zip(seed.tables(), txt.tables(), strict=True):
+        key = lambda t: sorted((c.row, c.col, c.rowspan, c.colspan, c.text) for c in t.cells)  # noqa: E731
+        assert key(a) == key(b)
+
+
+def test_seed_grid_gives_the_gold_indicators(seed):
+    if not PERF_GOLD.exists():
+        pytest.skip(f"performance gold not found at {PERF_GOLD}")
+    gold = json.loads(PERF_GOLD.read_text("utf-8"))
+    total = 0
+    for t, g in zip(seed.tables(), gold, strict=True):
+        rows = t.text_rows()
+        header = next(r for r, row in enumerate(rows) if row[1] == "一级指标")
+        got = [[norm(x) for x in row[1:6]] for row in rows[header + 1:]]
+        want = [[norm(i[k]) for k in ("level1", "level2", "level3", "expected", "actual")] for i in g["indicators"]]
+        assert got == want
+        assert norm(rows[0][1]) == norm(g["project"])
+        total += len(got)
+    assert total == 46
+
+
+# --- fixtures built with python-docx ----------------------------------------------------------------------------
+
+def test_paragraphs_and_tables_in_document_order():
+    d = docx.Document()
+    d.add_paragraph("一、收入决算情况说明", style="Heading 1")
+    d.add_paragraph("收入合计350.01万元。")
+    t = d.add_table(rows=2, cols=2)
+    t.cell(0, 0).text, t.cell(0, 1).text = "项目", "金额"
+    t.cell(1, 0).text, t.cell(1, 1).text = "收入", "350.01"
+    d.add_paragraph("")  # empty paragraphs are dropped
+    d.add_paragraph("二、支出决算情况说明")
+    doc = read_doc(d)
+    kinds = [(type(b).__name__, getattr(b, "kind", None)) for b in doc.blocks]
+    assert kinds == [("Paragraph", "heading"), ("Paragraph", "paragraph"), ("Table", None), ("Paragraph", "heading")]
+    table = doc.blocks[2]
+    assert table.text_rows() == [["项目", "金额"], ["收入", "350.01"]]
+    # the styled “一、” heading takes its numbering's level (2), as in TXT and PDF
+    assert doc.blocks[0].level == 2
+    assert table.section == ("一、收入决算情况说明",)
+    assert doc.blocks[3].section == ()
+
+
+def test_horizontal_and_vertical_merges():
+    d = docx.Document()
+    t = d.add_table(rows=4, cols=4)
+    for r in range(4):
+        for c in range(4):
+            t.cell(r, c).text = f"{r}{c}"
+    t.cell(0, 1).merge(t.cell(0, 3))  # gridSpan 3
+    t.cell(1, 0).merge(t.cell(3, 0))  # vMerge over 3 rows
+    t.cell(2, 2).merge(t.cell(3, 3))  # a 2x2 block
+    (table,) = read_doc(d).tables()
+    spans = {(c.row, c.col): (c.rowspan, c.colspan) for c in table.cells}
+    assert spans == {
+        (0, 0): (1, 1), (0, 1): (1, 3),
+        (1, 0): (3, 1), (1, 1): (1, 1), (1, 2): (1, 1), (1, 3): (1, 1),
+        (2, 1): (1, 1), (2, 2): (2, 2),
+        (3, 1): (1, 1),
+    }
+    merged = {(c.row, c.col): c.text for c in table.cells}
+    assert merged[(1, 0)] == "10\n20\n30"  # python-docx keeps the merged cells' paragraphs
+    assert table.grid()[3][3].text == merged[(2, 2)]
+
+
+def test_caption_row_spanning_the_table_becomes_a_paragraph():
+    d = docx.Document()
+    t = d.add_table(rows=3, cols=3)
+    t.cell(0, 0).merge(t.cell(0, 2)).text = "单位：万元"
+    for c, h in enumerate(["科目", "预算数", "决算数"]):
+        t.cell(1, c).text = h
+    for c, v in enumerate(["合计", "10.00", "9.50"]):
+        t.cell(2, c).text = v
+    doc = read_doc(d)
+    assert isinstance(doc.blocks[0], Paragraph) and doc.blocks[0].text == "单位：万元"
+    table = doc.blocks[1]
+    assert isinstance(table, Table) and table.index == 1
+    assert table.n_rows == 2 and table.text_rows()[0] == ["科目", "预算数", "决算数"]
+
+
+def test_heading_from_chinese_style_name_and_outline_level():
+    d = docx.Document()
+    style = d.styles.add_style("标题 2", WD_STYLE_TYPE.PARAGRAPH)
+    d.add_paragraph("部门概况", style=style)
+    p = d.add_paragraph("收支情况")
+    outline = OxmlElement("w:outlineLvl")
+    outline.set(qn("w:val"), "0")
+    p._p.get_or_add_pPr().append(outline)
+    d.add_paragraph("正文。")
+    doc = read_doc(d)
+    assert [(b.kind, b.level) for b in doc.blocks] == [("heading", 2), ("heading", 1), ("paragraph", None)]
+    assert doc.blocks[2].section == ("收支情况",)
+
+
+def test_text_in_content_controls_and_tracked_insertions_is_kept():
+    d = docx.Document()
+    p = d.add_paragraph("收入")
+    ins = OxmlElement("w:ins")
+    ins.set(qn("w:id"), "1")
+    ins.set(qn("w:author"), "x")
+    run = copy.deepcopy(p.runs[0]._r)
+    run.find(qn("w:t")).text = "10万元"
+    ins.append(run)
+    p._p.append(ins)
+    sdt, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+    inner = d.add_paragraph("控件里的段落")._p
+    content.append(inner)  # moves the paragraph into the control
+    sdt.append(content)
+    d.element.body.insert(len(d.element.body) - 1, sdt)
+    doc = read_doc(d)
+    assert [b.text for b in doc.blocks] == ["收入10万元", "控件里的段落"]
+
+
+def test_placeholder_core_title_is_dropped():
+    d = docx.Document()
+    d.core_properties.title = "Microsoft Word - report.doc"
+    d.add_paragraph("正文")
+    assert read_doc(d).title is None
+
+
+# --- damaged files ----------------------------------------------------------------------------------------------
+
+def test_zip_without_document_xml_is_a_clear_error(tmp_path):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/styles.xml", "<styles/>")
+    f = tmp_path / "nodoc.docx"
+    f.write_bytes(buf.getvalue())
+    with pytest.raises(DecExtractError) as err:
+        read_document(f)
+    assert "nodoc.docx" in str(err.value)
+    with pytest.raises(DamagedFileError) as err:  # the reader itself, called on such bytes
+        read(buf.getvalue(), "nodoc.docx", "0")
+    assert "nodoc.docx" in str(err.value)
+
+
+def test_truncated_docx_is_damaged(tmp_path):
+    data = to_bytes(docx.Document())
+    f = tmp_path / "cut.docx"
+    f.write_bytes(data[: len(data) // 2])
+    with pytest.raises(DamagedFileError) as err:
+        read_document(f)
+    assert "cut.docx" in str(err.value)
+
+
+def test_broken_document_xml_is_damaged():
+    src = zipfile.ZipFile(io.BytesIO(to_bytes(docx.Document())))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            z.writestr(item, b"<w:document><unclosed" if item.filename == "word/document.xml" else data)
+    with pytest.raises(DamagedFileError) as err:
+        read_bytes(buf.getvalue(), "badxml.docx")
+    assert "badxml.docx" in str(err.value)
