@@ -43,5 +43,48 @@ def extract_command(files: tuple[str, ...], output) -> None:
         sys.exit(1)
 
 
+@cli.command("batch")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--db", metavar="URL", help="Database URL (SQLAlchemy): sqlite:///FILE, postgresql://USER@HOST/DB. "
+              "Default when no output is given: sqlite:///decextract.sqlite in the working directory.")
+@click.option("--jsonl", metavar="FILE", help="Also/instead write JSON Lines to FILE.")
+@click.option("--csv", "csv_dir", metavar="DIR", help="Also/instead write one CSV per table into DIR.")
+@click.option("--parquet", "parquet_dir", metavar="DIR", help="Also/instead write Parquet partitions into DIR.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: the number of cores).")
+@click.option("--force", is_flag=True, help="Re-extract documents already loaded, replacing them.")
+@click.option("--timeout", type=click.FloatRange(min=0), default=120.0, show_default=True,
+              help="Seconds allowed per document; 0 for no limit.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Extract in local worker processes or on a Dask distributed cluster.")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="The Dask scheduler (with --engine dask).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress output (the summary is still printed).")
+def batch_command(paths, db, jsonl, csv_dir, parquet_dir, jobs, force, timeout, engine, scheduler, quiet) -> None:
+    """Extract every document under PATHS (files, folders, globs) into a database, each exactly once.
+
+    Documents already loaded are skipped; files that cannot be read become rows
+    of the errors table and the batch goes on.  Exit status: 0 when nothing
+    failed, 1 when some documents failed, 2 when the batch could not run.
+    """
+    from .batch import run_batch
+    from .sinks import open_sinks
+
+    if engine == "dask" and not scheduler:
+        raise click.UsageError("--engine dask needs --scheduler tcp://HOST:PORT")
+    try:
+        sinks = open_sinks(db=db, jsonl=jsonl, csv=csv_dir, parquet=parquet_dir)
+        try:
+            summary = run_batch(paths, sinks, workers=jobs, timeout=timeout or None, force=force, engine=engine,
+                                scheduler=scheduler, progress=not quiet)
+        finally:
+            for sink in sinks:
+                sink.close()
+    except DecExtractError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(summary.format())
+    sys.exit(1 if summary.failed else 0)
+
+
 def main() -> None:
     cli()
