@@ -1,0 +1,398 @@
+"""The analysts' schema: tables, columns, indexes, the schema version and its migrations.
+
+One definition serves every tabular sink (SQL, CSV, Parquet): :data:`metadata`
+holds the tables and :func:`rows_of` flattens a document's records into rows of
+them.  Provenance becomes real columns; money stays exact (``NUMERIC`` in
+PostgreSQL, ``TEXT`` elsewhere, never float); nested dicts become JSON text and,
+for table rows, one ``table_cells`` row per cell.
+
+A fresh database is created at :data:`SCHEMA_VERSION`; an older one is brought
+up to date by :data:`MIGRATIONS` (``version -> function(connection)``), each
+applied in its own transaction and recorded in ``schema_version``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from .errors import SinkError
+from .records import Record, _decimal_str
+
+SCHEMA_VERSION = 1
+
+#: version -> (description, function applying it to a database at version - 1)
+MIGRATIONS: dict[int, tuple[str, Callable[[sa.Connection], None]]] = {}
+
+
+class ExactDecimal(sa.TypeDecorator):
+    """A Decimal stored exactly: ``NUMERIC`` in PostgreSQL, a decimal string in ``TEXT`` elsewhere."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(sa.Numeric(asdecimal=True))
+        return dialect.type_descriptor(sa.Text())
+
+    def process_bind_param(self, value, dialect):
+        if value is None or dialect.name == "postgresql":
+            return value
+        return _decimal_str(Decimal(value))
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else Decimal(value)
+
+
+#: JSON text in SQLite, JSONB in PostgreSQL.
+JsonText = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+metadata = sa.MetaData()
+
+
+def _prov_columns() -> list[sa.Column]:
+    """Provenance flattened: where the record's text is (page, block, span, cell, bbox)."""
+    return [
+        sa.Column("source", sa.Text),
+        sa.Column("page", sa.Integer),
+        sa.Column("block", sa.Integer),
+        sa.Column("section", sa.Text),  # headings outermost first, joined with " > "
+        sa.Column("context", sa.Text),
+        sa.Column("span_start", sa.Integer),  # context[span_start:span_end] is the text
+        sa.Column("span_end", sa.Integer),
+        sa.Column("cell_table", sa.Integer),  # block index of the table
+        sa.Column("cell_row", sa.Integer),
+        sa.Column("cell_col", sa.Integer),
+        sa.Column("x0", sa.Float),
+        sa.Column("top", sa.Float),
+        sa.Column("x1", sa.Float),
+        sa.Column("bottom", sa.Float),
+    ]
+
+
+def _record_table(name: str, *columns: sa.Column | sa.Index) -> sa.Table:
+    """A table of one record type: ``(sha256, seq)`` identifies the record, seq = its position in the document."""
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("sha256", sa.String(64), sa.ForeignKey("documents.sha256"), primary_key=True),
+        sa.Column("seq", sa.Integer, primary_key=True),
+        *columns,
+    )
+
+
+schema_version = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("applied_at", sa.Text, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+)
+
+documents = sa.Table(
+    "documents",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("source", sa.Text, nullable=False),  # the path it was extracted from
+    sa.Column("format", sa.Text),
+    sa.Column("pages", sa.Integer),
+    sa.Column("title", sa.Text),
+    sa.Column("issuer", sa.Text),
+    sa.Column("fiscal_year", sa.Integer),
+    sa.Column("kind", sa.Text),
+    sa.Column("size", sa.BigInteger),
+    sa.Column("n_records", sa.Integer, nullable=False),
+    sa.Column("extracted_at", sa.Text, nullable=False),  # ISO 8601 UTC
+    sa.Column("decextract_version", sa.Text, nullable=False),
+    sa.Index("ix_documents_fiscal_year", "fiscal_year"),
+    sa.Index("ix_documents_issuer", "issuer"),
+)
+
+sources = sa.Table(
+    "sources",
+    metadata,
+    sa.Column("sha256", sa.String(64), sa.ForeignKey("documents.sha256"), primary_key=True),
+    sa.Column("path", sa.Text, primary_key=True),
+    sa.Column("added_at", sa.Text, nullable=False),
+    sa.Index("ix_sources_path", "path"),
+)
+
+figures = _record_table(
+    "figures",
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("value", ExactDecimal, nullable=False),
+    sa.Column("unit", sa.Text),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("approx", sa.Text),
+    sa.Column("label", sa.Text),
+    sa.Column("year", sa.Integer),
+    sa.Column("relation", sa.Text, nullable=False),
+    sa.Column("direction", sa.Text),
+    *_prov_columns(),
+    sa.Index("ix_figures_label", "label"),
+    sa.Index("ix_figures_year", "year"),
+)
+
+tables = _record_table(
+    "tables",
+    sa.Column("table_title", sa.Text),
+    sa.Column("table_id", sa.Text),
+    sa.Column("unit", sa.Text),
+    sa.Column("pages", sa.Text),  # comma-separated page numbers
+    sa.Column("n_rows", sa.Integer, nullable=False),
+    sa.Column("n_cols", sa.Integer, nullable=False),
+    sa.Column("empty", sa.Boolean, nullable=False),
+    *_prov_columns(),
+    sa.Index("ix_tables_table_id", "table_id"),
+)
+
+table_rows = _record_table(
+    "table_rows",
+    sa.Column("table_title", sa.Text),
+    sa.Column("table_id", sa.Text),
+    sa.Column("unit", sa.Text),
+    sa.Column("code", sa.Text),
+    sa.Column("level", sa.Text),
+    sa.Column("name", sa.Text),
+    sa.Column("side", sa.Text),
+    sa.Column("cells_json", JsonText),  # header path -> value as printed
+    sa.Column("values_json", JsonText),  # header path -> decimal string in 元, or null
+    *_prov_columns(),
+    sa.Index("ix_table_rows_table_id", "table_id"),
+    sa.Index("ix_table_rows_code", "code"),
+)
+
+table_cells = sa.Table(
+    "table_cells",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("row_seq", sa.Integer, primary_key=True),  # table_rows.seq
+    sa.Column("header", sa.Text, primary_key=True),  # header path, "/"-joined
+    sa.Column("position", sa.Integer, nullable=False),  # column order within the row
+    sa.Column("text", sa.Text),
+    sa.Column("value", ExactDecimal),
+    sa.ForeignKeyConstraint(["sha256", "row_seq"], ["table_rows.sha256", "table_rows.seq"]),
+    sa.Index("ix_table_cells_header", "header"),
+)
+
+performance_projects = _record_table(
+    "performance_projects",
+    sa.Column("project", sa.Text),
+    sa.Column("unit", sa.Text),
+    sa.Column("year", sa.Integer),
+    sa.Column("budget_total", ExactDecimal),
+    sa.Column("budget_fiscal", ExactDecimal),
+    sa.Column("budget_other", ExactDecimal),
+    sa.Column("executed_total", ExactDecimal),
+    sa.Column("executed_fiscal", ExactDecimal),
+    sa.Column("executed_other", ExactDecimal),
+    sa.Column("goal_expected", sa.Text),
+    sa.Column("goal_actual", sa.Text),
+    sa.Column("execution_rate", ExactDecimal),
+    sa.Column("weight", ExactDecimal),
+    sa.Column("score", ExactDecimal),
+    sa.Column("table_title", sa.Text),
+    *_prov_columns(),
+    sa.Index("ix_performance_projects_project", "project"),
+    sa.Index("ix_performance_projects_year", "year"),
+)
+
+performance_indicators = _record_table(
+    "performance_indicators",
+    sa.Column("project", sa.Text),
+    sa.Column("level1", sa.Text),
+    sa.Column("level2", sa.Text),
+    sa.Column("level3", sa.Text),
+    sa.Column("expected", sa.Text),
+    sa.Column("actual", sa.Text),
+    sa.Column("nature", sa.Text),
+    sa.Column("measure_unit", sa.Text),
+    sa.Column("weight", ExactDecimal),
+    sa.Column("score", ExactDecimal),
+    sa.Column("deviation_reason", sa.Text),
+    *_prov_columns(),
+    sa.Index("ix_performance_indicators_project", "project"),
+)
+
+errors = sa.Table(
+    "errors",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64)),  # None when the file could not be read at all
+    sa.Column("stage", sa.Text, nullable=False),  # open | read | extract | timeout | write
+    sa.Column("error_class", sa.Text, nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("location", sa.Text),
+    sa.Column("occurred_at", sa.Text, nullable=False),
+    sa.Index("ix_errors_path", "path"),
+    sa.Index("ix_errors_sha256", "sha256"),
+)
+
+#: record TYPE -> table holding it
+TABLE_OF_TYPE: dict[str, sa.Table] = {
+    "document": documents,
+    "figure": figures,
+    "table": tables,
+    "table_row": table_rows,
+    "performance_project": performance_projects,
+    "performance_indicator": performance_indicators,
+}
+
+#: tables holding a document's content, children before parents (delete order)
+CONTENT_TABLES: tuple[sa.Table, ...] = (
+    table_cells, table_rows, tables, figures, performance_indicators, performance_projects,
+)
+
+#: the tables a sink writes, in insert order (parents first); schema_version is the database's own
+DATA_TABLES: tuple[sa.Table, ...] = (documents, sources, *reversed(CONTENT_TABLES), errors)
+
+
+def now_iso() -> str:
+    """The current UTC time as ISO 8601 text (second precision)."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _prov_row(prov) -> dict[str, Any]:
+    if prov is None:
+        return {}
+    cell, bbox = prov.cell, prov.bbox
+    return {
+        "source": prov.source,
+        "page": prov.page,
+        "block": prov.block,
+        "section": " > ".join(prov.section) if prov.section else None,
+        "context": prov.context,
+        "span_start": prov.start,
+        "span_end": prov.end,
+        "cell_table": cell.table if cell else None,
+        "cell_row": cell.row if cell else None,
+        "cell_col": cell.col if cell else None,
+        "x0": bbox[0] if bbox else None,
+        "top": bbox[1] if bbox else None,
+        "x1": bbox[2] if bbox else None,
+        "bottom": bbox[3] if bbox else None,
+    }
+
+
+def _amounts(prefix: str, amounts) -> dict[str, Any]:
+    return {f"{prefix}_total": amounts.total, f"{prefix}_fiscal": amounts.fiscal, f"{prefix}_other": amounts.other}
+
+
+def _json_values(values: dict[str, Decimal | None]) -> dict[str, str | None]:
+    return {k: None if v is None else _decimal_str(v) for k, v in values.items()}
+
+
+def flatten(record: Record) -> dict[str, Any]:
+    """The row of one record in its table (without sha256/seq), keyed by column name."""
+    t = record.TYPE
+    if t == "document":
+        return {"source": record.source, "format": record.format, "pages": record.pages, "title": record.title,
+                "issuer": record.issuer, "fiscal_year": record.fiscal_year, "kind": record.kind,
+                "size": record.size}
+    if t == "figure":
+        return {"text": record.text, "value": record.value, "unit": record.unit, "kind": record.kind,
+                "approx": record.approx, "label": record.label, "year": record.year, "relation": record.relation,
+                "direction": record.direction, **_prov_row(record.prov)}
+    if t == "table":
+        return {"table_title": record.table, "table_id": record.table_id, "unit": record.unit,
+                "pages": ",".join(str(p) for p in record.pages), "n_rows": record.n_rows, "n_cols": record.n_cols,
+                "empty": record.empty, **_prov_row(record.prov)}
+    if t == "table_row":
+        return {"table_title": record.table, "table_id": record.table_id, "unit": record.unit, "code": record.code,
+                "level": record.level, "name": record.name, "side": record.side, "cells_json": dict(record.cells),
+                "values_json": _json_values(record.values), **_prov_row(record.prov)}
+    if t == "performance_project":
+        return {"project": record.project, "unit": record.unit, "year": record.year,
+                **_amounts("budget", record.budget), **_amounts("executed", record.executed),
+                "goal_expected": record.goal_expected, "goal_actual": record.goal_actual,
+                "execution_rate": record.execution_rate, "weight": record.weight, "score": record.score,
+                "table_title": record.table, **_prov_row(record.prov)}
+    if t == "performance_indicator":
+        return {"project": record.project, "level1": record.level1, "level2": record.level2,
+                "level3": record.level3, "expected": record.expected, "actual": record.actual,
+                "nature": record.nature, "measure_unit": record.measure_unit, "weight": record.weight,
+                "score": record.score, "deviation_reason": record.deviation_reason, **_prov_row(record.prov)}
+    raise SinkError(f"no table for record type {t!r} in schema version {SCHEMA_VERSION}")
+
+
+def _cell_rows(sha256: str, seq: int, record) -> list[dict[str, Any]]:
+    return [
+        {"sha256": sha256, "row_seq": seq, "header": header, "position": i, "text": text,
+         "value": record.values.get(header)}
+        for i, (header, text) in enumerate(record.cells.items())
+    ]
+
+
+def rows_of(sha256: str, records: Iterable[Record], *, version: str) -> dict[str, list[dict[str, Any]]]:
+    """A document's records as rows per table name, every column present (``None`` when absent).
+
+    ``records`` must start with the document's ``document`` record.  Rows of
+    JSON columns hold dicts; sinks that write text serialise them with :func:`json_text`.
+    """
+    records = list(records)
+    if not records or records[0].TYPE != "document":
+        raise SinkError("a document's records must start with its document record", path=sha256)
+    out: dict[str, list[dict[str, Any]]] = {t.name: [] for t in DATA_TABLES if t is not errors}
+    for seq, record in enumerate(records):
+        table = TABLE_OF_TYPE.get(record.TYPE)
+        row = flatten(record)
+        if record.TYPE == "document":
+            row.update(sha256=sha256, n_records=len(records), extracted_at=now_iso(), decextract_version=version)
+        else:
+            row.update(sha256=sha256, seq=seq)
+        out[table.name].append(complete(table, row))
+        if record.TYPE == "table_row":
+            out[table_cells.name].extend(_cell_rows(sha256, seq, record))
+    return out
+
+
+def complete(table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with every column of ``table`` in order, missing ones ``None``; unknown keys are an error."""
+    unknown = set(row) - set(table.columns.keys())
+    if unknown:
+        raise SinkError(f"columns {sorted(unknown)} are not in table {table.name}")
+    return {c: row.get(c) for c in table.columns.keys()}
+
+
+def json_text(value: Any) -> str | None:
+    """A JSON column's value as compact text (non-ASCII kept)."""
+    return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def current_version(conn: sa.Connection) -> int:
+    """The schema version of a database: 0 when it has no decextract tables."""
+    if not sa.inspect(conn).has_table(schema_version.name):
+        return 0
+    return conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() or 0
+
+
+def ensure_schema(engine: sa.Engine) -> int:
+    """Create the tables in an empty database, or migrate an older one; return the version it is at.
+
+    Raises :class:`SinkError` when the database was written by a newer decextract.
+    """
+    with engine.begin() as conn:
+        version = current_version(conn)
+        if version == 0:
+            metadata.create_all(conn)
+            conn.execute(schema_version.insert(), {"version": SCHEMA_VERSION, "applied_at": now_iso(),
+                                                   "description": "create tables"})
+            return SCHEMA_VERSION
+    if version > SCHEMA_VERSION:
+        raise SinkError(f"database schema version {version} is newer than this decextract "
+                        f"(schema version {SCHEMA_VERSION}): upgrade decextract", path=str(engine.url))
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        description, migrate = MIGRATIONS[target]
+        with engine.begin() as conn:
+            migrate(conn)
+            conn.execute(schema_version.insert(), {"version": target, "applied_at": now_iso(),
+                                                   "description": description})
+    return SCHEMA_VERSION

@@ -1,0 +1,213 @@
+"""Sinks: where a batch writes documents, sources and errors.
+
+Every sink offers the same all-or-nothing contract: :meth:`Sink.write_document`
+writes one document's records completely or not at all, and :meth:`Sink.loaded`
+tells which documents (by sha256) are already complete, so a re-run after any
+interruption — even SIGKILL — skips exactly those.  Databases get this from a
+transaction; append-only files from :class:`CommitLog`, a manifest written after
+the data, which truncates a torn tail when the files are opened again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from ..errors import SinkError
+from ..records import Record
+
+
+class Sink:
+    """Base of every sink; use as a context manager."""
+
+    #: how the sink is shown in the summary
+    name: str = ""
+    #: files and folders the sink writes (a batch never reads them as input)
+    outputs: tuple[Path, ...] = ()
+
+    def loaded(self) -> set[str]:
+        """sha256 of every document completely written."""
+        raise NotImplementedError
+
+    def write_document(self, sha256: str, paths: Sequence[str], records: Sequence[Record], *, replace: bool) -> None:
+        """Write a document (records start with its ``document`` record) found under ``paths``, all or nothing.
+
+        With ``replace`` an earlier copy of the document is replaced; without it,
+        a document already loaded only gains the new paths as sources.
+        """
+        raise NotImplementedError
+
+    def add_sources(self, sha256: str, paths: Sequence[str]) -> None:
+        """Record more paths under which a loaded document was found."""
+        raise NotImplementedError
+
+    def write_error(self, path: str, sha256: str | None, stage: str, error_class: str, message: str,
+                    location: str | None = None) -> None:
+        """Record that the file at ``path`` failed at ``stage``."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Flush and release the sink."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open_sinks(*, db: str | None = None, jsonl: str | None = None, csv: str | None = None,
+               parquet: str | None = None) -> list[Sink]:
+    """Open the sinks named by a CLI-style spec; no spec at all means SQLite ``decextract.sqlite`` here."""
+    if not any((db, jsonl, csv, parquet)):
+        db = "sqlite:///decextract.sqlite"
+    sinks: list[Sink] = []
+    try:
+        if db:
+            from .sql import SqlSink
+
+            sinks.append(SqlSink(db))
+        if jsonl:
+            from .jsonl import JsonlSink
+
+            sinks.append(JsonlSink(jsonl))
+        if csv:
+            from .csv import CsvSink
+
+            sinks.append(CsvSink(csv))
+        if parquet:
+            from .parquet import ParquetSink
+
+            sinks.append(ParquetSink(parquet))
+    except BaseException:
+        for sink in sinks:
+            sink.close()
+        raise
+    return sinks
+
+
+class CommitLog:
+    """Append-only files made all-or-nothing by a manifest of committed entries.
+
+    Each :meth:`append` writes its bytes to the files, fsyncs them, then appends
+    one JSON line to the manifest naming the entry and the byte range it took in
+    each file.  Opening truncates every file to the end of its last committed
+    range, so a write torn by a crash leaves no trace.  :meth:`compact` drops
+    entries superseded by a later one with the same key (``--force`` replacing):
+    it writes new copies of every file, marks the switch, renames, and a crash in
+    between is rolled forward on the next open.  ``headers`` (file -> bytes) start
+    each file, outside every entry (CSV column names).
+    """
+
+    def __init__(self, manifest: Path, files: Iterable[Path], headers: dict[Path, bytes] | None = None):
+        self.manifest = Path(manifest)
+        self.files = [Path(f) for f in files]
+        self.headers = {Path(f).name: h for f, h in (headers or {}).items()}
+        self._switch = self.manifest.with_name(self.manifest.name + ".switch")
+        self.entries: list[dict] = []
+        self._finish_compaction()
+        self._recover()
+
+    def _targets(self) -> list[Path]:
+        return [*self.files, self.manifest]
+
+    def _finish_compaction(self) -> None:
+        switching = self._switch.exists()
+        for f in self._targets():
+            tmp = f.with_name(f.name + ".compact")
+            if tmp.exists():
+                if switching:
+                    os.replace(tmp, f)
+                else:
+                    tmp.unlink()
+        if switching:
+            self._switch.unlink()
+
+    def _recover(self) -> None:
+        valid_bytes = 0
+        if self.manifest.exists():
+            raw = self.manifest.read_bytes()
+            for line in raw.splitlines(keepends=True):
+                if not line.endswith(b"\n"):
+                    break  # torn manifest line: its data is dropped below
+                try:
+                    self.entries.append(json.loads(line))
+                except ValueError:
+                    break
+                valid_bytes += len(line)
+            if valid_bytes != len(raw):
+                _truncate(self.manifest, valid_bytes)
+        for f in self.files:
+            header = self.headers.get(f.name, b"")
+            ends = [e["ranges"][f.name][1] for e in self.entries if f.name in e["ranges"]]
+            if not f.exists() or f.stat().st_size < len(header):
+                f.write_bytes(header)
+            _truncate(f, max(ends, default=len(header)))
+
+    def append(self, key: str, kind: str, chunks: dict[Path, bytes], **extra) -> None:
+        """Write ``chunks`` (file -> bytes) and commit them as one entry."""
+        ranges = {}
+        for f, data in chunks.items():
+            if not data:
+                continue
+            with open(f, "ab") as out:
+                start = out.tell()
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            ranges[Path(f).name] = [start, start + len(data)]
+        entry = {"key": key, "kind": kind, "ranges": ranges, **extra}
+        with open(self.manifest, "ab") as out:
+            out.write(json.dumps(entry, ensure_ascii=False).encode("utf-8") + b"\n")
+            out.flush()
+            os.fsync(out.fileno())
+        self.entries.append(entry)
+
+    def keys(self, kind: str) -> set[str]:
+        """Keys of the committed entries of ``kind``."""
+        return {e["key"] for e in self.entries if e["kind"] == kind}
+
+    def compact(self, kind: str) -> None:
+        """Keep only the last entry of each key of ``kind``."""
+        last = {e["key"]: i for i, e in enumerate(self.entries) if e["kind"] == kind}
+        keep = [e for i, e in enumerate(self.entries) if e["kind"] != kind or last[e["key"]] == i]
+        if len(keep) == len(self.entries):
+            return
+        new_ranges: list[dict] = [{} for _ in keep]
+        for f in self.files:
+            with open(f, "rb") as src, open(f.with_name(f.name + ".compact"), "wb") as out:
+                out.write(self.headers.get(f.name, b""))
+                for entry, ranges in zip(keep, new_ranges, strict=True):
+                    if f.name in entry["ranges"]:
+                        start, end = entry["ranges"][f.name]
+                        src.seek(start)
+                        pos = out.tell()
+                        out.write(src.read(end - start))
+                        ranges[f.name] = [pos, out.tell()]
+                out.flush()
+                os.fsync(out.fileno())
+        entries = [{**e, "ranges": r} for e, r in zip(keep, new_ranges, strict=True)]
+        with open(self.manifest.with_name(self.manifest.name + ".compact"), "wb") as out:
+            out.write(b"".join(json.dumps(e, ensure_ascii=False).encode("utf-8") + b"\n" for e in entries))
+            out.flush()
+            os.fsync(out.fileno())
+        self._switch.touch()
+        self._finish_compaction()
+        self.entries = entries
+
+
+def _truncate(path: Path, size: int) -> None:
+    if path.stat().st_size > size:
+        with open(path, "r+b") as f:
+            f.truncate(size)
+
+
+def check_writable_dir(path: Path) -> Path:
+    """Create ``path`` as a folder if needed; a :class:`SinkError` when that is impossible."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SinkError(f"cannot create output folder: {exc.strerror or exc}", path=str(path)) from exc
+    return path

@@ -1,0 +1,125 @@
+"""The SQL sink: SQLite by default, PostgreSQL or any SQLAlchemy engine by URL.
+
+Each document is one transaction: its ``documents`` row, its sources and every
+record row commit together or not at all, and the ``documents`` primary key
+(sha256) makes a second copy impossible even when two batches share a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from .. import __version__, schema
+from ..errors import SinkError
+from ..records import Record
+from . import Sink
+
+
+def engine_url(url: str) -> sa.URL:
+    """Parse a database URL; plain ``postgresql://`` means the psycopg (3) driver."""
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise SinkError(f"not a database URL: {url!r} (e.g. sqlite:///out.sqlite or postgresql://user@host/db)",
+                        path=url) from exc
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+    cur.execute("PRAGMA synchronous=NORMAL")  # a crash may lose the last commits, never half of one
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def create_engine(url: str) -> sa.Engine:
+    """An engine for ``url`` with the schema created or migrated."""
+    parsed = engine_url(url)
+    try:
+        engine = sa.create_engine(parsed)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        schema.ensure_schema(engine)
+    except sa.exc.SQLAlchemyError as exc:
+        raise SinkError(f"cannot open database: {exc.__class__.__name__}: {exc.orig or exc}",
+                        path=parsed.render_as_string(hide_password=True)) from exc
+    except ModuleNotFoundError as exc:
+        raise SinkError(f"the database driver is not installed: {exc.name} (for PostgreSQL: "
+                        "pip install 'decextract[postgresql]')", path=parsed.render_as_string()) from exc
+    return engine
+
+
+class SqlSink(Sink):
+    """Writes documents into the tables of :mod:`decextract.schema`."""
+
+    def __init__(self, url: str):
+        self.engine = create_engine(url)
+        self.name = self.engine.url.render_as_string(hide_password=True)
+        db = self.engine.url.database
+        if self.engine.dialect.name == "sqlite" and db and db != ":memory:":
+            self.outputs = tuple(Path(db + suffix).resolve() for suffix in ("", "-wal", "-shm", "-journal"))
+
+    def loaded(self) -> set[str]:
+        with self.engine.connect() as conn:
+            return set(conn.execute(sa.select(schema.documents.c.sha256)).scalars())
+
+    def write_document(self, sha256: str, paths: Sequence[str], records: Sequence[Record], *, replace: bool) -> None:
+        rows = schema.rows_of(sha256, records, version=__version__)
+        try:
+            try:
+                self._write(sha256, paths, rows, replace)
+            except sa.exc.IntegrityError:  # another batch loaded it between our check and insert
+                self._write(sha256, paths, rows, replace)
+        except sa.exc.SQLAlchemyError as exc:
+            raise SinkError(f"cannot write document: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}",
+                            path=paths[0] if paths else sha256) from exc
+
+    def _write(self, sha256: str, paths: Sequence[str], rows: dict[str, list[dict]], replace: bool) -> None:
+        with self.engine.begin() as conn:
+            exists = conn.execute(sa.select(schema.documents.c.sha256).where(
+                schema.documents.c.sha256 == sha256)).first() is not None
+            if exists and replace:
+                for table in schema.CONTENT_TABLES:
+                    conn.execute(table.delete().where(table.c.sha256 == sha256))
+                conn.execute(schema.documents.update().where(schema.documents.c.sha256 == sha256)
+                             .values(**rows["documents"][0]))
+            elif not exists:
+                conn.execute(schema.documents.insert(), rows["documents"])
+            if replace or not exists:
+                for table in reversed(schema.CONTENT_TABLES):
+                    if rows[table.name]:
+                        conn.execute(table.insert(), rows[table.name])
+            self._add_sources(conn, sha256, paths)
+            conn.execute(schema.errors.delete().where(
+                sa.or_(schema.errors.c.sha256 == sha256, schema.errors.c.path.in_(list(paths)))))
+
+    def add_sources(self, sha256: str, paths: Sequence[str]) -> None:
+        with self.engine.begin() as conn:
+            self._add_sources(conn, sha256, paths)
+
+    def _add_sources(self, conn: sa.Connection, sha256: str, paths: Sequence[str]) -> None:
+        known = set(conn.execute(sa.select(schema.sources.c.path).where(schema.sources.c.sha256 == sha256))
+                    .scalars())
+        new = [{"sha256": sha256, "path": p, "added_at": schema.now_iso()} for p in dict.fromkeys(paths)
+               if p not in known]
+        if new:
+            conn.execute(schema.sources.insert(), new)
+
+    def write_error(self, path: str, sha256: str | None, stage: str, error_class: str, message: str,
+                    location: str | None = None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(schema.errors.delete().where(schema.errors.c.path == path))
+            conn.execute(schema.errors.insert(), {
+                "path": path, "sha256": sha256, "stage": stage, "error_class": error_class, "message": message,
+                "location": location, "occurred_at": schema.now_iso()})
+
+    def close(self) -> None:
+        self.engine.dispose()
