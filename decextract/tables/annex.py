@@ -1,0 +1,467 @@
+"""Standard annex tables of 部门决算 / 部门预算: recognised by title, read row by row.
+
+:func:`classify` maps a printed title (“2025年部门收入预算总表”, “（公开01表）收支预算总表”)
+to a canonical table id from ``data/annex_tables.json``.  :func:`annex_records`
+gives one :class:`~decextract.records.TableInfo` per table of a document and, for
+the recognised annex tables, one :class:`~decextract.records.TableRow` per body
+row: the 类/款/项 (or economic) code, the item's name, the side of a two-sided
+收入|支出 table, and every value cell keyed by its header path.
+
+A table is read as one or more *segments* side by side: code columns, name
+columns, then value columns.  收入支出决算总表 has an income and an expenditure
+segment; the 基本支出 table has two economic-code segments.  Each segment's item
+in a row is its own record.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+from importlib import resources
+
+import attrs
+import regex
+
+from ..model import Cell, Document, Paragraph, Table
+from ..records import CellRef, Provenance, TableInfo, TableRow
+from .structure import amount_in_yuan, annotate, clean_text, is_number, lines_above, row_page
+
+_LEVELS = {3: "类", 5: "款", 7: "项"}
+
+_FORM = regex.compile(
+    r"""
+      \s+                                                   # blanks
+    | [（(] (?:公开|财决|附)? \d+ 表 [)）]                    # （公开01表）（财决04表）
+    | (?:公开|财决) \d+ 表                                   # 公开01表 without brackets
+    | [.…·]{3,} \s* \d* \s* $                                      # table-of-contents leader and page number
+    """,
+    regex.VERBOSE,
+)
+_PUNCT = regex.compile(r"[“”\"'‘’「」『』《》〈〉、，,·]")  # quotes, book-title marks, list commas
+_LEAD = regex.compile(
+    r"""
+    ^ (?: 附? 表 \d+ (?:[-－]\d+)? [:：、.．]?             # 附表3：  表1-2
+        | [一二三四五六七八九十]{1,3} [、.．]                # 一、
+        | [（(] [一二三四五六七八九十\d]{1,3} [)）]          # （一） (1)
+        | \d{1,2} [、.．] (?!\d)                            # 1.  3、
+      )+
+    """,
+    regex.VERBOSE,
+)
+_TAIL = regex.compile(
+    r"""
+      [（(] [^（()）]* [)）] $                              # （功能科目） （2020年度） （单位：万元）
+    | (?:金额)? 单位 [:：] .* $                             # 单位：万元 run into the title
+    """,
+    regex.VERBOSE,
+)
+_LEADER = regex.compile(r"[.…·]{4,}|…{2,}")  # a table-of-contents line, not a caption
+_CODE = regex.compile(r"^\d{2,7}$")
+_LEADING_CODE = regex.compile(
+    r"""
+    ^ (?P<code> \d{3} (?:\d{2}){0,2} )   # a 类/款/项 or economic code printed in the name cell
+    \s* (?P<name> [^\d\s.,].* ) $        # followed by the item's name
+    """,
+    regex.VERBOSE,
+)
+_CODE_HEADER = regex.compile(r"编码|代码|编号|^[类款项]$")
+_NAME_HEADER = regex.compile(r"名称|项目|科目$")
+_TOTAL = regex.compile(r"^(?:合\s*计|总\s*计)$")
+
+
+@lru_cache(maxsize=1)
+def _spec() -> dict:
+    return json.loads(resources.files("decextract.data").joinpath("annex_tables.json").read_text("utf-8"))
+
+
+def title_key(title: str) -> str:
+    """A title reduced to the words that name the table (quotes, form numbers, numbering, annotations dropped)."""
+    text = _FORM.sub("", unicodedata.normalize("NFKC", title or ""))
+    text = _PUNCT.sub("", _LEAD.sub("", text))
+    while True:
+        shorter = _TAIL.sub("", text)
+        if shorter == text:
+            break
+        text = shorter
+    return regex.sub(r"明细表$", "表", text)
+
+
+@lru_cache(maxsize=1)
+def _titles() -> tuple[dict[str, str], tuple[str, ...], dict[str, dict]]:
+    """(normalised title -> id, issuer endings, id -> table spec)."""
+    keys: dict[str, str] = {}
+    specs: dict[str, dict] = {}
+    for spec in _spec()["tables"]:
+        specs[spec["id"]] = spec
+        for title in spec["titles"]:
+            keys.setdefault(title_key(title), spec["id"])
+    endings = tuple(sorted(_spec()["issuer_endings"], key=len, reverse=True))
+    return keys, endings, specs
+
+
+def classify(title: str | None) -> str | None:
+    """Canonical id of the standard table whose title is ``title``, or None.
+
+    Tolerates quotes, spaces, （公开01表）, leading numbering, …明细表 for …表, a
+    trailing annotation in brackets, and a leading issuer or year
+    (“上海市普陀区商务委员会2025年部门收入预算总表”).
+    """
+    if not title:
+        return None
+    key = title_key(title)
+    keys, endings, _ = _titles()
+    if key in keys:
+        return keys[key]
+    best = None
+    for known, table_id in keys.items():
+        if key.endswith(known) and len(known) < len(key) and (best is None or len(known) > len(best[0])):
+            prefix = key[: -len(known)]
+            if regex.search(r"\d{4}年度?$", prefix) or prefix.endswith(endings):
+                best = (known, table_id)
+    return best[1] if best else None
+
+
+def table_kind(table_id: str | None) -> str | None:
+    """决算 | 预算 | 绩效 for a known table id."""
+    spec = _titles()[2].get(table_id or "")
+    return spec["kind"] if spec else None
+
+
+@lru_cache(maxsize=1)
+def _empty_marker() -> regex.Pattern:
+    return regex.compile("|".join(f"(?:{m})" for m in _spec()["empty_markers"]))
+
+
+# ---------------------------------------------------------------------------
+# columns
+
+
+@attrs.frozen
+class _Segment:
+    """Columns of one item beside others in the same row: codes, names, values."""
+
+    codes: tuple[int, ...]
+    names: tuple[int, ...]
+    values: tuple[int, ...]
+    side: str | None
+
+
+def _owned(grid: list[list[Cell | None]], r: int, c: int) -> Cell | None:
+    cell = grid[r][c]
+    return cell if cell is not None and cell.col == c and cell.row == r else None
+
+
+def _header_paths(table: Table, grid: list[list[Cell | None]], first: int, last: int) -> list[list[str]]:
+    """For every column, the distinct texts of the header cells above it, top first."""
+    paths: list[list[str]] = []
+    for c in range(table.n_cols):
+        parts: list[str] = []
+        seen: set[int] = set()
+        for r in range(first, last):
+            cell = grid[r][c]
+            if cell is None or id(cell) in seen:
+                continue
+            seen.add(id(cell))
+            text = clean_text(cell.text)
+            if text and (not parts or parts[-1] != text):
+                parts.append(text)
+        paths.append(parts)
+    return paths
+
+
+def _is_text(text: str) -> bool:
+    return bool(regex.search(r"\p{Han}", text)) and not is_number(text)
+
+
+def _column_roles(table: Table, grid, body: list[int], paths: list[list[str]]) -> list[str]:
+    """``code`` | ``name`` | ``value`` for every column, from header words and body content."""
+    roles: list[str] = []
+    for c in range(table.n_cols):
+        texts = [clean_text(cell.text) for r in body if (cell := _owned(grid, r, c)) is not None]
+        texts = [t for t in texts if t and not _TOTAL.match(t)]
+        last = paths[c][-1] if paths[c] else ""
+        if any(_CODE_HEADER.search(p) for p in paths[c]) and not any(_is_text(t) for t in texts):
+            roles.append("code")
+        elif texts:
+            roles.append("name" if sum(map(_is_text, texts)) * 2 >= len(texts) else "value")
+        else:
+            roles.append("name" if _NAME_HEADER.search(last) else "value")
+    # an unlabelled column of bare codes just left of a name column holds codes
+    for c in range(table.n_cols - 2, -1, -1):
+        if roles[c] == "value" and roles[c + 1] in ("name", "code"):
+            texts = [
+                clean_text(cell.text)
+                for r in body
+                if (cell := _owned(grid, r, c)) is not None and cell.colspan == 1 and clean_text(cell.text)
+            ]
+            if texts and all(_CODE.match(t.replace(" ", "")) for t in texts):
+                roles[c] = "code"
+    return roles
+
+
+def _side(path: list[str]) -> str | None:
+    for part in path:
+        income, expenditure = "收入" in part, "支出" in part
+        if income != expenditure:
+            return "income" if income else "expenditure"
+    return None
+
+
+def _segments(roles: list[str], paths: list[list[str]], two_sided: bool) -> list[_Segment]:
+    """Split the columns into segments, each starting at its codes or names.
+
+    In a two-sided table a segment's side is read from its header (收入 | 支出);
+    without one, the first segment is income and the others expenditure.
+    """
+    groups: list[list[int]] = []
+    for c, role in enumerate(roles):
+        prev = roles[c - 1] if c else None
+        starts = not groups or (role in ("code", "name") and prev == "value") or (role == "code" and prev == "name")
+        if starts:
+            groups.append([])
+        groups[-1].append(c)
+    segments = []
+    for cols in groups:
+        names = tuple(c for c in cols if roles[c] == "name")
+        key = names[0] if names else cols[0]
+        segments.append(
+            _Segment(
+                codes=tuple(c for c in cols if roles[c] == "code"),
+                names=names,
+                values=tuple(c for c in cols if roles[c] == "value"),
+                side=(_side(paths[key]) or ("expenditure" if segments else "income")) if two_sided else None,
+            )
+        )
+    if len(segments) < 2:
+        return [attrs.evolve(s, side=None) for s in segments]
+    return segments
+
+
+def _value_keys(segment: _Segment, paths: list[list[str]]) -> list[str]:
+    keys: list[str] = []
+    for c in segment.values:
+        key = "/".join(paths[c]) or f"列{c + 1}"
+        n, base = 2, key
+        while key in keys:
+            key, n = f"{base}#{n}", n + 1
+        keys.append(key)
+    return keys
+
+
+# ---------------------------------------------------------------------------
+# rows
+
+
+def _distinct(cells: list[Cell | None]) -> list[Cell]:
+    out: list[Cell] = []
+    for cell in cells:
+        if cell is not None and all(cell is not o for o in out):
+            out.append(cell)
+    return out
+
+
+def _row_item(grid, r: int, seg: _Segment) -> tuple[str | None, str | None, list[str]]:
+    """(code, name, value texts) of one segment of row ``r``."""
+    row = grid[r]
+    name_cells = _distinct([row[c] for c in seg.names])
+    code_parts: list[str] = []
+    for cell in _distinct([row[c] for c in seg.codes]):
+        text = clean_text(cell.text).replace(" ", "")
+        if _CODE.match(text):
+            code_parts.append(text)
+        elif text and all(cell is not n for n in name_cells):
+            name_cells.insert(0, cell)  # 合计 merged over the code and name columns
+    names = [clean_text(c.text) for c in name_cells if clean_text(c.text)]
+    name = "/".join(dict.fromkeys(names)) or None
+    code = "".join(code_parts) or None
+    if code is None and name and (m := _LEADING_CODE.match(name)):
+        code, name = m["code"], m["name"].strip()
+    values = []
+    for c in seg.values:
+        cell = row[c]
+        values.append(clean_text(cell.text) if cell is not None and cell.col == c else "")
+    return code, name, values
+
+
+def _declared_empty(doc_blocks, i: int, table: Table) -> bool:
+    """Whether the table, or a note just above or below it, says it holds no data."""
+    marker = _empty_marker()
+    texts = [clean_text(c.text) for c in table.cells]
+    if any(marker.search(t) for t in texts):
+        return True
+    body = [t for t in texts if t]
+    notes = []
+    for para in lines_above(doc_blocks, i):
+        if classify(para.text) or clean_text(para.text) == clean_text(table.title):
+            break  # lines above the title belong to the table before
+        notes.append(para.text)
+    j = i + 1
+    while j < len(doc_blocks) and len(notes) < 8:
+        block = doc_blocks[j]
+        if not isinstance(block, Paragraph) or block.is_heading or classify(block.text):
+            break
+        notes.append(block.text)
+        j += 1
+    if any(marker.search(clean_text(n)) for n in notes):
+        return True
+    return (
+        bool(body)
+        and all(t in _spec()["empty_cells"] or not is_number(t) for t in body)
+        and any(t in _spec()["empty_cells"] for t in body)
+    )
+
+
+def _title_of(doc_blocks, i: int, table: Table) -> tuple[str | None, str | None]:
+    """(title as printed, table id): the annotated title, else a recognised line just above."""
+    if table.title and not _LEADER.search(table.title) and (tid := classify(table.title)):
+        return table.title, tid
+    for para in lines_above(doc_blocks, i):
+        if not _LEADER.search(para.text) and (tid := classify(para.text)):
+            return clean_text(para.text), tid
+    return table.title, None
+
+
+def _prov(doc: Document, table: Table, page: int | None, context: str, cell: CellRef | None) -> Provenance:
+    return Provenance(
+        source=doc.source,
+        sha256=doc.sha256,
+        format=doc.format,
+        page=page,
+        block=table.index,
+        section=table.section,
+        context=context,
+        cell=cell,
+    )
+
+
+def _numberless_top(table: Table, grid) -> int:
+    """Leading rows without a number: in an annex table these are never body rows."""
+    for r in range(table.n_rows):
+        if any(cell is not None and cell.row == r and is_number(clean_text(cell.text)) for cell in grid[r]):
+            return r
+    return table.n_rows
+
+
+def _repeats_header(row: list[Cell | None], header_texts: set[str]) -> bool:
+    """A header row printed again below the top (on a continuation page)."""
+    texts = {clean_text(c.text) for c in _distinct(row)} - {""}
+    return bool(texts) and texts <= header_texts
+
+
+def _rows(doc: Document, table: Table, title: str | None, table_id: str) -> list[TableRow]:
+    grid = table.grid()
+    first = max(table.header_rows, _numberless_top(table, grid))
+    lead = 0
+    while lead < first and len(_distinct(grid[lead])) == 1 and table.n_cols > 1:
+        lead += 1  # a title or note row spanning the table is no column header
+    paths = _header_paths(table, grid, lead, first)
+    header_texts = {t for p in paths for t in p}
+    body = [r for r in range(first, table.n_rows) if not _repeats_header(grid[r], header_texts)]
+    roles = _column_roles(table, grid, body, paths)
+    segments = _segments(roles, paths, bool(_titles()[2][table_id].get("two_sided")))
+    out: list[TableRow] = []
+    for r in body:
+        cells = _distinct(grid[r])
+        if len(cells) == 1 and cells[0].colspan >= table.n_cols > 1:
+            continue  # a note row spanning the table
+        for seg in segments:
+            code, name, texts = _row_item(grid, r, seg)
+            if not (code or name or any(texts)):
+                continue
+            keys = _value_keys(seg, paths)
+            cols = (*seg.codes, *seg.names, *seg.values)
+            context = " | ".join(clean_text(c.text) for c in _distinct([grid[r][c] for c in cols]))
+            out.append(
+                TableRow(
+                    table=title,
+                    table_id=table_id,
+                    unit=table.unit,
+                    code=code,
+                    level=_LEVELS.get(len(code)) if code else None,
+                    name=name,
+                    side=seg.side,
+                    cells=dict(zip(keys, texts, strict=True)),
+                    values={k: amount_in_yuan(t, table.unit) for k, t in zip(keys, texts, strict=True)},
+                    prov=_prov(doc, table, row_page(table, r), context, CellRef(table.index, r, cols[0])),
+                )
+            )
+    return out
+
+
+def _table_records(doc: Document, blocks, i: int, table: Table) -> list[TableInfo | TableRow]:
+    title, table_id = _title_of(blocks, i, table)
+    empty = _declared_empty(blocks, i, table)
+    rows: list[TableRow] = []
+    if table_id and table_kind(table_id) != "绩效" and not empty:
+        rows = _rows(doc, table, title, table_id)
+        empty = not rows
+    elif not empty:
+        empty = not any(clean_text(c.text) for c in table.cells if c.row >= table.header_rows)
+    pages = table.pages or ((table.page,) if table.page is not None else ())
+    info = TableInfo(
+        table=title,
+        table_id=table_id,
+        unit=table.unit,
+        pages=pages,
+        n_rows=table.n_rows,
+        n_cols=table.n_cols,
+        empty=empty,
+        prov=_prov(doc, table, table.page, title or "", None),
+    )
+    return [info, *rows]
+
+
+def _announced(doc: Document, blocks, found: set[str]) -> Iterator[tuple[int, TableInfo]]:
+    """Annex titles printed with no table of that kind anywhere in the document: empty tables."""
+    last: dict[str, Paragraph] = {}
+    for block in blocks:
+        if isinstance(block, Paragraph) and (tid := classify(block.text)) and tid not in found:
+            if table_kind(tid) in ("决算", "预算"):
+                last[tid] = block
+    for tid, para in last.items():
+        prov = Provenance(
+            source=doc.source,
+            sha256=doc.sha256,
+            format=doc.format,
+            page=para.page,
+            block=para.index,
+            section=para.section,
+            context=para.text,
+        )
+        pages = (para.page,) if para.page is not None else ()
+        yield (
+            para.index,
+            TableInfo(
+                table=clean_text(para.text),
+                table_id=tid,
+                unit=None,
+                pages=pages,
+                n_rows=0,
+                n_cols=0,
+                empty=True,
+                prov=prov,
+            ),
+        )
+
+
+def annex_records(doc: Document) -> list[TableInfo | TableRow]:
+    """One ``table`` record per table of ``doc`` and one ``table_row`` per body row of each annex table.
+
+    Tables declared empty (“本表无数据”, “故本表为空表”, or a title with no table)
+    give a ``table`` record with ``empty=True`` and no rows.
+    """
+    doc = annotate(doc)
+    blocks = list(doc.blocks)
+    placed: list[tuple[int, list[TableInfo | TableRow]]] = []
+    found: set[str] = set()
+    for i, block in enumerate(blocks):
+        if isinstance(block, Table):
+            records = _table_records(doc, blocks, i, block)
+            if records[0].table_id:
+                found.add(records[0].table_id)
+            placed.append((block.index, records))
+    placed += [(index, [info]) for index, info in _announced(doc, blocks, found)]
+    placed.sort(key=lambda item: item[0])
+    return [record for _, records in placed for record in records]
