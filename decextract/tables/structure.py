@@ -385,9 +385,11 @@ def _annotated(table: Table, blocks: list[Block], i: int) -> Table:
 def annotate(doc: Document) -> Document:
     """The document with tables split by the reader joined back and every table's title, unit and header rows set.
 
-    Values a reader already set are kept.  A merged table keeps the block index
-    of its first part.
+    Values a reader already set are kept.  When tables are joined, blocks are
+    renumbered so that ``index`` stays the position in ``blocks``.
     """
     blocks = _merge_split(doc.blocks)
+    if len(blocks) < len(doc.blocks):
+        blocks = [b if b.index == i else attrs.evolve(b, index=i) for i, b in enumerate(blocks)]
     out = [_annotated(b, blocks, i) if isinstance(b, Table) else b for i, b in enumerate(blocks)]
     return attrs.evolve(doc, blocks=tuple(out))
