@@ -64,6 +64,13 @@ def test_undecodable_bytes_raise_encoding_error_naming_the_file(tmp_path):
     assert err.value.path == str(bad)
 
 
+def test_decoding_to_control_characters_is_rejected():
+    with pytest.raises(EncodingError) as err:
+        decode(b"abc" + bytes(range(1, 9)) * 20, "ctl.txt")
+    assert "ctl.txt" in str(err.value)
+    assert decode("表\t1\f\r\n".encode(), "ok.txt") == "表\t1\f\r\n"  # TAB, FF, CR, LF are text
+
+
 def test_gbk_file_through_read_document(tmp_path):
     f = tmp_path / "gbk.txt"
     f.write_bytes("一、收入决算情况说明\n其中：一般公共预算财政拨款收入339.84万元。\n".encode("gbk"))

@@ -38,8 +38,14 @@ def sniff(data: bytes, source: str) -> str:
 
 
 def _looks_like_text(head: bytes) -> bool:
-    """Text has no NUL bytes and few C0 control characters besides tab, CR, LF, FF."""
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    """Text has no NUL bytes and few C0 control characters besides tab, CR, LF, FF.
+
+    UTF-16 with a byte-order mark is text too (its ASCII characters carry NUL
+    bytes); whether it really decodes is the text reader's call.
+    """
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    if b"\x00" in head:
         return False
     controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
     return controls <= len(head) // 100

@@ -30,6 +30,7 @@ separator).  Reading rules:
 from __future__ import annotations
 
 import codecs
+import unicodedata
 
 import attrs
 
@@ -41,23 +42,34 @@ _TAB = "\t"
 
 
 def decode(data: bytes, source: str) -> str:
-    """The text of ``data``: UTF-8 (BOM optional), UTF-16 with BOM, or GB18030."""
+    """The text of ``data``: UTF-8 (BOM optional), UTF-16 with BOM, or GB18030.
+
+    A decoding that yields many control, private-use or unassigned characters is
+    binary junk, not text, and is rejected like a failed one.
+    """
     if data.startswith(codecs.BOM_UTF8):
         attempts = [("utf-8", data[len(codecs.BOM_UTF8):])]
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         attempts = [("utf-16", data)]
     else:
         attempts = [("utf-8", data), ("gb18030", data)]
-    first_error: UnicodeDecodeError | None = None
+    location = None
     for encoding, payload in attempts:
         try:
-            return payload.decode(encoding)
+            text = payload.decode(encoding)
         except UnicodeDecodeError as exc:
-            first_error = first_error or exc
-    assert first_error is not None
+            location = location or f"byte {exc.start}"
+            continue
+        if _plausible(text):
+            return text
     tried = ", ".join(enc.upper() for enc, _ in attempts)
-    raise EncodingError(f"text in none of the supported encodings (tried {tried})",
-                        path=source, location=f"byte {first_error.start}")
+    raise EncodingError(f"not text in any supported encoding (tried {tried})", path=source, location=location)
+
+
+def _plausible(text: str) -> bool:
+    """At most 1% of the characters are controls (besides TAB, LF, CR, FF), private-use or unassigned."""
+    odd = sum(1 for ch in text if unicodedata.category(ch) in ("Cc", "Co", "Cn") and ch not in "\t\n\r\f")
+    return odd * 100 <= len(text)
 
 
 @attrs.define
