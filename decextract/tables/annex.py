@@ -26,7 +26,7 @@ import regex
 
 from ..model import Cell, Document, Paragraph, Table
 from ..records import CellRef, Provenance, TableInfo, TableRow
-from .structure import amount_in_yuan, annotate, clean_text, is_number, lines_above, row_page
+from .structure import amount_in_yuan, annotate, clean_text, find_unit, is_number, lines_above, row_page
 
 _LEVELS = {3: "类", 5: "款", 7: "项"}
 
@@ -85,7 +85,7 @@ def title_key(title: str) -> str:
         if shorter == text:
             break
         text = shorter
-    return regex.sub(r"明细表$", "表", text)
+    return text
 
 
 @lru_cache(maxsize=1)
@@ -104,8 +104,8 @@ def _titles() -> tuple[dict[str, str], tuple[str, ...], dict[str, dict]]:
 def classify(title: str | None) -> str | None:
     """Canonical id of the standard table whose title is ``title``, or None.
 
-    Tolerates quotes, spaces, （公开01表）, leading numbering, …明细表 for …表, a
-    trailing annotation in brackets, and a leading issuer or year
+    Tolerates quotes, spaces, （公开01表）, leading numbering, a trailing
+    annotation in brackets, and a leading issuer or year
     (“上海市普陀区商务委员会2025年部门收入预算总表”).
     """
     if not title:
@@ -262,27 +262,57 @@ def _distinct(cells: list[Cell | None]) -> list[Cell]:
     return out
 
 
-def _row_item(grid, r: int, seg: _Segment) -> tuple[str | None, str | None, list[str]]:
-    """(code, name, value texts) of one segment of row ``r``."""
+@attrs.define
+class _Item:
+    """One segment's item in a row, before it becomes a record."""
+
+    code: str | None
+    name: str | None
+    cells: dict[str, str]
+    cols: list[int]
+    labels: list[Cell]
+
+
+def _row_item(grid, r: int, seg: _Segment, keys: list[str]) -> _Item:
+    """The code, name and value cells of one segment of row ``r``.
+
+    A value column covered by the name cell (“当年支出小计” merged across a
+    segment's amount column) is left out.
+    """
     row = grid[r]
-    name_cells = _distinct([row[c] for c in seg.names])
+    labels = _distinct([row[c] for c in seg.names])
     code_parts: list[str] = []
     for cell in _distinct([row[c] for c in seg.codes]):
         text = clean_text(cell.text).replace(" ", "")
         if _CODE.match(text):
             code_parts.append(text)
-        elif text and all(cell is not n for n in name_cells):
-            name_cells.insert(0, cell)  # 合计 merged over the code and name columns
-    names = [clean_text(c.text) for c in name_cells if clean_text(c.text)]
+        elif text and all(cell is not n for n in labels):
+            labels.insert(0, cell)  # 合计 merged over the code and name columns
+    names = [clean_text(c.text) for c in labels if clean_text(c.text)]
     name = "/".join(dict.fromkeys(names)) or None
     code = "".join(code_parts) or None
     if code is None and name and (m := _LEADING_CODE.match(name)):
         code, name = m["code"], m["name"].strip()
-    values = []
-    for c in seg.values:
+    cells = {}
+    for key, c in zip(keys, seg.values, strict=True):
         cell = row[c]
-        values.append(clean_text(cell.text) if cell is not None and cell.col == c else "")
-    return code, name, values
+        if cell is None or all(cell is not label for label in labels):
+            cells[key] = clean_text(cell.text) if cell is not None and cell.col == c else ""
+    return _Item(code, name, cells, [*seg.codes, *seg.names, *seg.values], labels)
+
+
+def _items(grid, r: int, segments: list[_Segment], keys: list[list[str]]) -> list[tuple[_Segment, _Item]]:
+    """The row's items, one per segment; segments sharing a merged name cell give one item."""
+    out: list[tuple[_Segment, _Item]] = []
+    for seg, seg_keys in zip(segments, keys, strict=True):
+        item = _row_item(grid, r, seg, seg_keys)
+        if out and item.labels and any(a is b for a in item.labels for b in out[-1][1].labels):
+            prev = out[-1][1]
+            prev.cells = {k: v for k, v in prev.cells.items() if v} | item.cells
+            prev.cols += item.cols
+            continue
+        out.append((seg, item))
+    return [(seg, item) for seg, item in out if item.code or item.name or any(item.cells.values())]
 
 
 def _declared_empty(doc_blocks, i: int, table: Table) -> bool:
@@ -323,6 +353,16 @@ def _title_of(doc_blocks, i: int, table: Table) -> tuple[str | None, str | None]
     return table.title, None
 
 
+def _unit_above(doc_blocks, i: int, title: str | None) -> str | None:
+    """The unit declared on the lines between the table and its title (“单位：万元”)."""
+    for para in lines_above(doc_blocks, i):
+        if unit := find_unit(para.text):
+            return unit
+        if clean_text(para.text) == clean_text(title):
+            break
+    return None
+
+
 def _prov(doc: Document, table: Table, page: int | None, context: str, cell: CellRef | None) -> Provenance:
     return Provenance(
         source=doc.source,
@@ -361,30 +401,26 @@ def _rows(doc: Document, table: Table, title: str | None, table_id: str) -> list
     body = [r for r in range(first, table.n_rows) if not _repeats_header(grid[r], header_texts)]
     roles = _column_roles(table, grid, body, paths)
     segments = _segments(roles, paths, bool(_titles()[2][table_id].get("two_sided")))
+    keys = [_value_keys(seg, paths) for seg in segments]
     out: list[TableRow] = []
     for r in body:
         cells = _distinct(grid[r])
         if len(cells) == 1 and cells[0].colspan >= table.n_cols > 1:
             continue  # a note row spanning the table
-        for seg in segments:
-            code, name, texts = _row_item(grid, r, seg)
-            if not (code or name or any(texts)):
-                continue
-            keys = _value_keys(seg, paths)
-            cols = (*seg.codes, *seg.names, *seg.values)
-            context = " | ".join(clean_text(c.text) for c in _distinct([grid[r][c] for c in cols]))
+        for seg, item in _items(grid, r, segments, keys):
+            context = " | ".join(clean_text(c.text) for c in _distinct([grid[r][c] for c in item.cols]))
             out.append(
                 TableRow(
                     table=title,
                     table_id=table_id,
                     unit=table.unit,
-                    code=code,
-                    level=_LEVELS.get(len(code)) if code else None,
-                    name=name,
+                    code=item.code,
+                    level=_LEVELS.get(len(item.code)) if item.code else None,
+                    name=item.name,
                     side=seg.side,
-                    cells=dict(zip(keys, texts, strict=True)),
-                    values={k: amount_in_yuan(t, table.unit) for k, t in zip(keys, texts, strict=True)},
-                    prov=_prov(doc, table, row_page(table, r), context, CellRef(table.index, r, cols[0])),
+                    cells=item.cells,
+                    values={k: amount_in_yuan(t, table.unit) for k, t in item.cells.items()},
+                    prov=_prov(doc, table, row_page(table, r), context, CellRef(table.index, r, item.cols[0])),
                 )
             )
     return out
@@ -392,6 +428,8 @@ def _rows(doc: Document, table: Table, title: str | None, table_id: str) -> list
 
 def _table_records(doc: Document, blocks, i: int, table: Table) -> list[TableInfo | TableRow]:
     title, table_id = _title_of(blocks, i, table)
+    if table.unit is None:
+        table = attrs.evolve(table, unit=_unit_above(blocks, i, title))
     empty = _declared_empty(blocks, i, table)
     rows: list[TableRow] = []
     if table_id and table_kind(table_id) != "绩效" and not empty:
