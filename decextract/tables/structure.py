@@ -86,6 +86,13 @@ def _patterns() -> dict[str, regex.Pattern]:
             """,
             regex.VERBOSE,
         ),
+        # the end of a table's name: 收入支出决算总表, 支出预算表（功能科目）, …明细表 （公开01表）
+        "title_end": regex.compile(
+            r"""
+            表 \s* (?: [（(] [^）)]* [)）] \s* )? $
+            """,
+            regex.VERBOSE,
+        ),
         # a line break inside a cell, with the blanks around it
         "wrap": regex.compile(r"[ \t\u3000]* \r?\n [ \t\u3000\r\n]*", regex.VERBOSE),
     }
@@ -224,6 +231,11 @@ def _texts(rows: list[list[Cell]], r: int) -> list[tuple[Cell, str]]:
     return [(c, clean_text(c.text)) for c in rows[r] if clean_text(c.text)]
 
 
+def _is_title(text: str) -> bool:
+    """A short line naming a table: it ends in 表, maybe followed by a note in brackets (“…总表（公开01表）”)."""
+    return len(text) <= _spec()["max_title_chars"] and bool(_patterns()["title_end"].search(text))
+
+
 def _lead_rows(table: Table, rows: list[list[Cell]]) -> tuple[int, str | None, str | None]:
     """Rows at the top that hold the title or notes (unit, year, 编制单位) rather than column headers.
 
@@ -242,9 +254,7 @@ def _lead_rows(table: Table, rows: list[list[Cell]]) -> tuple[int, str | None, s
             continue
         if title is None and r == 0 and len(texts) == 1 and table.n_cols >= 2:
             cell, text = texts[0]
-            if len(text) <= _spec()["max_title_chars"] and (
-                cell.colspan >= table.n_cols or regex.search(r"表\s*(?:[（(][^）)]*[)）])?$", text)
-            ):
+            if _is_title(text):
                 title = text
                 unit = unit or find_unit(text)
                 r = max(r + 1, cell.row + cell.rowspan)
@@ -257,8 +267,12 @@ def _is_key_value(table: Table, row: list[Cell], texts: list[tuple[Cell, str]]) 
     """A form row “label | value” whose value fills the rest of the row (项目名称 | …)."""
     if len(texts) != 2:
         return False
-    value = texts[1][0]
-    return value.col + value.colspan >= table.n_cols or all(not c.text.strip() for c in row if c.col > value.col)
+    key, value = texts[0][0], texts[1][0]
+    if key.colspan > 1 or key.rowspan > 1:
+        return False
+    return (value.colspan > 1 and value.col + value.colspan >= table.n_cols) or (
+        value.col + value.colspan < table.n_cols and all(not c.text.strip() for c in row if c.col > value.col)
+    )
 
 
 def _is_body(texts: list[tuple[Cell, str]], r: int) -> bool:
@@ -268,12 +282,17 @@ def _is_body(texts: list[tuple[Cell, str]], r: int) -> bool:
 
 
 def _header_rows(table: Table, rows: list[list[Cell]], lead: int) -> int:
-    """Leading rows up to the first body row (one holding a number), when few enough to be headers."""
+    """Leading rows up to the first body row, when few enough to be headers.
+
+    A body row holds a number, or is blank below header text (a row of empty values).
+    """
+    seen = False
     for r in range(lead, table.n_rows):
         texts = _texts(rows, r)
-        if not texts:
+        if not texts and not seen:
             continue
-        if _is_key_value(table, rows[r], texts) or _is_body(texts, r):
+        seen = True
+        if not texts or _is_key_value(table, rows[r], texts) or _is_body(texts, r):
             return r if r - lead <= _spec()["max_header_rows"] else lead
     texts = _texts(rows, lead) if lead < table.n_rows else []
     headerish = len(texts) >= 2 and all(len(t) <= 20 and not regex.search(r"[。；;，,]", t) for _, t in texts)
@@ -281,17 +300,22 @@ def _header_rows(table: Table, rows: list[list[Cell]], lead: int) -> int:
 
 
 def _caption(blocks: tuple[Block, ...] | list[Block], i: int) -> tuple[str | None, str | None]:
-    """Title and unit from the short lines just above block ``i`` (notes skipped, their unit kept)."""
-    unit = None
+    """Title and unit from the short lines just above block ``i`` (notes skipped, their unit kept).
+
+    The nearest line ending in 表 is the title; failing that, the nearest short line.
+    """
+    unit = nearest = None
     for para in lines_above(blocks, i):
         text = clean_text(para.text)
         if _is_note(text):
             unit = unit or find_unit(text)
             continue
-        if len(text) <= _spec()["max_title_chars"] and not text.endswith(("。", "；", ";", "，", ",", "：", ":")):
+        if len(text) > _spec()["max_title_chars"] or text.endswith(("。", "；", ";", "，", ",", "：", ":")):
+            break  # prose: the caption, if any, is below it
+        if _is_title(text):
             return text, unit or find_unit(text)
-        break
-    return None, unit
+        nearest = nearest or text
+    return nearest, unit or find_unit(nearest)
 
 
 def _unit_in_cells(table: Table) -> str | None:
