@@ -107,8 +107,10 @@ class CommitLog:
         self.headers = {Path(f).name: h for f, h in (headers or {}).items()}
         self._switch = self.manifest.with_name(self.manifest.name + ".switch")
         self.entries: list[dict] = []
+        self._keys: dict[str, set[str]] = {}
         self._finish_compaction()
         self._recover()
+        self._index()
 
     def _targets(self) -> list[Path]:
         return [*self.files, self.manifest]
@@ -164,10 +166,16 @@ class CommitLog:
             out.flush()
             os.fsync(out.fileno())
         self.entries.append(entry)
+        self._keys.setdefault(kind, set()).add(key)
 
     def keys(self, kind: str) -> set[str]:
-        """Keys of the committed entries of ``kind``."""
-        return {e["key"] for e in self.entries if e["kind"] == kind}
+        """Keys of the committed entries of ``kind`` (do not modify)."""
+        return self._keys.setdefault(kind, set())
+
+    def _index(self) -> None:
+        self._keys = {}
+        for e in self.entries:
+            self._keys.setdefault(e["kind"], set()).add(e["key"])
 
     def compact(self, kind: str) -> None:
         """Keep only the last entry of each key of ``kind``."""
@@ -196,6 +204,7 @@ class CommitLog:
         self._switch.touch()
         self._finish_compaction()
         self.entries = entries
+        self._index()
 
 
 def _truncate(path: Path, size: int) -> None:
