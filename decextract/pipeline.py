@@ -1,20 +1,31 @@
-"""From a file to its records: read, annotate, extract, in one pass."""
+"""From a file to its records: read, annotate tables, extract, in one pass."""
 
 from __future__ import annotations
 
 import os
-from typing import Iterator
+from collections.abc import Iterator
 
+from .figures import figures_of
 from .metadata import document_info
 from .model import Document
 from .readers import read_document
 from .records import Record
+from .tables import annotate, performance_records
+from .tables.annex import annex_records
 
 
 def records_of(doc: Document) -> Iterator[Record]:
-    """Every record of a document read into the model, the ``document`` record first."""
+    """Every record of a document read into the model, the ``document`` record first.
+
+    Order: document, tables (table, table_row), performance rows, then figures
+    in reading order.
+    """
+    doc = annotate(doc)
     info = document_info(doc)
     yield info
+    yield from annex_records(doc)
+    yield from performance_records(doc, info.fiscal_year)
+    yield from figures_of(doc, info.fiscal_year)
 
 
 def extract(path: str | os.PathLike) -> list[Record]:

@@ -1,0 +1,326 @@
+"""Figures: quantity spans of the grammar turned into records with meaning and provenance.
+
+Prose is cut into sentences (the ``context`` of a figure) and sentences into
+clauses.  For each quantity the words before it, back to the previous quantity
+or clause mark, give its relation (占 → share, 完成预算 → completion_rate,
+增加/减少 an amount → change, 增长/下降 x% → change_rate, …率 → rate), its
+year (the last “20xx年” among those words, 与上年 → the year before, 由x%… →
+unknown) and its label.  A label too generic to stand alone (支出决算, 执行数)
+is prefixed with the sentence's subject; a figure with no words of its own
+(a share, a comparison base) takes the label of its neighbour.
+
+Table cells are figures too: the context is the row's cells joined with
+`` | ``, the label comes from the row and column headers, the unit from the
+table when the cell prints none.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+
+import attrs
+import regex
+
+from . import labels
+from .grammar import Quantity, find_quantities
+from .model import Document, Paragraph, Table, span_box
+from .records import CellRef, Figure, Provenance
+from .tables.structure import find_unit, unit_scale
+
+_SENTENCE_END = regex.compile(r"[。！？!?\n]+")
+_CLAUSE_MARK = regex.compile(r"[，,；;：:、\n]")
+_YEAR_BEFORE = regex.compile(
+    r"""
+    (?<!\d)(?P<year>(?:19|20)\d{2})\s*年\s*度?   # 2019年 / 2019年度
+    (?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?     # … 12月31日
+    (?:全年|年初|年末|年底|底|末|同期)?
+    (?:的|相比|比)?
+    """,
+    regex.VERBOSE,
+)
+_PREVIOUS_YEAR = regex.compile(r"(?:与|比|较|同)(?:上年|上一年|去年|上年度)(?:同期)?(?:的|数)?")
+_FROM = regex.compile(r"(?:由|从)\s*$")
+_COMPARISON_BASE = regex.compile(r"^\s*(?:与|比|较|同)\s*(?:(?:19|20)\d{2}\s*年度?|上年|去年|上一年)")
+_NUMERIC_CELL = regex.compile(r"^[\s\d.,，．\-—－%％()（）万亿元千]+$")
+
+
+@lru_cache(maxsize=1)
+def _relations() -> dict:
+    return json.loads(resources.files("decextract.data").joinpath("relations.json").read_text("utf-8"))
+
+
+@attrs.define
+class _Found:
+    """A quantity in a sentence, with the meaning worked out so far."""
+
+    q: Quantity
+    own: str  # label from its own words
+    pre: str  # raw words before it, back to the previous quantity or clause mark
+    relation: str = "value"
+    direction: str | None = None
+    year: int | None = None
+    label: str | None = None
+    lead: str | None = None  # a clause with no figure just before this one's (“1.一般公共服务支出:”)
+
+
+# ---------------------------------------------------------------- relations and years
+
+
+def relation_of(pre: str, q: Quantity) -> tuple[str, str | None]:
+    """Relation and direction of ``q`` from the words just before it."""
+    rel = _relations()
+    tail = pre[-12:]
+    direction = None
+    for word in sorted(rel["increase"] + rel["decrease"], key=len, reverse=True):
+        if word in tail:
+            direction = "increase" if word in rel["increase"] else "decrease"
+            break
+    if q.kind == "percent":
+        if any(w in tail for w in rel["share"]):
+            return "share", None
+        if any(w in tail for w in rel["completion"]):
+            return "completion_rate", None
+        if direction:
+            return "change_rate", direction
+        return "rate", None
+    if direction and tail.rstrip("了的为是").endswith(tuple(rel["increase"] + rel["decrease"])):
+        return "change", direction
+    return "value", None
+
+
+def year_of(pre: str, fiscal_year: int | None) -> int | None:
+    """The year the words before a figure give it, else the fiscal year."""
+    years = list(_YEAR_BEFORE.finditer(pre))
+    if years:
+        return int(years[-1].group("year"))
+    if _PREVIOUS_YEAR.search(pre) and fiscal_year:
+        return fiscal_year - 1
+    if _FROM.search(pre):
+        return None  # “由95%提升到99%”: the earlier level of an unstated year
+    return fiscal_year
+
+
+# ---------------------------------------------------------------- prose
+
+
+def _sentences(text: str) -> Iterator[tuple[int, int]]:
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        end = m.start() + 1 if text[m.start()] in "。！？!?" else m.start()
+        if text[start:end].strip():
+            yield start, end
+        start = m.end()
+    if text[start:].strip():
+        yield start, len(text)
+
+
+def _clause_start(sentence: str, pos: int, floor: int) -> int:
+    """Start of the clause holding ``pos``: after the last clause mark (a 、 inside a term like 收、支总计 is none)."""
+    starts = [m.end() for m in _CLAUSE_MARK.finditer(sentence, floor, pos)
+              if m.group() != "、" or not labels.is_joined(sentence, m.start())]
+    return max([floor] + starts)
+
+
+def _is_prose_figure(q: Quantity) -> bool:
+    """Bare numbers in prose are not reported quantities (list numbers, fragments)."""
+    return q.kind != "number"
+
+
+def _analyse(sentence: str, quantities: list[Quantity], fiscal_year: int | None) -> list[_Found]:
+    found: list[_Found] = []
+    floor = 0
+    for q in quantities:
+        begin = _clause_start(sentence, q.start, floor)
+        pre = sentence[begin:q.start]
+        wide = sentence[_clause_start(sentence, q.start, 0):q.start]  # back to the clause mark
+        own = labels.drop_leading_verb(labels.clean(pre))
+        if q.kind == "count":  # “设立四个查缉点”: the noun after a count names it
+            own = labels.head_noun_phrase(sentence[q.end:]) or own
+        relation, direction = relation_of(pre or wide, q)
+        f = _Found(q, own, pre, relation, direction, year_of(pre, fiscal_year))
+        if floor == 0 and (labels.is_generic(own) or not own):
+            prior = sentence[_clause_start(sentence, max(begin - 1, floor), floor):max(begin - 1, floor)]
+            f.lead = labels.clean(prior) or None
+        found.append(f)
+        floor = q.end
+    _resolve_labels(sentence, found)
+    return found
+
+
+def _resolve_labels(sentence: str, found: list[_Found]) -> None:
+    """Give every figure a label: its own words, else its neighbours' (see module doc)."""
+    subject = next((f.own for f in found if f.own and not labels.is_generic(f.own)), None)
+    for i, f in enumerate(found):
+        if f.lead and (not subject or found.index(f) == 0 or labels.is_generic(f.own)):
+            subject = f.lead
+        own = f.own
+        if f.relation in ("share", "change_rate", "completion_rate") or not own:
+            if f.relation == "completion_rate" and own and not labels.is_generic(own):
+                f.label = own
+                continue
+            base = _neighbour_label(found, i)
+            if f.relation == "completion_rate":
+                f.label = (base + "完成预算") if base else "完成预算"
+            else:
+                f.label = base or own or subject
+            continue
+        if labels.is_generic(own) and subject and subject != own:
+            f.label = f"{subject}/{own}"
+        else:
+            f.label = own
+
+
+def _neighbour_label(found: list[_Found], i: int) -> str | None:
+    """Label of the figure a share / rate / comparison base refers to."""
+    f = found[i]
+    if f.relation == "value" and _COMPARISON_BASE.match(f.pre):
+        # “与2019年907.98万元相比，收、支总计增加32.17万元”: the change after it names the subject
+        for g in found[i + 1:]:
+            if g.own and not labels.is_generic(g.own):
+                return g.own
+    for g in reversed(found[:i]):
+        if g.label and g.q.kind == "amount" or g.label and f.q.kind != "percent":
+            return g.label.split("/")[0] if "/" in (g.label or "") else g.label
+    for g in reversed(found[:i]):
+        if g.label:
+            return g.label
+    return None
+
+
+def prose_figures(doc: Document, block: Paragraph, fiscal_year: int | None) -> Iterator[Figure]:
+    """Figures of one paragraph, in order."""
+    text = block.text
+    carried: str | None = None
+    for s, e in _sentences(text):
+        sentence = text[s:e]
+        quantities = [q for q in find_quantities(sentence) if _is_prose_figure(q)]
+        if not quantities:
+            continue
+        found = _analyse(sentence, quantities, fiscal_year)
+        for f in found:
+            if f.label is None:
+                f.label = carried
+        carried = next((f.label for f in found if f.label), carried)
+        for f in found:
+            page, bbox = span_box(block.boxes, s + f.q.start, s + f.q.end)
+            yield _figure(f.q, f.label, f.year, f.relation, f.direction,
+                          _prov(doc, block, page or block.page, sentence, f.q, bbox=bbox))
+
+
+# ---------------------------------------------------------------- tables
+
+
+def _header_text(table: Table, grid, row: int, col: int) -> str | None:
+    """Column header of ``col``: the header rows' texts above it, outermost first."""
+    parts = []
+    for r in range(min(table.header_rows, row)):
+        cell = grid[r][col]
+        if cell and cell.text.strip() and (not parts or parts[-1] != cell.text.strip()):
+            parts.append(cell.text.strip())
+    return "/".join(parts) or None
+
+
+def _row_label(slots, col: int) -> str | None:
+    """Nearest text cell to the left of ``col`` in the row's grid slots (“预算数:” | 5)."""
+    for c in reversed(slots[:col]):
+        if c is not None and c.text.strip() and not _NUMERIC_CELL.match(c.text):
+            return labels.clean(c.text) or c.text.strip()
+    return None
+
+
+def _cell_unit(table: Table, slots, col: int, header: str | None) -> str | None:
+    """Money unit of a cell: from its row's header cells or its column header (“预算执行情况(万元)”), else the table's."""
+    for text in [c.text for c in slots[:col] if c is not None] + [header or ""]:
+        unit = find_unit(text)
+        if unit and unit_scale(unit):
+            return unit
+    return table.unit if unit_scale(table.unit) else None
+
+
+def table_figures(doc: Document, table: Table, fiscal_year: int | None) -> Iterator[Figure]:
+    """Figures of the body cells of a table, row by row."""
+    grid = table.grid()
+    for r in range(table.header_rows, table.n_rows):
+        cells = table.row(r)
+        if not cells:
+            continue
+        context = " | ".join(c.text for c in cells)
+        offset = 0
+        for c in cells:
+            start_in_context = offset
+            offset += len(c.text) + 3
+            quantities = find_quantities(c.text)
+            if not quantities:
+                continue
+            header = _header_text(table, grid, r, c.col)
+            if _is_code_column(header):
+                continue
+            numeric = bool(_NUMERIC_CELL.match(c.text))
+            if numeric:
+                row_label = _row_label(grid[r], c.col)
+                label = "/".join(x for x in (row_label, header) if x) or None
+                found = [_Found(q, label or "", "", *_column_relation(header, q), fiscal_year, label)
+                         for q in quantities]
+            else:
+                found = _analyse(c.text, [q for q in quantities if _is_prose_figure(q)], fiscal_year)
+                for f in found:
+                    f.label = f.label or _row_label(grid[r], c.col) or header
+            for f in found:
+                q = _apply_table_unit(f.q, _cell_unit(table, grid[r], c.col, header))
+                page, bbox = span_box(c.boxes, f.q.start, f.q.end)
+                prov = Provenance(
+                    source=doc.source, sha256=doc.sha256, format=doc.format,
+                    page=page or c.page or table.page, block=table.index, section=table.section,
+                    context=context, start=start_in_context + f.q.start, end=start_in_context + f.q.end,
+                    cell=CellRef(table.index, r, c.col), bbox=bbox or c.bbox,
+                )
+                yield _figure(q, f.label, f.year, f.relation, f.direction, prov)
+
+
+def _is_code_column(header: str | None) -> bool:
+    return bool(header) and any(w in header for w in ("编码", "代码", "科目编码", "序号", "编号"))
+
+
+def _column_relation(header: str | None, q: Quantity) -> tuple[str, str | None]:
+    if header:
+        for relation, words in _relations()["column_relations"].items():
+            if any(w in header for w in words):
+                return relation, None
+    return ("rate" if q.kind == "percent" else "value"), None
+
+
+def _apply_table_unit(q: Quantity, unit: str | None) -> Quantity:
+    """A bare number in a table whose amounts are in ``unit`` is an amount in 元."""
+    if q.kind != "number" or unit is None:
+        return q
+    return attrs.evolve(q, value=q.number * unit_scale(unit), unit="元", kind="amount")
+
+
+# ---------------------------------------------------------------- records
+
+
+def _prov(doc: Document, block: Paragraph, page, sentence: str, q: Quantity, bbox=None) -> Provenance:
+    return Provenance(
+        source=doc.source, sha256=doc.sha256, format=doc.format, page=page, block=block.index,
+        section=block.section, context=sentence, start=q.start, end=q.end, cell=None, bbox=bbox,
+    )
+
+
+def _figure(q: Quantity, label, year, relation, direction, prov: Provenance) -> Figure:
+    return Figure(
+        text=q.text, value=Decimal(q.value), unit=q.unit, kind=q.kind, approx=q.approx,
+        label=label or None, year=year, relation=relation, direction=direction, prov=prov,
+    )
+
+
+def figures_of(doc: Document, fiscal_year: int | None) -> Iterator[Figure]:
+    """Every figure of the document, in reading order."""
+    for block in doc.blocks:
+        if isinstance(block, Table):
+            yield from table_figures(doc, block, fiscal_year)
+        else:
+            yield from prose_figures(doc, block, fiscal_year)

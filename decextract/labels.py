@@ -1,0 +1,156 @@
+"""Labels: the thing a figure measures, in the document's words.
+
+The clause structure gives the candidate phrase (the words before a figure,
+back to the previous figure or clause mark, or the noun phrase right after a
+count: “设立四个查缉点”).  jieba, through an own :class:`jieba.Tokenizer` with
+the fiscal user dictionary ``data/fiscal_terms.txt`` loaded once per process,
+cuts the phrase at word boundaries so a leading verb can be dropped
+(“组建综治巡逻队” → 综治巡逻队) without cutting a term in half.  The words
+trimmed at either end are data (``data/label_words.json``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from functools import cache, lru_cache
+from importlib import resources
+
+import regex
+
+_TIME = regex.compile(
+    r"""
+    ^(?:
+        截至\s*\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|底|末)?   # 截至2020年12月31日
+      | \d{4}\s*年\s*度?(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?(?:全年|年底|底|末)?(?:的)?  # 2020年度, 2020年的
+      | (?:今|去)年(?:度)?(?:全年)?
+    )
+    """,
+    regex.VERBOSE,
+)
+_TIME_AT_END = regex.compile(
+    r"""
+    (?:由|从|到|至)?\s*\d{4}\s*年\s*度?(?:全年|年底|底|末)?(?:的)?$   # …下降到2020年的
+    """,
+    regex.VERBOSE,
+)
+_ORDINAL = regex.compile(
+    r"""
+    ^(?:
+        \d{1,2}\s*[.．、](?!\d)        # 1.  2、
+      | [（(]\s*[\d一二三四五六七八九十]{1,3}\s*[）)]   # （1） （一）
+      | [一二三四五六七八九十]{1,3}\s*、       # 一、
+    )
+    """,
+    regex.VERBOSE,
+)
+_CLAUSE_MARKS = "，,。；;：:、!！?？"
+_QUOTES = ("“", "”", "\"", "「", "」")
+_EDGE_PUNCT = "，,。；;：:、 \t\u3000“”\"'‘’（）()《》【】-—·・/|"
+
+
+@lru_cache(maxsize=1)
+def _words() -> dict:
+    return json.loads(resources.files("decextract.data").joinpath("label_words.json").read_text("utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _pos_tokenizer():
+    """jieba's part-of-speech tokenizer over an own Tokenizer with the fiscal dictionary; built once."""
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    with resources.as_file(resources.files("decextract.data").joinpath("fiscal_terms.txt")) as path:
+        tokenizer.load_userdict(str(path))
+    return jieba.posseg.POSTokenizer(tokenizer)
+
+
+def tokens(text: str) -> list[tuple[str, str]]:
+    """(word, part-of-speech flag) pairs of ``text``."""
+    return [(p.word, p.flag) for p in _pos_tokenizer().cut(text)]
+
+
+def clean(phrase: str) -> str:
+    """Trim time words, ordinals, function words and punctuation from both ends of ``phrase``."""
+    words = _words()
+    text = phrase.strip(_EDGE_PUNCT)
+    changed = True
+    while changed and text:
+        changed = False
+        for pattern in (_ORDINAL, _TIME):
+            m = pattern.match(text)
+            if m and m.end():
+                text = text[m.end():].strip(_EDGE_PUNCT)
+                changed = True
+        m = _TIME_AT_END.search(text)
+        if m and m.start():
+            text = text[: m.start()].strip(_EDGE_PUNCT)
+            changed = True
+        for w in _by_length("leading"):
+            if text.startswith(w) and len(text) > len(w):
+                text = text[len(w):].strip(_EDGE_PUNCT)
+                changed = True
+        for w in _by_length("trailing"):
+            if text.endswith(w) and len(text) > len(w):
+                text = text[: -len(w)].strip(_EDGE_PUNCT)
+                changed = True
+        words = _words()
+        if text in words["trailing"] or text in words["leading"] or text in words["bare"]:
+            return ""  # nothing but a connective or a time word (“提升到”, “与”, “上年”): no label of its own
+    return _balance_quotes(text)
+
+
+def _balance_quotes(text: str) -> str:
+    if text.count("“") != text.count("”"):
+        text = text.replace("“", "").replace("”", "")
+    return text
+
+
+@cache
+def _by_length(key: str) -> tuple[str, ...]:
+    return tuple(sorted(_words()[key], key=len, reverse=True))
+
+
+def drop_leading_verb(phrase: str) -> str:
+    """Drop a leading verb of the lexicon when it is a whole word and a noun phrase of 2+ characters follows."""
+    toks = tokens(phrase)
+    if len(toks) > 1 and toks[0][0] in _words()["verbs"] and len(phrase) - len(toks[0][0]) >= 2:
+        rest = phrase[len(toks[0][0]):]
+        if rest[0] not in _EDGE_PUNCT:
+            return rest
+    return phrase
+
+
+def head_noun_phrase(text: str, limit: int = 16) -> str:
+    """The noun phrase at the start of ``text`` (what follows a count: 四个“查缉点”…), up to a verb or mark."""
+    out = []
+    length = 0
+    quoted = False
+    if not text or text[0] in _EDGE_PUNCT and text[0] not in _QUOTES or text[0].isdigit():
+        return ""
+    for word, flag in tokens(text[: limit * 2]):
+        if word in _QUOTES:
+            quoted = not quoted if word in "“”\"" else word in "“「"
+            out.append(word)
+            continue
+        if not quoted and any(ch in _CLAUSE_MARKS for ch in word):
+            break
+        if not quoted and flag.startswith(("v", "p", "c", "u", "m", "x")):
+            break
+        out.append(word)
+        length += len(word)
+        if length >= limit:
+            break
+    return clean("".join(out))
+
+
+def is_joined(text: str, pos: int) -> bool:
+    """Whether the mark at ``text[pos]`` sits inside a term such as 收、支总计 (not a clause boundary)."""
+    return any(text.startswith(term, pos - term.index("、")) for term in _words()["joined"] if pos >= term.index("、"))
+
+
+def is_generic(label: str) -> bool:
+    """True for labels that say what kind of number it is but not of what (支出决算, 执行数)."""
+    return label in _words()["generic"]
