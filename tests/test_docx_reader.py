@@ -168,6 +168,21 @@ def test_caption_row_spanning_the_table_becomes_a_paragraph():
     assert table.n_rows == 2 and table.text_rows()[0] == ["科目", "预算数", "决算数"]
 
 
+def test_one_cell_layout_table_is_read_as_body():
+    d = docx.Document()
+    frame = d.add_table(rows=1, cols=1).cell(0, 0)
+    frame.paragraphs[0].text = "一、收入决算情况说明"
+    frame.add_paragraph("收入合计350.01万元。")
+    inner = frame.add_table(rows=2, cols=2)
+    for r in range(2):
+        for c in range(2):
+            inner.cell(r, c).text = f"{r}{c}"
+    doc = read_doc(d)
+    assert [type(b).__name__ for b in doc.blocks] == ["Paragraph", "Paragraph", "Table"]
+    assert doc.blocks[0].is_heading and doc.blocks[1].section == ("一、收入决算情况说明",)
+    assert doc.blocks[2].text_rows() == [["00", "01"], ["10", "11"]]
+
+
 def test_heading_from_chinese_style_name_and_outline_level():
     d = docx.Document()
     style = d.styles.add_style("标题 2", WD_STYLE_TYPE.PARAGRAPH)

@@ -196,11 +196,12 @@ def test_lone_tab_first_column_merges_downwards_only_under_text():
 
 
 def test_two_blank_lines_end_a_table_and_prose_resumes():
-    doc = read_text("说明如下：\n\t标题表\n\n\ta\n\tb\n\n\tc\n\td\n\n\n\tx\n\ty\n\n\n后记。\n")
+    doc = read_text("说明如下：\n\t标题表\n\n\ta\n\tb\n\n\tc\n\td\n\n\n\tx\n\ty\n\n\tz\n\tw\n\n\n后记。\n")
     kinds = [type(b).__name__ for b in doc.blocks]
     assert kinds == ["Paragraph", "Paragraph", "Table", "Table", "Paragraph"]
     assert doc.blocks[1].text == "标题表"
-    assert doc.blocks[2].n_rows == 2 and doc.blocks[3].n_rows == 1
+    assert doc.blocks[2].text_rows() == [["a", "b"], ["c", "d"]]
+    assert doc.blocks[3].text_rows() == [["x", "y"], ["z", "w"]]
     assert doc.blocks[4].text == "后记。"
 
 
@@ -210,11 +211,21 @@ def test_tab_indented_lines_without_a_row_of_cells_are_paragraphs():
     assert [b.text for b in doc.blocks] == ["前言", "缩进的一行", "正文。"]
 
 
+def test_tab_indented_prose_is_not_a_table():
+    # paragraphs indented with a TAB and no blank lines between them form one "row": still prose
+    doc = read_text("\t第一段，收入10万元。\n\t第二段，支出5万元。\n\n\t第三段。\n\t第四段。\n")
+    assert [b.text for b in doc.blocks] == ["第一段，收入10万元。", "第二段，支出5万元。", "第三段。", "第四段。"]
+    assert all(isinstance(b, Paragraph) for b in doc.blocks)
+    # a single row of cells is not enough for a table either
+    doc = read_text("\t项目\n\t金额\n")
+    assert [b.text for b in doc.blocks] == ["项目", "金额"]
+
+
 def test_windows_line_breaks_do_not_leak_into_text():
-    doc = read_text("一、概况\r\n收入10万元。\r\n\r\n\ta\r\n\tb\r\n")
+    doc = read_text("一、概况\r\n收入10万元。\r\n\r\n\ta\r\n\tb\r\n\r\n\tc\r\n\td\r\n")
     assert [b.text for b in doc.paragraphs()] == ["一、概况", "收入10万元。"]
     (t,) = doc.tables()
-    assert isinstance(t, Table) and t.text_rows() == [["a", "b"]]
+    assert isinstance(t, Table) and t.text_rows() == [["a", "b"], ["c", "d"]]
 
 
 def test_read_bytes_dispatches_text():

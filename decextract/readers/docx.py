@@ -16,7 +16,8 @@ the rowspan of the cell above (legacy ``w:hMerge`` grows the colspan of the cell
 to the left), ``w:gridBefore`` skips leading grid columns.  A merged cell is
 stored once at its top-left slot.  Leading rows made of one cell spanning the
 whole width (a caption or “单位：万元” typed into the table) come out as
-paragraphs before the table.  A cell's text is its lines (paragraphs and manual
+paragraphs before the table.  A one-cell table is a frame for layout: its
+paragraphs and tables are read as if they stood in the body.  A cell's text is its lines (paragraphs and manual
 line breaks) joined with "\\n", except that a line wrapped inside a phrase (from
 a CJK character, or ，、, to a CJK character: “经济效益” + “指标”) is joined
 without a separator, as the TXT reader joins a wrapped cell.
@@ -189,7 +190,16 @@ class _BodyReader:
         self.blocks.append(Paragraph(index=len(self.blocks), text=text, kind=kind, level=level, section=section))
 
     def table(self, tbl) -> None:
-        rows = [_raw_row(tr) for tr in _children(tbl) if tr.tag == _TR]
+        trs = [tr for tr in _children(tbl) if tr.tag == _TR]
+        tcs = [tc for tr in trs for tc in _children(tr) if tc.tag == _TC]
+        if len(tcs) == 1:  # a one-cell table is a frame around content: read what is inside
+            for element in _children(tcs[0]):
+                if element.tag == _P:
+                    self.paragraph(element)
+                elif element.tag == _TBL:
+                    self.table(element)
+            return
+        rows = [_raw_row(tr) for tr in trs]
         grid_cols = len(tbl.findall(f"{qn('w:tblGrid')}/{qn('w:gridCol')}"))
         n_cols = max([grid_cols] + [r[-1].col + r[-1].span for r in rows if r])
         while len(rows) > 1 and len(rows[0]) == 1 and rows[0][0].span == n_cols and n_cols > 1 \

@@ -13,7 +13,9 @@ Flattened tables (as published, e.g. the seed's 项目绩效目标完成情况�
 row is a group of TAB-prefixed lines, one cell each; groups are separated by one
 blank line; two blank lines or a prose line end the table.  A line without a TAB
 right after a cell line continues that cell (wrapped text, joined without a
-separator).  Reading rules:
+separator).  A run needs two rows of two or more cells, not mostly ending in
+“。”, to be a table; otherwise its lines are TAB-indented prose paragraphs.
+Reading rules:
 
 - leading one-cell groups are the caption (“项目绩效目标完成情况表”, “(2020年度)”)
   and come out as paragraphs before the table;
@@ -133,14 +135,23 @@ class _Builder:
         start = 0
         while start < len(groups) - 1 and len(groups[start].cells) == 1:
             start += 1
-        if max(len(g.cells) for g in groups[start:]) < 2:
-            start = len(groups)  # no row with two cells: not a table, just TAB-indented lines
+        if not _is_table(groups[start:]):
+            start = len(groups)  # TAB-indented prose, not a flattened table
         for group in groups[:start]:
-            for line in group.cells[0]:
-                self.paragraph(line)
+            for cell in group.cells:
+                for line in cell:
+                    self.paragraph(line)
         if start < len(groups):
             self.blocks.append(_table([[_cell_text(c) for c in g.cells] for g in groups[start:]],
                                       index=len(self.blocks), section=self.outline.path))
+
+
+def _is_table(groups: list[_Group]) -> bool:
+    """At least two rows of two or more cells, and cells that are not mostly full sentences."""
+    if sum(len(g.cells) >= 2 for g in groups) < 2:
+        return False
+    texts = [t for g in groups for t in map(_cell_text, g.cells) if t]
+    return 2 * sum(t.endswith("。") for t in texts) <= len(texts)
 
 
 def _cell_text(lines: list[str]) -> str:
