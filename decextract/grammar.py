@@ -108,9 +108,7 @@ _SPAN = regex.compile(
     regex.VERBOSE,
 )
 
-_EXCLUDE = tuple(
-    regex.compile("\n".join(p["regex"]), regex.VERBOSE | regex.MULTILINE) for p in _EXCLUSIONS["patterns"]
-)
+_EXCLUDE = tuple(regex.compile("\n".join(p["regex"]), regex.VERBOSE | regex.MULTILINE) for p in _EXCLUSIONS["patterns"])
 _FIXED_WORDS = regex.compile(_alternation(_EXCLUSIONS["fixed_words"]))
 _FIXED_REACH = max(map(len, _EXCLUSIONS["fixed_words"]))
 _FALSE_PREFIX_WORDS = tuple(_QUALIFIERS["false_words"])
@@ -139,9 +137,7 @@ def _overlaps(intervals: tuple[list[int], list[int]], start: int, end: int) -> b
 def _in_fixed_word(text: str, start: int, end: int) -> bool:
     lo = max(0, start - _FIXED_REACH + 1)
     window = text[lo : end + _FIXED_REACH - 1]
-    return any(
-        m.start() + lo < end and m.end() + lo > start for m in _FIXED_WORDS.finditer(window, overlapped=True)
-    )
+    return any(m.start() + lo < end and m.end() + lo > start for m in _FIXED_WORDS.finditer(window, overlapped=True))
 
 
 def _false_prefix(text: str, pre_start: int, pre_end: int) -> bool:
@@ -207,7 +203,11 @@ def _resolve(text: str, m: regex.Match, excluded) -> Quantity | None:
     printed_unit = (multiplier_text + (printed or "")) or None
 
     use_prefix = bool(m.group("pre")) and not _false_prefix(text, m.start("pre"), m.end("pre"))
-    start = m.start() if use_prefix else (m.start("pctw") if m.group("pctw") else m.start("paren") if m.group("paren") else core_start)
+    start = (
+        m.start()
+        if use_prefix
+        else (m.start("pctw") if m.group("pctw") else m.start("paren") if m.group("paren") else core_start)
+    )
     end = m.end()
     return Quantity(
         text=text[start:end],
