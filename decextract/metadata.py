@@ -39,23 +39,37 @@ def _title_pattern() -> regex.Pattern:
     return regex.compile(_lexicon()["title_regex"])
 
 
-def _title_match(text: str):
-    m = _title_pattern().search(text)
-    if m and len(text.strip()) <= 60:
-        return m
-    return None
+@lru_cache(maxsize=1)
+def _line_patterns() -> tuple[regex.Pattern, regex.Pattern]:
+    lex = _lexicon()
+    return regex.compile(lex["issuer_line_regex"]), regex.compile(lex["cover_end_regex"])
+
+
+def _cover(paragraphs: list[Paragraph]) -> list[str]:
+    """The lines of the cover: the first lines, up to the table of contents or the first section."""
+    _, cover_end = _line_patterns()
+    first_page = paragraphs[0].page if paragraphs else None
+    lines = []
+    for p in paragraphs[:8]:
+        if cover_end.match(p.text) or (first_page is not None and p.page != first_page):
+            break
+        lines.append(" ".join(p.text.split()))
+    return lines
 
 
 def document_info(doc: Document) -> DocumentInfo:
     """The ``document`` record of ``doc``."""
     paragraphs = list(doc.paragraphs())
-    title = issuer = None
-    year = kind = None
-    for candidate in [p.text for p in paragraphs[:12]] + [doc.title or ""]:
-        m = _title_match(candidate)
-        if m:
+    issuer_line, _ = _line_patterns()
+    issuer = next((m.group("issuer") for p in paragraphs[:30] if (m := issuer_line.match(p.text))), None)
+    title = year = kind = None
+    cover = [line for line in _cover(paragraphs) if not issuer_line.match(line)]
+    candidates = ["".join(cover)] + [p.text for p in paragraphs[:12]] + [doc.title or ""]
+    for candidate in candidates:
+        m = _title_pattern().search(candidate)
+        if m and len(candidate.strip()) <= 60:
             title = " ".join(candidate.split())
-            issuer = m.group("issuer").strip() or None
+            issuer = issuer or (None if m.group("level") else m.group("issuer").strip() or None)
             year = int(m.group("year"))
             kind = m.group("what")
             break
@@ -74,6 +88,7 @@ def document_info(doc: Document) -> DocumentInfo:
         issuer=issuer,
         fiscal_year=year,
         kind=kind,
+        size=doc.size,
     )
 
 

@@ -10,7 +10,7 @@ characters' boxes.
 
 from __future__ import annotations
 
-from typing import Iterator, Union
+from collections.abc import Iterator
 
 import attrs
 
@@ -112,7 +112,7 @@ class Table:
         return [[c.text if c else "" for c in row] for row in self.grid()]
 
 
-Block = Union[Paragraph, Table]
+Block = Paragraph | Table
 
 
 @attrs.frozen
@@ -125,6 +125,7 @@ class Document:
     blocks: tuple[Block, ...]
     pages: int | None = None
     title: str | None = None  # from the file's own metadata, when it has one
+    size: int | None = None  # bytes of the file
 
     def paragraphs(self) -> Iterator[Paragraph]:
         return (b for b in self.blocks if isinstance(b, Paragraph))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any, Union
+from typing import Any
 
 import attrs
 
@@ -163,7 +163,7 @@ class PerformanceIndicator:
     prov: Provenance | None = None
 
 
-Record = Union[Figure, DocumentInfo, TableInfo, TableRow, PerformanceProject, PerformanceIndicator]
+Record = Figure | DocumentInfo | TableInfo | TableRow | PerformanceProject | PerformanceIndicator
 
 
 def _plain(value: Any) -> Any:

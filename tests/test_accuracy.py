@@ -12,10 +12,9 @@ import sys
 from functools import cache
 
 import pytest
+from conftest import DATA, ROOT, SAMPLES, SEED, write_jsonl
 
 from decextract import extract
-
-from .conftest import DATA, ROOT, SAMPLES, SEED, write_jsonl
 
 THRESHOLDS = {"recall": 0.98, "precision": 0.98, "label": 0.90, "year": 0.97,
               "relation": 0.97, "direction": 0.98, "approx": 0.98}

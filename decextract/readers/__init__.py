@@ -12,6 +12,8 @@ import hashlib
 import os
 from importlib import import_module
 
+import attrs
+
 from ..errors import DamagedFileError, DecExtractError
 from ..model import Document
 from .sniff import sniff
@@ -31,7 +33,7 @@ def read_bytes(data: bytes, source: str) -> Document:
     fmt = sniff(data, source)
     module = import_module(READERS[fmt])
     try:
-        return module.read(data, source, sha256)
+        return attrs.evolve(module.read(data, source, sha256), size=len(data))
     except DecExtractError:
         raise
     except Exception as exc:  # third-party parser errors stop at the reader boundary
