@@ -1,0 +1,281 @@
+"""PDF reader: text and ruled tables read with PDFium, prose rebuilt from lines into paragraphs.
+
+Each page gives its characters (with boxes) and its ruled tables
+(:mod:`.pdftables`); characters inside a table go to its cells, the others are
+grouped into lines (:mod:`.pdftext`).  Running headers and footers (a line
+repeated at the same place on many pages) and page numbers (“3”, “- 3 -”,
+“第 3 页”) are dropped.  Lines then join into paragraphs; a paragraph ends at a
+larger vertical gap, an indent, a short line, a change of font size or weight,
+or before a numbered line that follows a finished sentence.  It runs on across a
+page break when the last line is full and the sentence unfinished.  Headings are
+numbered paragraphs the :class:`~decextract.sections.Outline` accepts, or short
+paragraphs set bold or larger than the body text.  A table whose part ends one
+page and whose next part starts the next page, at the same width, is one table.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from itertools import pairwise
+
+import attrs
+import pypdfium2 as pdfium
+import regex
+
+from ..errors import DamagedFileError, EncryptedFileError
+from ..model import Block, Document, Paragraph, Table
+from ..sections import Outline, numbering_level
+from .pdftables import TablePart, build_table, continues, fill_parts, find_parts
+from .pdftext import Line, font_is_bold, group_lines, join_lines, page_chars
+
+_PDFIUM_PASSWORD_ERRORS = (4, 6)  # FPDF_ERR_PASSWORD, FPDF_ERR_SECURITY
+_PAGE_NUMBER = regex.compile(
+    r"""^(?:
+        [-—–－·•\s]*\d{1,4}[-—–－·•\s]*                      # 3, - 3 -, —3—, ·3·
+      | 第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?  # 第 3 页, 第3页 共21页
+      | \d{1,4}\s*/\s*\d{1,4}                                 # 3/21
+      | (?i:page)\s*\d{1,4}(?:\s*(?i:of)\s*\d{1,4})?          # Page 3 of 21
+    )$""",
+    regex.VERBOSE,
+)
+_TOC_ENTRY = regex.compile(r"(?:…{2,}|\.{4,}|·{4,})\s*\d*$")
+_MARGIN = 0.12  # share of the page height at top and bottom where running headers and footers sit
+_SENTENCE_END = tuple("。！？!?")
+_CLAUSE_END = _SENTENCE_END + tuple("；;：:")
+
+
+@attrs.define
+class _Page:
+    number: int
+    width: float
+    height: float
+    lines: list[Line]
+    parts: list[TablePart]
+
+
+def read(data: bytes, source: str, sha256: str) -> Document:
+    """Read a PDF disclosure into the document model."""
+    pdf = _open(data, source)
+    try:
+        pages = [_read_page(pdf, i, source) for i in range(len(pdf))]
+        title = _title(pdf.get_metadata_dict(), pages)
+    finally:
+        pdf.close()
+    _drop_running_lines(pages)
+    blocks = _Assembler(pages).blocks()
+    return Document(source=source, sha256=sha256, format="pdf", blocks=tuple(blocks), pages=len(pages), title=title)
+
+
+def _open(data: bytes, source: str) -> pdfium.PdfDocument:
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if getattr(exc, "err_code", None) in _PDFIUM_PASSWORD_ERRORS:
+            raise EncryptedFileError("the PDF is password-protected", path=source) from exc
+        raise DamagedFileError(f"not a readable PDF ({exc})", path=source) from exc
+
+
+def _read_page(pdf: pdfium.PdfDocument, i: int, source: str) -> _Page:
+    try:
+        page = pdf[i]
+        width, height = page.get_size()
+        textpage = page.get_textpage()
+    except pdfium.PdfiumError as exc:
+        raise DamagedFileError(f"page cannot be loaded ({exc})", path=source, location=f"page {i + 1}") from exc
+    chars = page_chars(textpage, width, height)
+    parts = find_parts(page, i + 1, width, height) if chars else []
+    lines = group_lines(fill_parts(parts, chars), i + 1)
+    for line in lines:
+        line.bold = font_is_bold(textpage, line.chars[0].index) and font_is_bold(textpage, line.chars[-1].index)
+    textpage.close()
+    page.close()
+    return _Page(i + 1, width, height, lines, parts)
+
+
+def _title(meta: dict, pages: Sequence[_Page]) -> str | None:
+    """The metadata title, if the first pages print it (templates leave stale titles behind)."""
+    title = regex.sub(r"\s+", "", meta.get("Title") or "")
+    if not title:
+        return None
+    shown = "".join(line.text for page in pages[:3] for line in page.lines)
+    shown += "".join(ln.text for page in pages[:3] for part in page.parts for c in part.cells for ln in c.lines)
+    return title if title in shown else None
+
+
+def _drop_running_lines(pages: Sequence[_Page]) -> None:
+    """Remove page numbers and lines repeated in the top or bottom margin of many pages."""
+    def in_margin(page: _Page, line: Line) -> bool:
+        return line.bottom < page.height * _MARGIN or line.top > page.height * (1 - _MARGIN)
+
+    def key(line: Line) -> str:
+        return regex.sub(r"\d+", "#", line.text)
+
+    seen = Counter(k for page in pages for k in {key(ln) for ln in page.lines if in_margin(page, ln)})
+    repeated = {k for k, n in seen.items() if n >= 3 and n >= 0.3 * len(pages)}
+    for page in pages:
+        lowest = max([ln.bottom for ln in page.lines] + [p.bbox[3] for p in page.parts], default=0)
+        page.lines = [
+            ln for ln in page.lines
+            if not (
+                (in_margin(page, ln) and key(ln) in repeated)
+                or (_PAGE_NUMBER.match(ln.text) and (in_margin(page, ln) or ln.bottom >= lowest))
+            )
+        ]
+
+
+def _mode(values: Sequence[float], default: float) -> float:
+    return Counter(values).most_common(1)[0][0] if values else default
+
+
+class _Assembler:
+    """Turns the pages' lines and table parts into blocks in reading order."""
+
+    def __init__(self, pages: Sequence[_Page]):
+        self.pages = pages
+        body = [ln for p in pages for ln in p.lines for _ in ln.chars]
+        self.body_size = _mode([round(ln.size * 2) / 2 for ln in body], 10.5)
+        self.left: dict[int, float] = {}
+        self.right: dict[int, float] = {}
+        pitches: list[int] = []
+        indents: list[float] = []
+        for width in {round(p.width) for p in pages}:
+            lines = [ln for p in pages if round(p.width) == width for ln in p.lines if self._is_body(ln)]
+            starts = Counter(round(ln.x0) for ln in lines)  # the leftmost start shared by many lines
+            common = [x for x, n in starts.items() if n >= max(3, 0.1 * len(lines))]
+            self.left[width] = min(common) if common else _mode([round(ln.x0) for ln in lines], 72.0)
+            ends = sorted(ln.x1 for ln in lines)
+            self.right[width] = ends[int(0.95 * (len(ends) - 1))] if ends else width - 72.0
+            indents += [ln.x0 - self.left[width] for ln in lines]
+        for p in pages:
+            body_lines = [ln for ln in p.lines if self._is_body(ln)]
+            pitches += [round(b.top - a.top) for a, b in pairwise(body_lines) if 0 < b.top - a.top < 3 * a.size]
+        # first lines indented by about two characters: the document marks paragraphs by indent
+        self.uses_indent = sum(1.2 * self.body_size < d < 3 * self.body_size for d in indents) > 0.05 * len(indents)
+        self.pitch_ratio = _mode(pitches, 1.5 * self.body_size) / self.body_size
+        self.outline = Outline()
+        self.heads: list[tuple[int, float]] = []  # (level, font size) of the headings on the outline path
+        self.out: list[Block] = []
+
+    def _is_body(self, line: Line) -> bool:
+        return abs(line.size - self.body_size) < 0.6 and not line.bold
+
+    def blocks(self) -> list[Block]:
+        para: list[Line] = []
+        parts: list[TablePart] = []
+        for page in self.pages:
+            items: list[Line | TablePart] = sorted(page.lines + page.parts, key=_top)
+            for item in items:
+                if isinstance(item, TablePart):
+                    self._flush(para)
+                    para = []
+                    if parts and not (parts[-1] is self._last_item and continues(parts[-1], item)):
+                        self._table(parts)
+                        parts = []
+                    parts.append(item)
+                    self._last_item = item
+                    continue
+                if parts:
+                    self._table(parts)
+                    parts = []
+                if para and self._breaks(para[-1], item, page):
+                    self._flush(para)
+                    para = []
+                para.append(item)
+                self._last_item = item
+        self._flush(para)
+        if parts:
+            self._table(parts)
+        return self.out
+
+    _last_item: Line | TablePart | None = None
+
+    def _breaks(self, prev: Line, line: Line, page: _Page) -> bool:
+        """Whether ``line`` starts a new paragraph after ``prev``."""
+        width = round(page.width)
+        if abs(prev.size - line.size) > 0.9 or prev.bold != line.bold:
+            return True
+        room = self.right.get(width, page.width) - prev.x1
+        if room > max(_lead_width(line), 2 * prev.size) + 0.5 * prev.size:
+            return True  # the previous line stops short: the next line's first word would have fitted
+        if prev.page != line.page:
+            if numbering_level(line.text) is not None:
+                return True
+            if self.uses_indent:
+                return line.x0 > self.left.get(width, 0) + 0.8 * line.size
+            return prev.text.endswith(_SENTENCE_END)
+        if line.top - prev.top > self.pitch_ratio * line.size * 1.3:
+            return True  # a larger vertical gap
+        if line.x0 > prev.x0 + 0.8 * line.size:
+            return not (prev.bold and line.bold)  # an indent, unless a bold heading wraps onto a centred line
+        if _TOC_ENTRY.search(prev.text):
+            return True  # a table-of-contents entry ends with its leader dots and page number
+        return prev.text.endswith(_CLAUSE_END) and numbering_level(line.text) is not None
+
+    def _flush(self, lines: list[Line]) -> None:
+        if not lines:
+            return
+        text, boxes = join_lines(lines)
+        size = max(ln.size for ln in lines)
+        level = self._heading_level(text, lines, size)
+        index = len(self.out)
+        if level is None:
+            self.out.append(Paragraph(index, text, page=lines[0].page, section=self.outline.path, boxes=boxes))
+            return
+        self.out.append(Paragraph(index, text, kind="heading", level=level, page=lines[0].page,
+                                  section=self.outline.path, boxes=boxes))
+        self.outline.push(text, level)
+        while self.heads and self.heads[-1][0] >= level:
+            self.heads.pop()
+        self.heads.append((level, size))
+
+    def _heading_level(self, text: str, lines: list[Line], size: float) -> int | None:
+        """Level of a numbered heading from its numbering; of an unnumbered one from the headings set larger above it."""
+        if _TOC_ENTRY.search(text):
+            return None  # a table-of-contents entry names a section, it does not open one
+        styled = all(ln.bold or ln.size >= self.body_size + 1 for ln in lines)
+        numbered = numbering_level(text)
+        if numbered is not None:
+            if styled and len(text) <= 60:
+                return numbered
+            if self._in_note():
+                return None  # “2.…为必填项。” continues the numbered notes under a table
+            return self.outline.classify(text)
+        if styled and len(text) <= 40 and not text.endswith(_SENTENCE_END):
+            larger = [level for level, s in self.heads if s > size + 0.5]
+            return larger[-1] + 1 if larger else 1
+        return None
+
+    def _in_note(self) -> bool:
+        prev = self.out[-1] if self.out else None
+        return isinstance(prev, Paragraph) and not prev.is_heading and prev.text.startswith(("注", "说明"))
+
+    def _table(self, parts: list[TablePart]) -> None:
+        cells, n_rows, n_cols = build_table(parts)
+        pages = tuple(sorted({p.page for p in parts}))
+        self.out.append(Table(index=len(self.out), cells=tuple(cells), n_rows=n_rows, n_cols=n_cols,
+                              page=pages[0], pages=pages, section=self.outline.path))
+
+
+_NO_LINE_START = frozenset("，。、；：？！）》」』”’%％,.;:?!)]}")
+_NO_LINE_END = frozenset("（《「『“‘([{")
+
+
+def _lead_width(line: Line) -> float:
+    """Width of the first unbreakable run of ``line``: what a line break could not have split."""
+    chars = line.chars
+    end = 0
+    while end + 1 < len(chars) and chars[end].text in _NO_LINE_END:
+        end += 1
+    if chars[end].text.isascii() and chars[end].text.isalnum():
+        while end + 1 < len(chars) and chars[end + 1].text.isascii() and (
+            chars[end + 1].text.isalnum() or chars[end + 1].text in ".,%-"
+        ):
+            end += 1
+    while end + 1 < len(chars) and chars[end + 1].text in _NO_LINE_START:
+        end += 1
+    return chars[end].x1 - chars[0].x0
+
+
+def _top(item: Line | TablePart) -> float:
+    return item.bbox[1] if isinstance(item, TablePart) else item.top

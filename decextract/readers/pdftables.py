@@ -1,0 +1,274 @@
+"""PDF tables: ruling lines from PDFium, cells by pdfplumber's table finder, parts joined across pages.
+
+The ruling lines (stroked or filled paths, straight segments and rectangles)
+are read from PDFium's page objects, which is cheap, and handed to pdfplumber's
+:class:`~pdfplumber.table.TableFinder` (its “lines” strategy: snap, join,
+intersect, find the smallest rectangles, group them into tables) through a
+minimal page stand-in, so pdfminer never parses the page.  Characters are then
+put into the cell holding their centre.
+
+A table broken by a page break comes in several :class:`TablePart`\\ s;
+:func:`build_table` makes one grid of them: column boundaries shared by all
+parts, the header rows a part repeats dropped, a row cut by the page break (its
+cells' text continuing at the top of the next page) joined back into one row, and
+a merged cell running over the break kept as one cell.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Sequence
+
+import attrs
+import pypdfium2.raw as pdfium_c
+from pdfplumber.table import TableFinder
+
+from ..model import Cell
+from .pdftext import Char, Line, group_lines, join_lines
+
+_SNAP = 3.0  # points: boundaries closer than this are the same ruling line
+_FINDER_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
+
+
+@attrs.define
+class RawCell:
+    """A cell as found on one page: its box and its text lines."""
+
+    bbox: tuple[float, float, float, float]  # x0, top, x1, bottom
+    page: int
+    lines: list[Line] = attrs.field(factory=list)
+
+
+@attrs.define
+class TablePart:
+    """The piece of a table that lies on one page."""
+
+    page: int
+    bbox: tuple[float, float, float, float]
+    cells: list[RawCell]
+
+    def contains(self, c: Char) -> bool:
+        x, y = (c.x0 + c.x1) / 2, (c.top + c.bottom) / 2
+        x0, top, x1, bottom = self.bbox
+        return x0 - 1 <= x <= x1 + 1 and top - 1 <= y <= bottom + 1
+
+
+class _EdgePage:
+    """What :class:`TableFinder` reads of a page when both strategies are “lines”."""
+
+    def __init__(self, edges: list[dict], width: float, height: float):
+        self.edges = edges
+        self.bbox = (0, 0, width, height)
+
+
+def _edge(x0: float, top: float, x1: float, bottom: float, orientation: str) -> dict:
+    return {"x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top, "width": x1 - x0,
+            "height": bottom - top, "orientation": orientation, "object_type": "line"}
+
+
+def ruling_edges(page, height: float) -> list[dict]:
+    """Horizontal and vertical segments of the page's visible paths, top-left origin."""
+    edges: list[dict] = []
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    matrix = pdfium_c.FS_MATRIX()
+    x, y = ctypes.c_float(), ctypes.c_float()
+    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=1):
+        handle = obj.raw
+        if not pdfium_c.FPDFPath_GetDrawMode(handle, ctypes.byref(fill), ctypes.byref(stroke)):
+            continue
+        if not (fill.value and _visible(handle, pdfium_c.FPDFPageObj_GetFillColor)) and not (
+            stroke.value and _visible(handle, pdfium_c.FPDFPageObj_GetStrokeColor)
+        ):
+            continue  # unpainted, or painted white (Word draws white cell backgrounds)
+        pdfium_c.FPDFPageObj_GetMatrix(handle, ctypes.byref(matrix))
+        a, b, c, d, e, f = matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f
+        start = cur = None
+        for i in range(pdfium_c.FPDFPath_CountSegments(handle)):
+            seg = pdfium_c.FPDFPath_GetPathSegment(handle, i)
+            pdfium_c.FPDFPathSegment_GetPoint(seg, ctypes.byref(x), ctypes.byref(y))
+            pt = (a * x.value + c * y.value + e, height - (b * x.value + d * y.value + f))
+            kind = pdfium_c.FPDFPathSegment_GetType(seg)
+            if kind == pdfium_c.FPDF_SEGMENT_MOVETO or cur is None:
+                start = cur = pt
+                continue
+            if kind == pdfium_c.FPDF_SEGMENT_LINETO:
+                _add_segment(edges, cur, pt)
+            cur = pt
+            if pdfium_c.FPDFPathSegment_GetClose(seg):
+                _add_segment(edges, cur, start)
+                cur = start
+    return edges
+
+
+def _visible(handle, get_color) -> bool:
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    if not get_color(handle, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a)):
+        return True
+    return a.value > 0 and min(r.value, g.value, b.value) < 250
+
+
+def _add_segment(edges: list[dict], p: tuple[float, float], q: tuple[float, float]) -> None:
+    (px, py), (qx, qy) = p, q
+    if abs(py - qy) < 1 and abs(px - qx) >= 1:
+        edges.append(_edge(min(px, qx), (py + qy) / 2, max(px, qx), (py + qy) / 2, "h"))
+    elif abs(px - qx) < 1 and abs(py - qy) >= 1:
+        edges.append(_edge((px + qx) / 2, min(py, qy), (px + qx) / 2, max(py, qy), "v"))
+
+
+def find_parts(page, page_no: int, width: float, height: float) -> list[TablePart]:
+    """The ruled tables of a page (each at least two cells), top to bottom, cells still empty."""
+    edges = ruling_edges(page, height)
+    if len(edges) < 4:
+        return []
+    finder = TableFinder(_EdgePage(edges, width, height), _FINDER_SETTINGS)
+    parts = []
+    for table in finder.tables:
+        if len(table.cells) < 2:
+            continue  # a framed box around prose is not a table
+        cells = [RawCell(tuple(b), page_no) for b in table.cells]
+        parts.append(TablePart(page_no, tuple(table.bbox), cells))
+    parts.sort(key=lambda p: p.bbox[1])
+    return parts
+
+
+def fill_parts(parts: Sequence[TablePart], chars: Sequence[Char]) -> list[Char]:
+    """Put each character inside a part into the cell holding its centre; return the others."""
+    if not parts:
+        return list(chars)
+    outside: list[Char] = []
+    found: dict[int, list[Char]] = {}
+    for ch in chars:
+        part = next((p for p in parts if p.contains(ch)), None)
+        if part is None:
+            outside.append(ch)
+            continue
+        x, y = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
+        cell = next((c for c in part.cells if _distance(c.bbox, x, y) == 0), None)
+        if cell is None:  # on a ruling line or in a gap: the nearest cell
+            cell = min(part.cells, key=lambda c: _distance(c.bbox, x, y))
+        found.setdefault(id(cell), []).append(ch)
+    for part in parts:
+        for cell in part.cells:
+            if id(cell) in found:
+                cell.lines = group_lines(found[id(cell)], cell.page, split_gap=float("inf"))
+    return outside
+
+
+def _distance(bbox: tuple[float, float, float, float], x: float, y: float) -> float:
+    x0, top, x1, bottom = bbox
+    return max(x0 - x, 0, x - x1) + max(top - y, 0, y - bottom)
+
+
+def _clusters(values: Sequence[float]) -> list[float]:
+    """Distinct boundaries: values closer than the snap tolerance are one boundary."""
+    out: list[float] = []
+    for v in sorted(values):
+        if out and v - out[-1] <= _SNAP:
+            continue
+        out.append(v)
+    return out
+
+
+def _index(bounds: list[float], v: float) -> int:
+    return min(range(len(bounds)), key=lambda i: abs(bounds[i] - v))
+
+
+@attrs.define
+class _GridCell:
+    row: int
+    col: int
+    rowspan: int
+    colspan: int
+    raw: RawCell
+    lines: list[Line]
+
+    @property
+    def empty(self) -> bool:
+        return not self.lines
+
+
+def _part_grid(part: TablePart, cols: list[float]) -> tuple[list[_GridCell], int]:
+    rows = _clusters([v for c in part.cells for v in (c.bbox[1], c.bbox[3])])
+    grid = []
+    for c in part.cells:
+        r0, r1 = _index(rows, c.bbox[1]), _index(rows, c.bbox[3])
+        c0, c1 = _index(cols, c.bbox[0]), _index(cols, c.bbox[2])
+        grid.append(_GridCell(r0, c0, max(r1 - r0, 1), max(c1 - c0, 1), c, list(c.lines)))
+    return grid, max(len(rows) - 1, 1)
+
+
+def _row_texts(cells: list[_GridCell], row: int) -> list[tuple[int, int, str]]:
+    return sorted((c.col, c.colspan, join_lines(c.lines)[0]) for c in cells if c.row == row)
+
+
+def _covering(cells: list[_GridCell], row: int) -> dict[tuple[int, int], _GridCell]:
+    return {(c.col, c.colspan): c for c in cells if c.row <= row < c.row + c.rowspan}
+
+
+def _is_cut_row(last: dict[tuple[int, int], _GridCell], first: list[_GridCell]) -> bool:
+    """Whether ``first`` (a part's first row) continues the previous part's last row.
+
+    Cut rows show cells whose text all fitted on the previous page as empty (a
+    merged cell running on from above proves nothing), and never start text in a
+    column that was empty above.
+    """
+    if not first or all(c.empty for c in first):
+        return False
+    emptied = False
+    for c in first:
+        above = last.get((c.col, c.colspan))
+        if above is None:
+            return False
+        if above.empty and not c.empty:
+            return False
+        emptied = emptied or (c.empty and not above.empty and above.rowspan == 1)
+    return emptied
+
+
+def build_table(parts: Sequence[TablePart]) -> tuple[list[Cell], int, int]:
+    """One grid from the parts of a table: ``(cells, n_rows, n_cols)``."""
+    cols = _clusters([v for p in parts for c in p.cells for v in (c.bbox[0], c.bbox[2])])
+    cells, n_rows = _part_grid(parts[0], cols)
+    header = [_row_texts(cells, r) for r in range(n_rows)]
+    for part in parts[1:]:
+        grid, rows = _part_grid(part, cols)
+        repeated = 0
+        while repeated < rows - 1 and repeated < len(header) and _row_texts(grid, repeated) == header[repeated]:
+            repeated += 1
+        grid = [c for c in grid if c.row >= repeated]
+        for c in grid:
+            c.row -= repeated
+        rows -= repeated
+        last = _covering(cells, n_rows - 1)
+        first = [c for c in grid if c.row == 0]
+        cut = _is_cut_row(last, first)
+        for c in first:
+            above = last.get((c.col, c.colspan))
+            if above is None:
+                continue
+            if cut:
+                above.lines.extend(c.lines)
+                above.rowspan += c.rowspan - 1
+            elif c.empty and (above.rowspan > 1 or c.rowspan > 1):
+                above.rowspan += c.rowspan
+            else:
+                continue
+            grid.remove(c)
+        shift = n_rows - 1 if cut else n_rows
+        for c in grid:
+            c.row += shift
+        cells.extend(grid)
+        n_rows = shift + rows
+    out = []
+    for c in sorted(cells, key=lambda c: (c.row, c.col)):
+        text, boxes = join_lines(c.lines)
+        out.append(Cell(row=c.row, col=c.col, text=text, rowspan=c.rowspan, colspan=c.colspan,
+                        page=c.raw.page, bbox=tuple(round(v, 2) for v in c.raw.bbox), boxes=boxes))
+    return out, n_rows, max(len(cols) - 1, 1)
+
+
+def continues(prev: TablePart, part: TablePart) -> bool:
+    """Whether ``part`` (first thing on its page) continues ``prev`` (last thing on the previous page)."""
+    if part.page != prev.page + 1:
+        return False
+    return abs(prev.bbox[0] - part.bbox[0]) <= 2 * _SNAP and abs(prev.bbox[2] - part.bbox[2]) <= 2 * _SNAP

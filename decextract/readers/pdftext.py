@@ -1,0 +1,211 @@
+"""PDF text geometry: characters from PDFium, grouped into lines, lines joined into text.
+
+Characters come from PDFium's text page with their loose boxes (font ascent to
+descent, so every glyph of a line has the same height) converted to top-left
+origin, pdfplumber's convention.  Whitespace characters are not kept: a space is
+re-inserted only between two non-CJK characters that PDFium separated by a
+space, so no space ever appears between CJK characters, and a number or unit
+wrapped onto the next line is joined back (“940.” + “15万元”).
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import pypdfium2.raw as pdfium_c
+import regex
+
+from ..model import Box
+
+#: Han ideographs, CJK punctuation and full-width forms: no space is ever put next to them.
+_CJK = regex.compile(
+    r"""[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}   # ideographs and kana
+         \u3000-\u303f                              # CJK symbols and punctuation (、。「」【】)
+         \uff00-\uffef                              # full-width forms (，：（）％)
+         \u2018-\u201f\u2026\u2014\u00b7]           # curly quotes, ellipsis, em dash, middle dot
+    """,
+    regex.VERBOSE,
+)
+_BOLD_FONT = regex.compile(r"bold|heavy|black|demi|semibold|粗|黑体|hei", regex.IGNORECASE)
+
+
+class Char(NamedTuple):
+    """One visible character: its text, box (top-left origin, points), font size on the page, PDFium index."""
+
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    size: float
+    index: int
+    space_before: bool  # PDFium saw a space (real or generated) right before it
+
+
+def is_cjk(ch: str) -> bool:
+    return bool(_CJK.match(ch))
+
+
+def page_chars(textpage, page_width: float, page_height: float) -> list[Char]:
+    """The visible characters of a PDFium text page, in content order (those off the page are left out)."""
+    n = pdfium_c.FPDFText_CountChars(textpage)
+    if n <= 0:
+        return []
+    text = textpage.get_text_range(0, n)
+    if len(text) != n:  # characters outside the BMP: fall back to one code point per index
+        text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage, i) or 0xFFFD) for i in range(n))
+    rect = pdfium_c.FS_RECTF()
+    matrix = pdfium_c.FS_MATRIX()
+    get_box = pdfium_c.FPDFText_GetLooseCharBox
+    get_size = pdfium_c.FPDFText_GetFontSize
+    get_matrix = pdfium_c.FPDFText_GetMatrix
+    ref, mref = ctypes.byref(rect), ctypes.byref(matrix)
+    get_object = pdfium_c.FPDFText_GetTextObject
+    clips: dict[int | None, tuple[float, float, float, float]] = {}
+    chars: list[Char] = []
+    space = False
+    for i, ch in enumerate(text):
+        if ch.isspace() or ch in "\x00\x02\ufffe\uffff\u00ad":
+            space = space or ch in " \u3000\t"
+            continue
+        get_box(textpage, i, ref)
+        obj = get_object(textpage, i)
+        key = ctypes.cast(obj, ctypes.c_void_p).value
+        if key not in clips:
+            clips[key] = _visible_area(obj, page_width, page_height)
+        left, bottom, right, top = clips[key]
+        x, y = (rect.left + rect.right) / 2, (rect.top + rect.bottom) / 2
+        if not (left <= x <= right and bottom <= y <= top):
+            continue  # off the page, or cut off by a clipping path (text overflowing its frame)
+        get_matrix(textpage, i, mref)  # the font size is in text space: scale it to the page
+        size = get_size(textpage, i) * abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5
+        chars.append(Char(ch, rect.left, page_height - rect.top, rect.right, page_height - rect.bottom,
+                          size, i, space))
+        space = False
+    return chars
+
+
+def _visible_area(obj, page_width: float, page_height: float) -> tuple[float, float, float, float]:
+    """``(left, bottom, right, top)`` in PDF space where a text object can show: the page within its clip paths.
+
+    Each clip path is taken as its bounding box (clip paths of office exports are rectangles).
+    """
+    area = [-1.0, -1.0, page_width + 1, page_height + 1]
+    clip = pdfium_c.FPDFPageObj_GetClipPath(obj) if obj else None
+    if not clip:
+        return tuple(area)
+    x, y = ctypes.c_float(), ctypes.c_float()
+    for k in range(pdfium_c.FPDFClipPath_CountPaths(clip)):
+        xs, ys = [], []
+        for j in range(pdfium_c.FPDFClipPath_CountPathSegments(clip, k)):
+            seg = pdfium_c.FPDFClipPath_GetPathSegment(clip, k, j)
+            if pdfium_c.FPDFPathSegment_GetPoint(seg, ctypes.byref(x), ctypes.byref(y)):
+                xs.append(x.value)
+                ys.append(y.value)
+        if xs:
+            area = [max(area[0], min(xs) - 1), max(area[1], min(ys) - 1),
+                    min(area[2], max(xs) + 1), min(area[3], max(ys) + 1)]
+    return tuple(area)
+
+
+def font_is_bold(textpage, index: int) -> bool:
+    """Whether the character at ``index`` is set in a bold (or heavy, 黑体) face."""
+    buf = ctypes.create_string_buffer(128)
+    flags = ctypes.c_int()
+    pdfium_c.FPDFText_GetFontInfo(textpage, index, buf, len(buf), ctypes.byref(flags))
+    name = buf.value.decode("latin-1", "replace")
+    return bool(_BOLD_FONT.search(name)) or pdfium_c.FPDFText_GetFontWeight(textpage, index) >= 600
+
+
+class Line:
+    """Characters sharing a baseline, left to right."""
+
+    __slots__ = ("chars", "page", "x0", "top", "x1", "bottom", "size", "bold")
+
+    def __init__(self, chars: list[Char], page: int):
+        self.chars = chars
+        self.page = page
+        self.x0 = min(c.x0 for c in chars)
+        self.x1 = max(c.x1 for c in chars)
+        self.top = min(c.top for c in chars)
+        self.bottom = max(c.bottom for c in chars)
+        sizes = sorted(c.size for c in chars)
+        self.size = sizes[len(sizes) // 2]
+        self.bold = False
+
+    @property
+    def text(self) -> str:
+        return "".join(c.text for c in self.chars)
+
+    def __repr__(self) -> str:
+        return f"Line(p{self.page} {self.x0:.0f},{self.top:.0f}-{self.x1:.0f},{self.bottom:.0f} {self.text!r})"
+
+
+def group_lines(chars: Sequence[Char], page: int, split_gap: float = 3.0) -> list[Line]:
+    """Group characters into lines, top to bottom, each left to right.
+
+    A character joins the current line when its vertical centre lies within the
+    line's band.  Within a line, a horizontal gap wider than ``split_gap`` em
+    splits it into separate lines (side-by-side fields such as “编制部门：…” and
+    “单位：元”).  Exact duplicates (text drawn twice to fake bold) are dropped.
+    """
+    if not chars:
+        return []
+    ordered = sorted(chars, key=lambda c: (c.top + c.bottom) / 2)
+    bands: list[list[Char]] = []
+    band_top = band_bottom = 0.0
+    for c in ordered:
+        mid = (c.top + c.bottom) / 2
+        if bands and band_top <= mid <= band_bottom:
+            bands[-1].append(c)
+            continue
+        bands.append([c])
+        band_top, band_bottom = c.top + 0.15 * (c.bottom - c.top), c.bottom - 0.15 * (c.bottom - c.top)
+        band_top, band_bottom = min(band_top, mid), max(band_bottom, mid)
+    lines: list[Line] = []
+    for band in bands:
+        band.sort(key=lambda c: c.x0)
+        run: list[Char] = []
+        for c in band:
+            if run:
+                last = run[-1]
+                if c.text == last.text and abs(c.x0 - last.x0) < 1 and abs(c.top - last.top) < 1:
+                    continue
+                if c.x0 - last.x1 > split_gap * max(last.size, c.size, 1.0):
+                    lines.append(Line(run, page))
+                    run = []
+            run.append(c)
+        if run:
+            lines.append(Line(run, page))
+    return lines
+
+
+def _needs_space(left: str, right: str) -> bool:
+    """A space belongs between two word characters of a non-CJK script (Latin words)."""
+    return not is_cjk(left) and not is_cjk(right) and left.isalnum() and right.isalnum()
+
+
+def join_lines(lines: Sequence[Line]) -> tuple[str, tuple[Box | None, ...]]:
+    """Text of consecutive lines read as one run, and one box per character (``None`` for inserted spaces).
+
+    Within a line a space is kept only where PDFium saw one between two non-CJK
+    characters; across a line break a space is inserted only between two Latin
+    word characters, so CJK text and numbers split by a wrap join seamlessly.
+    """
+    out: list[str] = []
+    boxes: list[Box | None] = []
+    for line in lines:
+        for j, c in enumerate(line.chars):
+            if out:
+                prev = out[-1]
+                wrap = j == 0
+                if (wrap and _needs_space(prev, c.text)) or (
+                    not wrap and c.space_before and not is_cjk(prev) and not is_cjk(c.text)
+                ):
+                    out.append(" ")
+                    boxes.append(None)
+            out.append(c.text)
+            boxes.append((line.page, round(c.x0, 2), round(c.top, 2), round(c.x1, 2), round(c.bottom, 2)))
+    return "".join(out), tuple(boxes)

@@ -1,0 +1,322 @@
+"""The PDF reader: prose against the seed .txt, tables against the seed .docx, real PDFs, errors."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from pathlib import Path
+
+import pytest
+import regex
+
+from decextract.errors import DamagedFileError, DecExtractError, EncryptedFileError
+from decextract.model import Paragraph, Table, span_box
+from decextract.readers import read_bytes, read_document
+from decextract.readers.pdf import read
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SEED = SHARED / "samples" / "seed" / "xiqu-zhengfawei-2020-juesuan"
+REAL = SHARED / "samples" / "real"
+REAL_PDFS = (
+    "jiangsu-jianchayuan-2019-yusuan.pdf",
+    "putuo-shangwuwei-2025-yusuan.pdf",
+    "putuo-shehuigongzuobu-2024-juesuan.pdf",
+    "putuo-sifaju-2026-yusuan.pdf",
+)
+CJK_PAIR_WITH_SPACE = regex.compile(r"[\p{Han}，。、；：（）“”]\s+[\p{Han}，。、；：（）“”]")
+PAGE_NUMBER = regex.compile(r"^(?:[-—－\s]*\d{1,3}[-—－\s]*|第\s*\d+\s*页.*)$")
+
+
+def norm(s: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", s).split())
+
+
+def _need(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"sample not found at {path} (the shared folder beside the checkout)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return read_document(_need(SEED.with_suffix(".pdf")))
+
+
+@pytest.fixture(scope="module")
+def real():
+    docs = {}
+
+    def get(name: str):
+        if name not in docs:
+            docs[name] = read_document(_need(REAL / name))
+        return docs[name]
+
+    return get
+
+
+def para(doc, needle: str) -> Paragraph:
+    found = [p for p in doc.paragraphs() if needle in p.text]
+    assert found, f"no paragraph contains {needle!r}"
+    return found[0]
+
+
+def table_after(doc, title: str) -> Table:
+    """The first table following the paragraph whose text is ``title``."""
+    start = next(b.index for b in doc.paragraphs() if b.text == title)
+    return next(b for b in doc.blocks[start:] if isinstance(b, Table))
+
+
+# --- the seed: prose --------------------------------------------------------------------------------------------
+
+def test_seed_document(seed):
+    assert seed.format == "pdf"
+    assert seed.pages == 21
+    assert seed.title == "部门决算"  # the metadata title, printed on the pages
+    assert [b.index for b in seed.blocks] == list(range(len(seed.blocks)))
+
+
+def test_seed_paragraphs_are_verbatim_in_the_txt(seed):
+    txt = norm(_need(SEED.with_suffix(".txt")).read_text("utf-8"))
+    paragraphs = [p for p in seed.paragraphs() if norm(p.text)]
+    found = sum(norm(p.text) in txt for p in paragraphs)
+    assert len(paragraphs) > 200
+    assert found / len(paragraphs) >= 0.97
+
+
+def test_seed_paragraph_joined_across_wraps(seed):
+    p = para(seed, "2020年度收、支总计940.15万元")
+    assert p.text == "2020年度收、支总计940.15万元。与2019年907.98万元相比，收、支总计增加32.17万元，增长3.54%。主要变动原因是项目经费开支增加。"
+    assert p.page == 3
+    assert p.section == ("第二部分度部门决算情况说明", "一、收入支出决算总体情况说明")
+
+
+def test_number_and_unit_split_by_a_line_break_are_rejoined(seed):
+    for needle in ("执行数为87万元", "年初预算169.4万元"):
+        p = para(seed, needle)
+        start = p.text.index(needle)
+        tops = [b[2] for b in p.boxes[start:start + len(needle)]]
+        assert max(tops) - min(tops) > 10, f"{needle!r} is not split over two lines in the PDF any more"
+
+
+def test_paragraph_continues_across_a_page_break(seed):
+    p = para(seed, "实现“六个坚决防止发生”工作目标")
+    assert p.text.startswith("以“减存量、控增量、防变量”为目标")
+
+
+def test_headings_and_levels(seed):
+    headings = {p.text: p.level for p in seed.paragraphs() if p.is_heading}
+    assert headings["第一部分部门概况"] == 1
+    assert headings["一、基本职能及主要工作"] == 2
+    assert headings["（一）主要职责"] == 3
+    assert headings["（二）2020年重点工作完成情况。"] == 3  # set bold: a heading despite its full stop
+    assert "10.完成区委交办的其他任务。" not in headings  # the last item of a numbered list
+
+
+def test_figure_bbox_from_char_boxes(seed):
+    p = para(seed, "2020年度收、支总计940.15万元")
+    start = p.text.index("940.15万元")
+    page, bbox = span_box(p.boxes, start, start + len("940.15万元"))
+    assert page == 3
+    x0, top, x1, bottom = bbox
+    assert 72 < x0 < x1 < 540 and 150 < top < bottom < 250
+
+
+# --- the seed: tables -------------------------------------------------------------------------------------------
+
+def test_seed_performance_tables_match_the_docx(seed):
+    docx = pytest.importorskip("docx")
+    word = docx.Document(str(_need(SEED.with_suffix(".docx"))))
+    tables = list(seed.tables())
+    assert len(tables) == len(word.tables) == 5
+    for mine, theirs in zip(tables, word.tables, strict=True):
+        want = [[norm(c.text) for c in row.cells] for row in theirs.rows]
+        assert [[norm(t) for t in row] for row in mine.text_rows()] == want
+        assert mine.n_cols == 6
+        assert len(mine.pages) == 2 and mine.pages[1] == mine.pages[0] + 1  # split by a page break, read as one
+
+
+def test_seed_tables_have_their_captions_just_above(seed):
+    for t in seed.tables():
+        assert [seed.blocks[t.index - 2].text, seed.blocks[t.index - 1].text] == ["项目绩效目标完成情况表", "(2020年度)"]
+
+
+def test_seed_row_cut_by_a_page_break_is_one_row(seed):
+    t = list(seed.tables())[2]
+    cells = [c for c in t.cells if c.text == "增强震慑犯罪、教育公民的宣传效果"]
+    assert len(cells) == 2  # 预期 and 实际, each one cell although the row was cut between pages 9 and 10
+    for c in cells:
+        assert c.page == 9
+        assert {b[0] for b in c.boxes} == {9, 10}
+    label = next(c for c in t.cells if c.row == cells[0].row and c.col == 1)
+    assert label.text == "项目完成指标"
+
+
+def test_seed_merged_cells_once_with_spans(seed):
+    t = next(iter(seed.tables()))
+    merged = [c for c in t.cells if c.text == "绩效指标完成情况"]
+    assert len(merged) == 1 and merged[0].rowspan > 5  # runs over the page break too
+    name = next(c for c in t.cells if c.text == "项目名称")
+    value = next(c for c in t.cells if c.row == name.row and c.col == 1)
+    assert value.colspan == 5
+
+
+def test_table_characters_stay_out_of_the_prose(seed):
+    prose = "".join(p.text for p in seed.paragraphs())
+    assert "实际完成目标" not in prose
+    assert "一级指标" not in prose
+
+
+# --- every document: invariants ---------------------------------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", (None, *REAL_PDFS))
+def test_boxes_cover_every_character(seed, real, name):
+    doc = seed if name is None else real(name)
+    for p in doc.paragraphs():
+        assert p.boxes is not None and len(p.boxes) == len(p.text)
+        assert p.boxes[0] is not None and p.boxes[0][0] == p.page
+        assert not CJK_PAIR_WITH_SPACE.search(p.text), p.text
+    for t in doc.tables():
+        assert t.page == t.pages[0]
+        for c in t.cells:
+            assert len(c.boxes) == len(c.text)
+            assert c.page in t.pages and c.bbox is not None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", REAL_PDFS)
+def test_no_page_numbers_or_running_lines_in_the_prose(real, name):
+    doc = real(name)
+    texts = [p.text for p in doc.paragraphs()]
+    assert not [t for t in texts if PAGE_NUMBER.match(t)]
+    assert doc.pages > 20 and len(texts) > 60
+
+
+# --- real PDFs: hand-checked facts ------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_jiangsu_word_2007(real):
+    doc = real("jiangsu-jianchayuan-2019-yusuan.pdf")
+    assert doc.title is None  # its metadata title is a stale template's
+    assert "14" not in [p.text for p in doc.paragraphs()]  # the page number under the first table
+    total = table_after(doc, "收支预算总表")
+    assert (total.page, total.n_rows, total.n_cols) == (14, 27, 6)
+    assert [c.text for c in total.row(24)][:2] == ["当年收入小计", "24,169.74"]
+    assert [doc.blocks[total.index - 2].text, doc.blocks[total.index - 1].text] == ["部门：江苏省人民检察院", "单位：万元"]
+    procurement = table_after(doc, "政府采购支出预算表")
+    assert procurement.pages == (22, 23, 24) and procurement.n_rows == 42
+    assert [c.text for c in procurement.row(procurement.n_rows - 1)][-2:] == ["分散自行组织", "630.00"]
+    assert para(doc, "2019年度政府采购支出预算总额2744.84万元").page == 31
+
+
+@pytest.mark.slow
+def test_shehuigongzuobu_wps_writer(real):
+    doc = real("putuo-shehuigongzuobu-2024-juesuan.pdf")
+    p = para(doc, "本年收入合计307.82万元")
+    assert p.text == "本年收入合计307.82万元，其中：财政拨款收入307.82万元，占100.00%。"
+    assert p.page == 17 and p.section[-1] == "二、收入决算情况说明"
+    income = table_after(doc, "收入决算表")
+    assert income.pages == (6, 7) and (income.n_rows, income.n_cols) == (20, 9)
+    last = [c for c in income.row(19)]
+    assert [c.text for c in last[:3]] == ["2210203", "购房补贴", "11.72"] and last[0].page == 7
+    assert doc.blocks[income.index - 1].text == "单位：万元"
+    heading = para(doc, "第三部分中共上海市普陀区委社会工作部2024年度部门决算情况说明")  # two bold lines, one heading
+    assert heading.is_heading and heading.level == 1
+
+
+@pytest.mark.slow
+def test_shangwuwei_wps_text_cut_off_by_its_frame_is_not_read(real):
+    doc = real("putuo-shangwuwei-2025-yusuan.pdf")
+    texts = [p.text for p in doc.paragraphs()]
+    assert sum(t.startswith("8、组织协调本区工商业") for t in texts) == 1
+    nine = para(doc, "9、组织协调本区商品交易市场规划")
+    assert nine.page == 3 and "负责建立健全生活必需品市场供应应急机制" in nine.text  # runs on to page 4
+    summary = table_after(doc, "2025年部门财务收支预算总表")
+    assert (summary.page, summary.n_cols) == (9, 4)
+    assert [c.text for c in summary.row(2)] == ["一、财政拨款收入", "371,514,655.00", "一、一般公共服务支出", "21,601,733.00"]
+
+
+@pytest.mark.slow
+def test_sifaju_table_of_contents_entries_stay_apart(real):
+    doc = real("putuo-sifaju-2026-yusuan.pdf")
+    toc = [p.text for p in doc.paragraphs() if p.page == 2]
+    assert sum(t.startswith(("1.", "2.", "3.", "4．", "5．")) for t in toc) == 5
+    assert not any(p.is_heading for p in doc.paragraphs() if "……" in p.text)
+
+
+# --- errors -----------------------------------------------------------------------------------------------------
+
+_PAD = bytes.fromhex("28bf4e5e4e758a4164004e56fffa01082e2e00b6d0683e802f0ca9fe6453697a")
+
+
+def _rc4(key: bytes, data: bytes) -> bytes:
+    s = list(range(256))
+    j = 0
+    for i in range(256):
+        j = (j + s[i] + key[i % len(key)]) % 256
+        s[i], s[j] = s[j], s[i]
+    out, i, j = bytearray(), 0, 0
+    for byte in data:
+        i = (i + 1) % 256
+        j = (j + s[i]) % 256
+        s[i], s[j] = s[j], s[i]
+        out.append(byte ^ s[(s[i] + s[j]) % 256])
+    return bytes(out)
+
+
+def encrypted_pdf(user_password: bytes, owner_password: bytes = b"owner") -> bytes:
+    """A one-page PDF under the standard security handler (RC4, 40-bit, revision 2), built by hand."""
+    doc_id = hashlib.md5(b"decextract").digest()
+    p = -44  # permissions
+    owner = _rc4(hashlib.md5((owner_password + _PAD)[:32]).digest()[:5], (user_password + _PAD)[:32])
+    key = hashlib.md5((user_password + _PAD)[:32] + owner + p.to_bytes(4, "little", signed=True) + doc_id).digest()[:5]
+    user = _rc4(key, _PAD)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+        b"<< /Filter /Standard /V 1 /R 2 /O <" + owner.hex().encode() + b"> /U <" + user.hex().encode()
+        + b"> /P " + str(p).encode() + b" >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Encrypt 4 0 R /ID [<%s> <%s>] >>\n" % (
+        len(objects) + 1, doc_id.hex().encode(), doc_id.hex().encode())
+    out += b"startxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)
+
+
+def test_encrypted_pdf_is_refused_clearly():
+    data = encrypted_pdf(b"secret")
+    pdfium = pytest.importorskip("pypdfium2")
+    assert len(pdfium.PdfDocument(data, password="secret")) == 1  # the fixture is a sound encrypted PDF
+    with pytest.raises(EncryptedFileError) as err:
+        read_bytes(data, "locked.pdf")
+    assert "locked.pdf" in str(err.value) and "password" in str(err.value)
+
+
+def test_pdf_with_empty_user_password_is_read():
+    doc = read(encrypted_pdf(b""), "restricted.pdf", "0" * 64)
+    assert doc.pages == 1 and doc.blocks == ()
+
+
+def test_truncated_pdf_is_damaged(tmp_path):
+    data = _need(SEED.with_suffix(".pdf")).read_bytes()
+    cut = tmp_path / "cut.pdf"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(DamagedFileError) as err:
+        read_document(cut)
+    assert str(cut) in str(err.value)
+
+
+@pytest.mark.parametrize("data", [b"%PDF-1.7\n", b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF", b"%PDF-" + bytes(range(256)) * 8])
+def test_garbage_after_the_pdf_header_is_damaged(data):
+    with pytest.raises(DecExtractError) as err:
+        read_bytes(data, "junk.pdf")
+    assert isinstance(err.value, DamagedFileError) and "junk.pdf" in str(err.value)
