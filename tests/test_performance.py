@@ -247,3 +247,24 @@ def test_other_tables_give_nothing():
         ["一般公共服务支出", "100.00", "90.00"],
     ]
     assert performance_records(annotate(model_document(["收入支出决算总表", "单位：万元", grid])), 2020) == []
+
+
+def test_project_column_starts_a_project_per_name():
+    """The 项目绩效目标表 of budgets: one row per indicator, the project and its goal in columns."""
+    grid = [
+        ["项目名称", "主管部门", "项目目标", "一级指标", "二级指标", "三级指标", "指标值"],
+        ["社区矫正经费", "某区司法局", "规范社区矫正管理", "产出指标", "数量指标", "矫正对象走访率", "100%"],
+        ["^", "^", "^", "^", "质量指标", "脱管率", "0"],
+        ["人民调解经费", "某区司法局", "化解矛盾纠纷", "效益指标", "社会效益指标", "调解成功率", "≥95%"],
+    ]
+    out, projects, indicators = records(model_document(["2026年项目绩效目标表", grid]), year=2026)
+    assert [(p.project, p.goal_expected, p.year) for p in projects] == [
+        ("社区矫正经费", "规范社区矫正管理", 2026),
+        ("人民调解经费", "化解矛盾纠纷", 2026),
+    ]
+    assert [(i.project, i.level2, i.level3, i.expected) for i in indicators] == [
+        ("社区矫正经费", "数量指标", "矫正对象走访率", "100%"),
+        ("社区矫正经费", "质量指标", "脱管率", "0"),
+        ("人民调解经费", "社会效益指标", "调解成功率", "≥95%"),
+    ]
+    assert isinstance(out[3], PerformanceProject)

@@ -85,6 +85,23 @@ class _View:
         return self.grid[r][header.col]
 
 
+_LABEL_SECTIONS = (
+    "project_keys",
+    "department_keys",
+    "unit_keys_by_priority",
+    "amount_columns",
+    "fund_rows",
+    "goal_columns",
+    "indicator_columns",
+)
+
+
+def _is_known_label(text: str) -> bool:
+    """Whether ``text`` is a label of the vocabulary (a header, never a value)."""
+    v, key = _vocab(), label(text)
+    return any(key in v[section] for section in _LABEL_SECTIONS)
+
+
 def _is_performance(view: _View) -> bool:
     """A performance table: its title says 绩效, or it has an indicator header row."""
     title = view.table.title or ""
@@ -219,7 +236,8 @@ class _Reader:
                 indicator_cols = None
             elif (header := _indicator_header(view, r)) is not None:
                 indicator_cols, carried = header, {}
-                self.current(view, r)
+                if "project" not in header:
+                    self.current(view, r)
             elif indicator_cols is not None:
                 if any(label(c.text) in _vocab()["end_rows"] for c in view.rows[r]):
                     indicator_cols = None
@@ -241,8 +259,8 @@ class _Reader:
         found = False
         for k, cell in enumerate(cells[:-1]):
             key, value = label(cell.text), clean_text(cells[k + 1].text)
-            if cell.row != r or not value:
-                continue
+            if cell.row != r or not value or _is_known_label(cells[k + 1].text):
+                continue  # a header row (项目名称 | 主管部门 | …) names no project
             if key in v["project_keys"]:
                 self.start(view, r, cells[k + 1].col, value)
             elif key in v["department_keys"]:
@@ -333,19 +351,27 @@ class _Reader:
             (project.budget if side == "budget" else project.executed)[field] = amount
 
     def read_indicator(self, view: _View, r: int, cols: dict[str, Cell], carried: dict[str, str]) -> None:
-        """One indicator row; empty level1/level2 cells carry the value from above."""
+        """One indicator row; empty project, goal, level1 and level2 cells carry the value from above.
+
+        A row naming another project (a 项目名称 column) starts that project.
+        """
         values: dict[str, str] = {}
         for field, head in cols.items():
             cell = view.under(r, head)
             values[field] = clean_text(cell.text) if cell is not None and cell is not head else ""
-        for level in ("level1", "level2"):
+        for level in ("project", "goal", "level1", "level2"):
             if values.get(level):
                 carried[level] = values[level]
             elif level in carried:
                 values[level] = carried[level]
         if not any(values.get(k) for k in ("level3", "expected", "actual")):
             return
+        name = values.get("project")
+        if name and (self.project is None or self.project.name != name):
+            self.start(view, r, cols["project"].col, name)
         project = self.current(view, r)
+        if values.get("goal") and "goal_expected" not in project.goals:
+            project.goals["goal_expected"] = values["goal"]
         anchor = cols.get("level3") or cols.get("expected") or cols.get("actual")
         project.indicators.append(
             PerformanceIndicator(
