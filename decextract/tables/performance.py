@@ -4,7 +4,8 @@ Handles the 项目绩效目标完成情况表 (label/value pairs 预算数: 5 | 
 common and the Sichuan 项目支出绩效自评表 (amount columns over fund rows) and the
 部门整体支出绩效自评表.  Headers are mapped to fields by the vocabulary in
 ``data/performance_layouts.json``, never by column position.  A table may hold
-several projects; each starts at its 项目名称 row.
+several projects; each starts at its 项目名称 row, or at a new name in a 项目名称
+column of the indicator rows (项目绩效目标表 of budgets).
 """
 
 from __future__ import annotations
@@ -48,7 +49,13 @@ _LABEL_EDGES = regex.compile(
     """,
     regex.VERBOSE,
 )
-_PERCENT = regex.compile(r"^ (?P<num> [-+]? \d+ (?:\.\d+)? ) \s* %? $", regex.VERBOSE)
+_PERCENT = regex.compile(
+    r"""
+    ^ (?P<num> [-+]? \d+ (?:\.\d+)? )   # a rate, weight or score: 94.26
+    \s* [%分]? $                        # with its % or 分
+    """,
+    regex.VERBOSE,
+)
 _YEAR_IN_TEXT = regex.compile(r"[（(] \s* (?P<year> (?:19|20)\d{2}) \s* 年度? \s* [)）]", regex.VERBOSE)
 
 
