@@ -68,6 +68,7 @@ _LEADING_CODE = regex.compile(
 )
 _CODE_HEADER = regex.compile(r"编码|代码|编号|^[类款项]$")
 _NAME_HEADER = regex.compile(r"名称|项目|科目$")
+_AMOUNT_HEADER = regex.compile(r"金额|数$|计$|费|支出|收入|资金|拨款|预算|决算")
 _TOTAL = regex.compile(r"^(?:合\s*计|总\s*计)$")
 
 
@@ -190,7 +191,8 @@ def _column_roles(table: Table, grid, body: list[int], paths: list[list[str]]) -
             roles.append("name" if _NAME_HEADER.search(last) else "value")
     # an unlabelled column of bare codes just left of a name column holds codes
     for c in range(table.n_cols - 2, -1, -1):
-        if roles[c] == "value" and roles[c + 1] in ("name", "code"):
+        amount_header = bool(paths[c]) and _AMOUNT_HEADER.search(paths[c][-1])
+        if roles[c] == "value" and roles[c + 1] in ("name", "code") and not amount_header:
             texts = [
                 clean_text(cell.text)
                 for r in body
@@ -376,14 +378,6 @@ def _prov(doc: Document, table: Table, page: int | None, context: str, cell: Cel
     )
 
 
-def _numberless_top(table: Table, grid) -> int:
-    """Leading rows without a number: in an annex table these are never body rows."""
-    for r in range(table.n_rows):
-        if any(cell is not None and cell.row == r and is_number(clean_text(cell.text)) for cell in grid[r]):
-            return r
-    return table.n_rows
-
-
 def _repeats_header(row: list[Cell | None], header_texts: set[str]) -> bool:
     """A header row printed again below the top (on a continuation page)."""
     texts = {clean_text(c.text) for c in _distinct(row)} - {""}
@@ -392,7 +386,7 @@ def _repeats_header(row: list[Cell | None], header_texts: set[str]) -> bool:
 
 def _rows(doc: Document, table: Table, title: str | None, table_id: str) -> list[TableRow]:
     grid = table.grid()
-    first = max(table.header_rows, _numberless_top(table, grid))
+    first = table.header_rows
     lead = 0
     while lead < first and len(_distinct(grid[lead])) == 1 and table.n_cols > 1:
         lead += 1  # a title or note row spanning the table is no column header
