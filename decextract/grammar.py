@@ -21,7 +21,17 @@ from importlib import resources
 import attrs
 import regex
 
-from decextract.numerals import ARABIC, CHINESE, EXACT, is_placeholder, parse_arabic, parse_chinese, parse_number, plain
+from decextract.numerals import (
+    ARABIC,
+    CHINESE,
+    CN_CHARS,
+    EXACT,
+    is_placeholder,
+    parse_arabic,
+    parse_chinese,
+    parse_number,
+    plain,
+)
 
 __all__ = ["Quantity", "find_quantities", "parse_number", "is_placeholder"]
 
@@ -94,6 +104,7 @@ _SPAN = regex.compile(
         (?: (?<! [0-9０-９A-Za-zＡ-Ｚａ-ｚ)）] ) (?P<sign> [-－−+＋] | 负 ) [ ]? )?
         (?<! [0-9０-９.．,A-Za-zＡ-Ｚａ-ｚ] )                 # never start inside a number or a code
         (?P<num> {ARABIC} )
+        (?: [ \u00a0\u3000] (?= {_MID_RE} | {_MULT_RE} | {_UNIT_RE} ) )?  # PDF text: 2228.78 万元, 10.15 %
         (?P<mid> {_MID_RE} )?                                  # 10余万元
         (?P<mult> {_MULT_RE} )?                                # 万 / 亿 / 千 …
         (?P<mid2> {_MID_RE} )?                                 # 5万余户次
@@ -103,20 +114,31 @@ _SPAN = regex.compile(
         (?P<mid> {_MID_RE} )?
         (?P<unit> {_UNIT_RE} )
     )
-    (?P<post> {_alternation(_QUALIFIERS["suffix"])} )?       # 以上 / 以下 / 左右 …
+    (?: (?: [(（]含[)）] )?                                    # 20万元（含）以上
+        (?P<post> {_alternation(_QUALIFIERS["suffix"])} ) )?   # 以上 / 以下 / 左右 …
     """,
     regex.VERBOSE,
 )
 
-_EXCLUDE = tuple(regex.compile("\n".join(p["regex"]), regex.VERBOSE | regex.MULTILINE) for p in _EXCLUSIONS["patterns"])
+_EXCLUDE = tuple(
+    (frozenset(p.get("needs", "")), regex.compile("\n".join(p["regex"]), regex.VERBOSE | regex.MULTILINE))
+    for p in _EXCLUSIONS["patterns"]
+)
+_NUMERAL_CHARS = frozenset("0123456789０１２３４５６７８９" + CN_CHARS)
 _FIXED_WORDS = regex.compile(_alternation(_EXCLUSIONS["fixed_words"]))
 _FIXED_REACH = max(map(len, _EXCLUSIONS["fixed_words"]))
 _FALSE_PREFIX_WORDS = tuple(_QUALIFIERS["false_words"])
 
 
-def _excluded_intervals(text: str) -> tuple[list[int], list[int]]:
+def _excluded_intervals(text: str, chars: frozenset[str]) -> tuple[list[int], list[int]]:
     """Merged [start, end) intervals of every exclusion match, as sorted starts and ends."""
-    spans = sorted(m.span() for p in _EXCLUDE for m in p.finditer(text) if m.end() > m.start())
+    spans = sorted(
+        m.span()
+        for needs, pattern in _EXCLUDE
+        if not needs or not needs.isdisjoint(chars)
+        for m in pattern.finditer(text)
+        if m.end() > m.start()
+    )
     starts: list[int] = []
     ends: list[int] = []
     for s, e in spans:
@@ -224,7 +246,10 @@ def _resolve(text: str, m: regex.Match, excluded) -> Quantity | None:
 
 def find_quantities(text: str) -> list[Quantity]:
     """Every quantity in ``text``, in order of start; non-quantities (years, ordinals, ids …) are left out."""
-    excluded = _excluded_intervals(text)
+    chars = frozenset(text)
+    if chars.isdisjoint(_NUMERAL_CHARS):
+        return []
+    excluded = _excluded_intervals(text, chars)
     found = []
     for m in _SPAN.finditer(text):
         q = _resolve(text, m, excluded)

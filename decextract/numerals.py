@@ -40,6 +40,7 @@ ARABIC = r"""
 """
 _CN_FIRST = "零〇一二三四五六七八九十两兩壹贰貳叁參肆伍陆陸柒捌玖拾"
 _CN_ANY = _CN_FIRST + "百千万亿佰仟萬億"
+CN_CHARS = _CN_ANY  # every character of a Chinese numeral
 CHINESE = rf"""
     [{_CN_FIRST}] [{_CN_ANY}]*                       # starts with a digit or 十, never with 百/千/万/亿
     (?: 点[零〇一二三四五六七八九]+ )?               # 九十九点五
