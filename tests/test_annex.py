@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 from conftest import DATA, REAL, ROOT, write_jsonl
-from fixtures_tables import model_document
+from fixtures_tables import docx_bytes, model_document, xlsx_bytes
 
-from decextract.readers import read_document
+from decextract.readers import read_bytes, read_document
 from decextract.records import TableInfo, TableRow
 from decextract.tables.annex import annex_records, classify, table_kind
 
@@ -127,6 +127,20 @@ def test_two_sided_table_gives_one_row_per_side_item():
     assert rows[3].values == {"支出/决算数": None}
     assert first.prov.cell.row == 2 and rows[1].prov.cell.col == 2
     assert first.prov.context == "一、一般公共预算财政拨款收入 | 307.82"
+
+
+@pytest.mark.parametrize("build, source", [(docx_bytes, "two-sided.docx"), (xlsx_bytes, "two-sided.xlsx")])
+def test_two_sided_table_from_docx_and_xlsx(build, source):
+    records = annex_records(read_bytes(build(TWO_SIDED), source))
+    assert [i.table_id for i in _infos(records)] == ["juesuan.income_expenditure_total"]
+    rows = _rows(records)
+    assert [(r.side, r.name, list(r.values.values())) for r in rows if r.name.startswith(("一", "本年"))] == [
+        ("income", "一、一般公共预算财政拨款收入", [Decimal("3078200")]),
+        ("expenditure", "一、一般公共服务支出", [Decimal("2648700")]),
+        ("income", "本年收入合计", [Decimal("3078200")]),
+        ("expenditure", "本年支出合计", [Decimal("3078200")]),
+    ]
+    assert len(rows) == 7
 
 
 SPLIT_CODES = [
