@@ -44,7 +44,7 @@ class Quantity:
     start: int
     end: int
     value: Decimal  # in the base unit: 940.15万元 -> 9401500, 97.09% -> 97.09, 5万余户次 -> 50000
-    unit: str | None  # 元 | % | ‰ | 个百分点 | the measure word | None for a bare number
+    unit: str | None  # 元 (or a named currency) | % | ‰ | 个百分点 | the measure word | None for a bare number
     kind: str  # amount | percent | count | number
     approx: str | None  # more_than | about | nearly | less_than | None
     number: Decimal  # the numeral as printed, before the multiplier: 940.15 for 940.15万元
