@@ -43,6 +43,7 @@ _YEAR_BEFORE = regex.compile(
     regex.VERBOSE,
 )
 _PREVIOUS_YEAR = regex.compile(r"(?:与|比|较|同)(?:上年|上一年|去年|上年度)(?:同期)?(?:的|数)?")
+_COMPARED = regex.compile(r"(?:与|比|较|同)\s*$")
 _FROM = regex.compile(r"(?:由|从)\s*$")
 _COMPARISON_BASE = regex.compile(r"^\s*(?:与|比|较|同)\s*(?:(?:19|20)\d{2}\s*年度?|上年|去年|上一年)")
 _NUMERIC_CELL = regex.compile(r"^[\s\d.,，．\-—－%％()（）万亿元千]+$")
@@ -92,11 +93,19 @@ def relation_of(pre: str, q: Quantity) -> tuple[str, str | None]:
     return "value", None
 
 
-def year_of(pre: str, fiscal_year: int | None) -> int | None:
-    """The year the words before a figure give it, else the fiscal year."""
+def year_of(pre: str, fiscal_year: int | None, relation: str = "value") -> int | None:
+    """The year the words before a figure give it, else the fiscal year.
+
+    A change is the current year's: the year of its comparison base
+    (“比2023年度增加10.23万元”) is not its own.
+    """
     years = list(_YEAR_BEFORE.finditer(pre))
+    if relation in ("change", "change_rate"):
+        years = [m for m in years if not _COMPARED.search(pre, 0, m.start())]
     if years:
         return int(years[-1].group("year"))
+    if relation in ("change", "change_rate"):
+        return fiscal_year
     if _PREVIOUS_YEAR.search(pre) and fiscal_year:
         return fiscal_year - 1
     if _FROM.search(pre):
@@ -141,7 +150,7 @@ def _analyse(sentence: str, quantities: list[Quantity], fiscal_year: int | None)
         if q.kind == "count":  # “设立四个查缉点”: the noun after a count names it
             own = labels.head_noun_phrase(sentence[q.end:]) or own
         relation, direction = relation_of(pre or wide, q)
-        f = _Found(q, own, pre, relation, direction, year_of(pre, fiscal_year))
+        f = _Found(q, own, pre, relation, direction, year_of(pre, fiscal_year, relation))
         if floor == 0 and (labels.is_generic(own) or not own):
             prior = sentence[_clause_start(sentence, max(begin - 1, floor), floor):max(begin - 1, floor)]
             f.lead = labels.clean(prior) or None
@@ -158,7 +167,8 @@ def _resolve_labels(sentence: str, found: list[_Found]) -> None:
         if f.lead and (not subject or found.index(f) == 0 or labels.is_generic(f.own)):
             subject = f.lead
         own = f.own
-        if f.relation in ("share", "change_rate", "completion_rate") or not own:
+        if (f.relation in ("share", "change_rate", "completion_rate") or not own
+                or f.relation == "change" and labels.is_generic(own)):
             if f.relation == "completion_rate" and own and not labels.is_generic(own):
                 f.label = own
                 continue
@@ -166,7 +176,7 @@ def _resolve_labels(sentence: str, found: list[_Found]) -> None:
             if f.relation == "completion_rate":
                 f.label = (base + "完成预算") if base else "完成预算"
             else:
-                f.label = base or own or subject
+                f.label = base or own or None  # None: the previous sentence's subject carries over
             continue
         if labels.is_generic(own) and subject and subject != own:
             f.label = f"{subject}/{own}"

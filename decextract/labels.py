@@ -72,14 +72,31 @@ def tokens(text: str) -> list[tuple[str, str]]:
     return [(p.word, p.flag) for p in _pos_tokenizer().cut(text)]
 
 
+_COMPARISON = regex.compile(
+    r"""
+    ^(?:与|比|较|同)?\s*(?:上年|去年|上一年|上年度|(?:19|20)\d{2}\s*年\s*度?)(?:同期)?(?:预算)?(?:相比|比较)\s*   # 与上年相比
+    """,
+    regex.VERBOSE,
+)
+_ASIDE = regex.compile(r"[（(][^（()）]*[)）]")
+_YEAR_INSIDE = regex.compile(r"(?:19|20)\d{2}\s*年\s*度?")
+
+
 def clean(phrase: str) -> str:
-    """Trim time words, ordinals, function words and punctuation from both ends of ``phrase``."""
+    """The label in ``phrase``: asides in brackets dropped, and time words, ordinals, function words
+    and punctuation trimmed from both ends; what precedes a year inside it (the issuer's name in
+    “某部2024年度收入支出总计”) is dropped too.
+    """
     words = _words()
-    text = phrase.strip(_EDGE_PUNCT)
+    text = _ASIDE.sub("", phrase) or phrase
+    inside = list(_YEAR_INSIDE.finditer(text))
+    if inside and len(text[inside[-1].end():].strip(_EDGE_PUNCT)) >= 2:
+        text = text[inside[-1].end():]
+    text = text.strip(_EDGE_PUNCT)
     changed = True
     while changed and text:
         changed = False
-        for pattern in (_ORDINAL, _TIME):
+        for pattern in (_ORDINAL, _COMPARISON, _TIME):
             m = pattern.match(text)
             if m and m.end():
                 text = text[m.end():].strip(_EDGE_PUNCT)
