@@ -183,6 +183,65 @@ def test_one_cell_layout_table_is_read_as_body():
     assert doc.blocks[2].text_rows() == [["00", "01"], ["10", "11"]]
 
 
+def add_numbering(d, levels: list[tuple[str, str]]) -> str:
+    """Define a multilevel list (numFmt, lvlText per level) in ``d``; return its numId."""
+    numbering = d.part.numbering_part.element
+    abstract = OxmlElement("w:abstractNum")
+    abstract.set(qn("w:abstractNumId"), "90")
+    for ilvl, (fmt, text) in enumerate(levels):
+        lvl = OxmlElement("w:lvl")
+        lvl.set(qn("w:ilvl"), str(ilvl))
+        for tag, value in (("w:start", "1"), ("w:numFmt", fmt), ("w:lvlText", text)):
+            node = OxmlElement(tag)
+            node.set(qn("w:val"), value)
+            lvl.append(node)
+        abstract.append(lvl)
+    numbering.insert(0, abstract)
+    num = OxmlElement("w:num")
+    num.set(qn("w:numId"), "91")
+    ref = OxmlElement("w:abstractNumId")
+    ref.set(qn("w:val"), "90")
+    num.append(ref)
+    numbering.append(num)
+    return "91"
+
+
+def number_paragraph(element, num_id: str, ilvl: int) -> None:
+    """Give a ``w:p`` or ``w:style`` element list numbering."""
+    num_pr = OxmlElement("w:numPr")
+    for tag, value in (("w:ilvl", str(ilvl)), ("w:numId", num_id)):
+        node = OxmlElement(tag)
+        node.set(qn("w:val"), value)
+        num_pr.append(node)
+    element.get_or_add_pPr().append(num_pr)
+
+
+def test_automatic_list_numbers_are_printed_and_make_headings():
+    d = docx.Document()
+    num_id = add_numbering(d, [("chineseCounting", "%1、"), ("chineseCounting", "（%2）"), ("decimal", "%3.")])
+    items = [(0, "收入决算情况说明"), (1, "总体情况"), (1, "结构情况"), (0, "支出决算情况说明"),
+             (1, "总体情况"), (2, "基本支出292.56万元，占49.57%。")]
+    for ilvl, text in items:
+        number_paragraph(d.add_paragraph(text)._p, num_id, ilvl)
+    doc = read_doc(d)
+    assert [b.text for b in doc.blocks] == ["一、收入决算情况说明", "（一）总体情况", "（二）结构情况",
+                                            "二、支出决算情况说明", "（一）总体情况", "1.基本支出292.56万元，占49.57%。"]
+    assert [b.level for b in doc.blocks] == [2, 3, 3, 2, 3, None]
+    assert doc.blocks[5].section == ("二、支出决算情况说明", "（一）总体情况")
+
+
+def test_numbering_applied_through_a_heading_style():
+    d = docx.Document()
+    num_id = add_numbering(d, [("chineseCounting", "第%1部分 ")])
+    style = d.styles.add_style("标题 1", WD_STYLE_TYPE.PARAGRAPH)
+    number_paragraph(style.element, num_id, 0)
+    d.add_paragraph("部门概况", style=style)
+    d.add_paragraph("", style=style)  # an empty numbered paragraph still takes a number
+    d.add_paragraph("附件", style=style)
+    doc = read_doc(d)
+    assert [(b.text, b.level) for b in doc.blocks] == [("第一部分 部门概况", 1), ("第三部分 附件", 1)]
+
+
 def test_heading_from_chinese_style_name_and_outline_level():
     d = docx.Document()
     style = d.styles.add_style("标题 2", WD_STYLE_TYPE.PARAGRAPH)

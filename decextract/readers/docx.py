@@ -5,6 +5,8 @@ controls unwrapped), so tracked insertions, hyperlinks and fields keep their
 text; text boxes and headers/footers are left out.  python-docx opens the
 package and supplies styles and core properties.
 
+Automatic list numbers (“一、”, “（一）”, “1.” from ``w:numPr``, on the paragraph
+or its style) are rendered and put before the paragraph's text, as printed.
 Headings come from the paragraph's style (“Heading N”, “标题 N”, or an outline
 level on the paragraph or its style chain) and, for unstyled paragraphs, from
 the numbering patterns of :mod:`decextract.sections`.  A numbered heading takes
@@ -53,8 +55,7 @@ def read(data: bytes, source: str, sha256: str) -> Document:
         package = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises anything from KeyError to AttributeError on a bad package
         raise DamagedFileError(f"not a readable Word document: {type(exc).__name__}: {exc}", path=source) from exc
-    styles = _StyleLevels(package)
-    reader = _BodyReader(styles)
+    reader = _BodyReader(_Styles(package), _Numbering(package))
     for element in _children(package.element.body):
         if element.tag == _P:
             reader.paragraph(element)
@@ -110,20 +111,20 @@ def _join_lines(lines: list[str]) -> str:
     return text
 
 
-class _StyleLevels:
-    """Heading level of each paragraph style, following ``basedOn`` links."""
+class _Styles:
+    """Heading level and list numbering of each paragraph style, following ``basedOn`` links."""
 
     def __init__(self, package) -> None:
         self._styles = {s.style_id: s for s in package.styles}
-        self._cache: dict[str, int | None] = {}
+        self._levels: dict[str, int | None] = {}
 
     def level(self, style_id: str | None) -> int | None:
         if not style_id:
             return None
-        if style_id not in self._cache:
-            self._cache[style_id] = None  # guards against basedOn cycles
-            self._cache[style_id] = self._resolve(style_id)
-        return self._cache[style_id]
+        if style_id not in self._levels:
+            self._levels[style_id] = None  # guards against basedOn cycles
+            self._levels[style_id] = self._resolve(style_id)
+        return self._levels[style_id]
 
     def _resolve(self, style_id: str) -> int | None:
         style = self._styles.get(style_id)
@@ -137,6 +138,127 @@ class _StyleLevels:
             return outline
         based = style.element.find(qn("w:basedOn"))
         return self.level(based.get(_VAL)) if based is not None else None
+
+    def num_pr(self, style_id: str | None, depth: int = 0):
+        """The ``w:numPr`` a style (or a style it is based on) applies, else None."""
+        style = self._styles.get(style_id) if style_id and depth < 10 else None
+        if style is None:
+            return None
+        num_pr = style.element.find(f"{qn('w:pPr')}/{qn('w:numPr')}")
+        if num_pr is not None:
+            return num_pr
+        based = style.element.find(qn("w:basedOn"))
+        return self.num_pr(based.get(_VAL), depth + 1) if based is not None else None
+
+
+_CN_DIGITS = "零一二三四五六七八九"
+_CN_LEGAL = "零壹贰叁肆伍陆柒捌玖"
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+_STEMS = "甲乙丙丁戊己庚辛壬癸"
+_ROMAN = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"),
+          (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+
+
+def _chinese(n: int, digits: str = _CN_DIGITS, ten: str = "十") -> str:
+    """1-99 in Chinese numerals: 一, 十, 十二, 二十三."""
+    if not 0 < n < 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    if not tens:
+        return digits[ones]
+    return (digits[tens] if tens > 1 else "") + ten + (digits[ones] if ones else "")
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, letters in _ROMAN:
+        while n >= value:
+            out, n = out + letters, n - value
+    return out
+
+
+def _letters(n: int) -> str:
+    """1 → A, 26 → Z, 27 → AA (Word repeats the letter)."""
+    return chr(ord("A") + (n - 1) % 26) * ((n - 1) // 26 + 1)
+
+
+_NUM_FORMATS = {
+    "decimal": str,
+    "decimalZero": lambda n: f"{n:02d}",
+    "decimalFullWidth": lambda n: str(n).translate(str.maketrans("0123456789", "０１２３４５６７８９")),
+    "chineseCounting": _chinese,
+    "chineseCountingThousand": _chinese,
+    "ideographDigital": lambda n: "".join(_CN_DIGITS[int(d)] for d in str(n)),
+    "japaneseCounting": _chinese,
+    "chineseLegalSimplified": lambda n: _chinese(n, _CN_LEGAL, "拾"),
+    "decimalEnclosedCircle": lambda n: _CIRCLED[n - 1] if 0 < n <= len(_CIRCLED) else str(n),
+    "decimalEnclosedCircleChinese": lambda n: _CIRCLED[n - 1] if 0 < n <= len(_CIRCLED) else str(n),
+    "ideographTraditional": lambda n: _STEMS[(n - 1) % 10],
+    "upperLetter": _letters,
+    "lowerLetter": lambda n: _letters(n).lower(),
+    "upperRoman": _roman,
+    "lowerRoman": lambda n: _roman(n).lower(),
+}
+
+
+class _Numbering:
+    """Word's automatic list numbers (“一、”, “（1）”, “1.”), counted in document order.
+
+    Bullets and formats outside :data:`_NUM_FORMATS` print nothing here.
+    """
+
+    def __init__(self, package) -> None:
+        root = package.part.numbering_part.element
+        abstract = {a.get(qn("w:abstractNumId")): self._levels(a) for a in root.findall(qn("w:abstractNum"))}
+        self._defs: dict[str, dict[int, tuple[int, str, str]]] = {}
+        for num in root.findall(qn("w:num")):
+            ref = num.find(qn("w:abstractNumId"))
+            levels = dict(abstract.get(ref.get(_VAL) if ref is not None else None, {}))
+            for override in num.findall(qn("w:lvlOverride")):
+                ilvl = int(override.get(qn("w:ilvl"), "0"))
+                lvl = override.find(qn("w:lvl"))
+                if lvl is not None:
+                    levels.update(self._levels(override))
+                start = override.find(qn("w:startOverride"))
+                if start is not None and ilvl in levels:
+                    levels[ilvl] = (int(start.get(_VAL, "1")),) + levels[ilvl][1:]
+            self._defs[num.get(qn("w:numId"))] = levels
+        self._counts: dict[str, dict[int, int]] = {}
+
+    @staticmethod
+    def _levels(parent) -> dict[int, tuple[int, str, str]]:
+        out = {}
+        for lvl in parent.findall(qn("w:lvl")):
+            start, fmt, text = lvl.find(qn("w:start")), lvl.find(qn("w:numFmt")), lvl.find(qn("w:lvlText"))
+            out[int(lvl.get(qn("w:ilvl"), "0"))] = (
+                int(start.get(_VAL, "1")) if start is not None else 1,
+                fmt.get(_VAL, "decimal") if fmt is not None else "decimal",
+                text.get(_VAL, "") if text is not None else "",
+            )
+        return out
+
+    def label(self, num_pr) -> str:
+        """The printed number of the next item of ``num_pr``'s list, counting it."""
+        num_id = num_pr.find(qn("w:numId"))
+        ilvl_node = num_pr.find(qn("w:ilvl"))
+        num_id = num_id.get(_VAL) if num_id is not None else None
+        ilvl = int(ilvl_node.get(_VAL, "0")) if ilvl_node is not None else 0
+        levels = self._defs.get(num_id)
+        if not levels or ilvl not in levels:
+            return ""
+        counts = self._counts.setdefault(num_id, {})
+        counts[ilvl] = counts.get(ilvl, levels[ilvl][0] - 1) + 1
+        for deeper in [k for k in counts if k > ilvl]:
+            del counts[deeper]
+        if levels[ilvl][1] not in _NUM_FORMATS:
+            return ""
+
+        def number(m: regex.Match) -> str:
+            k = int(m.group(1)) - 1
+            start, fmt, _ = levels.get(k, (1, "decimal", ""))
+            return _NUM_FORMATS.get(fmt, str)(counts.get(k, start))
+
+        return regex.sub(r"%([1-9])", number, levels[ilvl][2])
 
 
 def _outline_level(ppr) -> int | None:
@@ -162,20 +284,26 @@ class _RawCell:
 class _BodyReader:
     """Turns body elements into blocks, tracking the section outline."""
 
-    def __init__(self, styles: _StyleLevels) -> None:
+    def __init__(self, styles: _Styles, numbering: _Numbering) -> None:
         self.styles = styles
+        self.numbering = numbering
         self.outline = Outline()
         self.blocks: list[Block] = []
 
     def paragraph(self, p) -> None:
+        ppr = p.find(qn("w:pPr"))
+        style = ppr.find(qn("w:pStyle")) if ppr is not None else None
+        style_id = style.get(_VAL) if style is not None else None
+        num_pr = ppr.find(qn("w:numPr")) if ppr is not None else None
+        num_pr = num_pr if num_pr is not None else self.styles.num_pr(style_id)
+        label = self.numbering.label(num_pr) if num_pr is not None else ""  # counted even when empty, as Word does
         text = _text(p)
         if not text.strip():
             return
-        ppr = p.find(qn("w:pPr"))
-        style = ppr.find(qn("w:pStyle")) if ppr is not None else None
+        text = label + text
         styled = _outline_level(ppr)
-        if styled is None and style is not None:
-            styled = self.styles.level(style.get(_VAL))
+        if styled is None:
+            styled = self.styles.level(style_id)
         self.add_paragraph(text, styled)
 
     def add_paragraph(self, text: str, styled: int | None = None) -> None:
