@@ -68,6 +68,7 @@ _MONEY = _UNITS["money"]
 _PERCENT = _UNITS["percent"]
 _PERCENT_WORDS = _UNITS["percent_words"]
 _CN_MULTIPLIER_TAIL = ("万亿", "亿", "億", "万", "萬")  # a Chinese numeral ending so: 五万元 is 5 × 万元
+_CN_BIG_UNITS = frozenset("万萬亿億")
 
 
 def _alternation(words, not_followed: dict[str, str] | None = None) -> str:
@@ -190,22 +191,22 @@ def _resolve(text: str, m: regex.Match, excluded) -> Quantity | None:
     if m.group("cn") is not None:
         numeral = m.group("cn")
         tail = next((t for t in _CN_MULTIPLIER_TAIL if numeral.endswith(t) and len(numeral) > len(t)), "")
-        number = parse_chinese(numeral[: len(numeral) - len(tail)]) if tail else parse_chinese(numeral)
-        if tail and number is not None:
+        head = numeral[: -len(tail)] if tail else ""
+        # split 五万元 into 5 × 万元, but not 一亿五千万元 (its 万 belongs to 五千)
+        number = parse_chinese(head) if head and _CN_BIG_UNITS.isdisjoint(head) else None
+        if number is not None:
             multiplier_text = tail
-        elif tail:
+        else:
             number = parse_chinese(numeral)
-        if number is None:
-            return None
     elif m.group("pctw") is not None:
         numeral = m.group("num")
-        number = parse_chinese(numeral) if numeral[0] not in "0123456789０１２３４５６７８９" else parse_arabic(numeral)
-        if number is None:
-            return None
+        number = parse_chinese(numeral) if numeral[0] in CN_CHARS else parse_arabic(numeral)
     else:
         number = parse_arabic(m.group("num"))
         if m.group("paren") is not None or (m.group("sign") or "") in ("-", "－", "−", "负"):
             number = -number
+    if number is None:
+        return None
 
     factor = _MULTIPLIERS[multiplier_text] if multiplier_text else Decimal(1)
     value = plain(EXACT.multiply(number, factor))

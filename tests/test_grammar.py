@@ -184,7 +184,7 @@ def test_thousands_separators_round_trip(d):
 
 
 def _chinese(n: int) -> str:
-    """n (0 <= n < 10**8) written in Chinese numerals, the way the disclosures print them."""
+    """n (0 <= n < 10**12) written in Chinese numerals, the way the disclosures print them."""
     digits = "零一二三四五六七八九"
     if n == 0:
         return "零"
@@ -200,20 +200,24 @@ def _chinese(n: int) -> str:
                 zero = True
         return out
 
-    high, low = divmod(n, 10000)
-    if not high:
-        text = below_10000(low)
-    else:
-        text = below_10000(high) + "万" + ("零" if low and low < 1000 else "") + below_10000(low)
+    text, zero = "", False
+    for group, name in ((n // 10**8, "亿"), (n // 10**4 % 10**4, "万"), (n % 10**4, "")):
+        if group:
+            text += ("零" if text and (zero or group < 1000) else "") + below_10000(group) + name
+            zero = False
+        else:
+            zero = True
     return text[1:] if text.startswith("一十") else text
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.integers(min_value=0, max_value=10**8 - 1))
+@given(st.integers(min_value=0, max_value=10**12 - 1))
 def test_chinese_numerals_round_trip(n):
     assert parse_number(_chinese(n)) == n
     (q,) = find_quantities(f"共有{_chinese(n)}个")
     assert (q.value, q.unit) == (n, "个")
+    (q,) = find_quantities(f"拨款{_chinese(n)}元")  # 五万元 splits into 5 × 万元, 一亿五千万元 does not
+    assert (q.value, q.unit, q.kind) == (n, "元", "amount")
 
 
 # --- the seed disclosure --------------------------------------------------------
