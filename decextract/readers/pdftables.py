@@ -27,6 +27,7 @@ from ..model import Cell
 from .pdftext import Char, Line, group_lines, join_lines
 
 _SNAP = 3.0  # points: boundaries closer than this are the same ruling line
+_BAND = 8.0
 _FINDER_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 
 
@@ -72,8 +73,10 @@ def ruling_edges(page, height: float) -> list[dict]:
     fill, stroke = ctypes.c_int(), ctypes.c_int()
     matrix = pdfium_c.FS_MATRIX()
     x, y = ctypes.c_float(), ctypes.c_float()
-    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=1):
-        handle = obj.raw
+    for k in range(pdfium_c.FPDFPage_CountObjects(page)):
+        handle = pdfium_c.FPDFPage_GetObject(page, k)
+        if pdfium_c.FPDFPageObj_GetType(handle) != pdfium_c.FPDF_PAGEOBJ_PATH:
+            continue
         if not pdfium_c.FPDFPath_GetDrawMode(handle, ctypes.byref(fill), ctypes.byref(stroke)):
             continue
         if not (fill.value and _visible(handle, pdfium_c.FPDFPageObj_GetFillColor)) and not (
@@ -137,13 +140,18 @@ def fill_parts(parts: Sequence[TablePart], chars: Sequence[Char]) -> list[Char]:
         return list(chars)
     outside: list[Char] = []
     found: dict[int, list[Char]] = {}
+    bands: dict[int, list[RawCell]] = {}  # cells by horizontal band of _BAND points, to test few of them
+    for part in parts:
+        for cell in part.cells:
+            for band in range(int(cell.bbox[1] // _BAND), int(cell.bbox[3] // _BAND) + 1):
+                bands.setdefault(band, []).append(cell)
     for ch in chars:
         part = next((p for p in parts if p.contains(ch)), None)
         if part is None:
             outside.append(ch)
             continue
         x, y = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
-        cell = next((c for c in part.cells if _distance(c.bbox, x, y) == 0), None)
+        cell = next((c for c in bands.get(int(y // _BAND), ()) if _distance(c.bbox, x, y) == 0), None)
         if cell is None:  # on a ruling line or in a gap: the nearest cell
             cell = min(part.cells, key=lambda c: _distance(c.bbox, x, y))
         found.setdefault(id(cell), []).append(ch)

@@ -63,7 +63,9 @@ def page_chars(textpage, page_width: float, page_height: float) -> list[Char]:
     get_matrix = pdfium_c.FPDFText_GetMatrix
     ref, mref = ctypes.byref(rect), ctypes.byref(matrix)
     get_object = pdfium_c.FPDFText_GetTextObject
-    clips: dict[int | None, tuple[float, float, float, float]] = {}
+    # Reading a clip path is slow and office exports draw each character as its own object, so
+    # the area found for one character is trusted for the next ones that fall inside it.
+    left = bottom = right = top = 0.0
     chars: list[Char] = []
     space = False
     for i, ch in enumerate(text):
@@ -71,14 +73,11 @@ def page_chars(textpage, page_width: float, page_height: float) -> list[Char]:
             space = space or ch in " \u3000\t"
             continue
         get_box(textpage, i, ref)
-        obj = get_object(textpage, i)
-        key = ctypes.cast(obj, ctypes.c_void_p).value
-        if key not in clips:
-            clips[key] = _visible_area(obj, page_width, page_height)
-        left, bottom, right, top = clips[key]
         x, y = (rect.left + rect.right) / 2, (rect.top + rect.bottom) / 2
         if not (left <= x <= right and bottom <= y <= top):
-            continue  # off the page, or cut off by a clipping path (text overflowing its frame)
+            left, bottom, right, top = _visible_area(get_object(textpage, i), page_width, page_height)
+            if not (left <= x <= right and bottom <= y <= top):
+                continue  # off the page, or cut off by a clipping path (text overflowing its frame)
         get_matrix(textpage, i, mref)  # the font size is in text space: scale it to the page
         size = get_size(textpage, i) * abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5
         chars.append(Char(ch, rect.left, page_height - rect.top, rect.right, page_height - rect.bottom,
@@ -95,7 +94,7 @@ def _visible_area(obj, page_width: float, page_height: float) -> tuple[float, fl
     area = [-1.0, -1.0, page_width + 1, page_height + 1]
     clip = pdfium_c.FPDFPageObj_GetClipPath(obj) if obj else None
     if not clip:
-        return tuple(area)
+        return area[0], area[1], area[2], area[3]
     x, y = ctypes.c_float(), ctypes.c_float()
     for k in range(pdfium_c.FPDFClipPath_CountPaths(clip)):
         xs, ys = [], []
@@ -107,7 +106,7 @@ def _visible_area(obj, page_width: float, page_height: float) -> tuple[float, fl
         if xs:
             area = [max(area[0], min(xs) - 1), max(area[1], min(ys) - 1),
                     min(area[2], max(xs) + 1), min(area[3], max(ys) + 1)]
-    return tuple(area)
+    return area[0], area[1], area[2], area[3]
 
 
 def font_is_bold(textpage, index: int) -> bool:
