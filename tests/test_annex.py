@@ -276,20 +276,28 @@ def test_note_of_the_previous_table_does_not_empty_the_next():
     assert [r.code for r in _rows(records)] == ["201"]
 
 
-def test_title_printed_without_a_table_is_an_empty_table():
+def test_title_printed_without_a_table_but_declared_empty_is_an_empty_table():
     layout = [
         "第五部分 附表",
         "一、收入决算表",
         "二、支出决算表",
         "支出决算表",
         [["科目编码", "科目名称", "本年支出合计"], ["201", "一般公共服务支出", "1.00"]],
+        "三、政府性基金预算财政拨款收入支出决算表",
+        "本单位无政府性基金收支，故本表为空表。",
     ]
     infos = _infos(annex_records(model_document(layout)))
     assert [(i.table, i.table_id, i.empty, i.n_rows) for i in infos] == [
-        ("一、收入决算表", "juesuan.income", True, 0),
         ("支出决算表", "juesuan.expenditure", False, 2),
+        ("三、政府性基金预算财政拨款收入支出决算表", "juesuan.fund", True, 0),
     ]
-    assert infos[0].prov.block == 1
+    assert infos[1].prov.block == 5
+
+
+def test_a_listed_title_is_no_table():
+    """The 附表 list of a disclosure published without its tables names tables it does not hold."""
+    layout = ["第五部分 附表", "一、收入决算表", "二、支出决算表", "三、财政拨款收入支出决算总表"]
+    assert annex_records(model_document(layout)) == []
 
 
 def test_unrecognised_and_performance_tables_give_only_a_table_record():

@@ -445,12 +445,23 @@ def _table_records(doc: Document, blocks, i: int, table: Table) -> list[TableInf
     return [info, *rows]
 
 
+def _note_says_empty(blocks, i: int) -> bool:
+    """Whether the lines after the title at ``blocks[i]``, up to the next title or table, declare it empty."""
+    marker = _empty_marker()
+    for block in blocks[i + 1:i + 6]:
+        if not isinstance(block, Paragraph) or classify(block.text):
+            return False
+        if marker.search(clean_text(block.text)):
+            return True
+    return False
+
+
 def _announced(doc: Document, blocks, found: set[str]) -> Iterator[tuple[int, TableInfo]]:
-    """Annex titles printed with no table of that kind anywhere in the document: empty tables."""
+    """Annex titles printed with no table of that kind anywhere, and a note that it is empty (本表无数据)."""
     last: dict[str, Paragraph] = {}
-    for block in blocks:
+    for i, block in enumerate(blocks):
         if isinstance(block, Paragraph) and (tid := classify(block.text)) and tid not in found:
-            if table_kind(tid) in ("决算", "预算"):
+            if table_kind(tid) in ("决算", "预算") and _note_says_empty(blocks, i):
                 last[tid] = block
     for tid, para in last.items():
         prov = Provenance(
@@ -481,10 +492,12 @@ def _announced(doc: Document, blocks, found: set[str]) -> Iterator[tuple[int, Ta
 def annex_records(doc: Document) -> list[TableInfo | TableRow]:
     """One ``table`` record per table of ``doc`` and one ``table_row`` per body row of each annex table.
 
-    Tables declared empty (“本表无数据”, “故本表为空表”, or a title with no table)
-    give a ``table`` record with ``empty=True`` and no rows.
+    Tables declared empty (“本表无数据”, “故本表为空表”, in or beside the table,
+    or under a title printed with no table) give a ``table`` record with
+    ``empty=True`` and no rows.  A title merely listed (the 附表 list of a
+    disclosure published without its tables) is no table.
     """
-    doc = annotate(doc)
+    doc = annotate(doc)  # idempotent and cheap: callers may pass a document not yet annotated
     blocks = list(doc.blocks)
     placed: list[tuple[int, list[TableInfo | TableRow]]] = []
     found: set[str] = set()
