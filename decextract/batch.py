@@ -242,49 +242,54 @@ def _failed(task: _Task, stage: str, error_class: str, message: str, seconds: fl
 
 def _run_local(items: Iterator[DocumentResult | _Task], workers: int, timeout: float | None
                ) -> Iterator[DocumentResult]:
+    """Extract tasks in up to ``workers`` processes, started only when there is work and replaced when lost."""
     ctx = multiprocessing.get_context("spawn")
     pool: list[_Worker] = []
+    pending: _Task | None = None  # the next task, waiting for an idle worker
     exhausted = False
     try:
-        pool = [_Worker(ctx) for _ in range(workers)]
         while True:
-            for i, w in enumerate(pool):
-                if not w.process.is_alive() and w.task is None:
-                    if not w.ready:
-                        raise RuntimeError(f"a decextract worker failed to start (exit code {w.process.exitcode})")
-                    w.kill()
-                    pool[i] = w = _Worker(ctx)
-                while w.ready and w.task is None and not exhausted:
-                    item = next(items, None)
-                    if item is None:
-                        exhausted = True
-                    elif isinstance(item, DocumentResult):
+            if pending is None and not exhausted:
+                for item in items:
+                    if isinstance(item, DocumentResult):
                         yield item
                     else:
-                        w.give(item, timeout)
+                        pending = item
+                        break
+                else:
+                    exhausted = True
+            for w in [w for w in pool if w.task is None and not w.process.is_alive()]:
+                if not w.ready:
+                    raise RuntimeError(f"a decextract worker failed to start (exit code {w.process.exitcode})")
+                w.kill()
+                pool.remove(w)
+            if pending is not None:
+                pool += [_Worker(ctx) for _ in range(workers - len(pool))]
+                idle = next((w for w in pool if w.ready and w.task is None), None)
+                if idle is not None:
+                    idle.give(pending, timeout)
+                    pending = None
+                    continue
             busy = [w for w in pool if w.task is not None]
-            if exhausted and not busy:
+            if exhausted and pending is None and not busy:
                 return
             deadline = min((w.deadline for w in busy), default=float("inf"))
             wait_any([w.conn for w in pool] + [w.process.sentinel for w in pool],
                      timeout=None if deadline == float("inf") else max(0.0, deadline - time.monotonic()))
-            for i, w in enumerate(pool):
-                result = _poll(w, timeout)
-                if result is not None:
-                    if w.task is None:
-                        continue  # the worker just said it is ready
+            for w in pool:
+                message = _poll(w)
+                if isinstance(message, DocumentResult):
                     w.task = None
-                    yield result
+                    yield message
                 elif w.task is not None and (not w.process.is_alive() or time.monotonic() >= w.deadline):
                     yield _lost(w, timeout)
-                    pool[i] = _Worker(ctx)
     finally:
         for w in pool:
             w.stop() if exhausted else w.kill()
 
 
-def _poll(w: _Worker, timeout: float | None) -> DocumentResult | str | None:
-    """A message from ``w`` if one is waiting."""
+def _poll(w: _Worker) -> DocumentResult | str | None:
+    """The message from ``w`` if one is waiting (``"ready"`` marks the worker ready)."""
     try:
         if not w.conn.poll():
             return None
@@ -298,7 +303,7 @@ def _poll(w: _Worker, timeout: float | None) -> DocumentResult | str | None:
 
 def _lost(w: _Worker, timeout: float | None) -> DocumentResult:
     """Kill ``w`` (overdue or already dead) and say what happened to its document."""
-    task = w.task
+    task, w.task = w.task, None
     overdue = w.process.is_alive()
     w.kill()
     if overdue:
