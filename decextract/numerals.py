@@ -31,7 +31,6 @@ _CN_SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1
 _CN_BIG = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8}
 
 # Regex fragments (VERBOSE syntax), reused by the span grammar.
-DIGIT = "[0-9０-９]"
 ARABIC = r"""
     (?: [0-9０-９]{1,3} (?: ,[0-9０-９]{3} )+      # 1,234,567 — thousands groups of exactly three
       | [0-9０-９]+ )                              # or a plain run of digits
@@ -47,7 +46,7 @@ CHINESE = rf"""
 """
 
 _ARABIC_RE = regex.compile(rf"^[-+]?{ARABIC}$", regex.VERBOSE)
-_CHINESE_RE = regex.compile(rf"^(?:{CHINESE}|[百佰]|[{_CN_ANY}]+)$", regex.VERBOSE)
+_CHINESE_RE = regex.compile(rf"^(?:{CHINESE}|[百佰])$", regex.VERBOSE)
 _PAREN_RE = regex.compile(r"^[(（]\s*(?P<inner>[^()（）]+?)\s*[)）]$")
 
 
