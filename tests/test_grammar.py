@@ -110,7 +110,9 @@ def test_parse_number(s, want):
     assert got == Decimal(want) and str(got) == want
 
 
-@pytest.mark.parametrize("s", ["", "--", "-", "—", "空", "abc", "5万元", "3.2%", "1.2.3", "一二百", "1,23", "12a", "万", "百万"])
+@pytest.mark.parametrize(
+    "s", ["", "--", "-", "—", "空", "abc", "5万元", "3.2%", "1.2.3", "一二百", "1,23", "12a", "万", "百万"]
+)
 def test_parse_number_rejects_non_numbers(s):
     assert parse_number(s) is None
 
