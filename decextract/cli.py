@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
 from . import __version__
 from .errors import DecExtractError
-from .pipeline import extract
+from .pipeline import extract, read_tables
 from .records import to_json
+from .tables.export import write_table_csv
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -84,6 +86,39 @@ def batch_command(paths, db, jsonl, csv_dir, parquet_dir, jobs, force, timeout, 
         sys.exit(2)
     click.echo(summary.format())
     sys.exit(1 if summary.failed else 0)
+
+
+@cli.command("tables")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--csv", "csv_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Also write each table as a CSV file (UTF-8 with BOM) into DIR.")
+def tables_command(files: tuple[str, ...], csv_dir: str | None) -> None:
+    """List the tables found in each FILE: title, table id, unit, pages, rows x columns.
+
+    An empty table (declared 本表无数据) is marked "empty".  Exit status 1 if
+    any file could not be read.
+    """
+    failed = 0
+    for path in files:
+        try:
+            found = read_tables(path)
+        except DecExtractError as exc:
+            failed += 1
+            click.echo(f"error: {exc}", err=True)
+            continue
+        click.echo(f"{path}: {len(found)} table(s)")
+        for n, (info, table) in enumerate(found, 1):
+            pages = "-".join(str(p) for p in (info.pages[0], info.pages[-1])) if info.pages else "-"
+            if len(set(info.pages)) == 1:
+                pages = str(info.pages[0])
+            size = f"{info.n_rows}x{info.n_cols}" + (" empty" if info.empty else "")
+            click.echo(f"  {n:>3}  p.{pages:<7} {size:<13} {info.unit or '-':<4} {info.table_id or '-':<40} "
+                       f"{info.table or '(untitled)'}")
+            if csv_dir and table is not None:
+                out = write_table_csv(table, Path(csv_dir), f"{Path(path).stem}-{n:02d}-{info.table_id or 'table'}")
+                click.echo(f"       -> {out}")
+    if failed:
+        sys.exit(1)
 
 
 def main() -> None:

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 from .figures import figures_of
 from .metadata import document_info
-from .model import Document
+from .model import Document, Table
 from .readers import read_document
-from .records import Record
+from .records import Record, TableInfo
 from .tables import annotate, performance_records
 from .tables.annex import annex_records
 
@@ -35,3 +35,13 @@ def extract(path: str | os.PathLike) -> list[Record]:
     cannot be read; a document with nothing in it gives just its ``document`` record.
     """
     return list(records_of(read_document(path)))
+
+
+def read_tables(path: str | os.PathLike) -> list[tuple[TableInfo, Table | None]]:
+    """The tables of the disclosure at ``path``: what was recognised, with the table itself.
+
+    The table is None for one declared empty under a title with no grid.
+    """
+    doc = annotate(read_document(path))
+    grids = {t.index: t for t in doc.tables()}
+    return [(r, grids.get(r.prov.block)) for r in annex_records(doc) if isinstance(r, TableInfo)]
