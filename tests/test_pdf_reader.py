@@ -320,3 +320,90 @@ def test_garbage_after_the_pdf_header_is_damaged(data):
     with pytest.raises(DecExtractError) as err:
         read_bytes(data, "junk.pdf")
     assert isinstance(err.value, DamagedFileError) and "junk.pdf" in str(err.value)
+
+
+# --- synthetic PDFs: layouts the samples lack -------------------------------------------------------------------
+
+def synthetic_pdf(pages: list[dict]) -> bytes:
+    """A PDF drawn with PDFium: per page ``texts`` (x, top, size, text) in Helvetica and ``lines`` (x0, top0, x1, top1)."""
+    import ctypes
+    import io
+
+    pdfium = pytest.importorskip("pypdfium2")
+    raw = pdfium.raw
+    pdf = pdfium.PdfDocument.new()
+    for spec in pages:
+        width, height = spec.get("size", (595, 842))
+        page = pdf.new_page(width, height)
+        for x, top, size, text in spec.get("texts", ()):
+            obj = raw.FPDFPageObj_NewTextObj(pdf.raw, b"Helvetica", ctypes.c_float(size))
+            data = (text + "\0").encode("utf-16-le")
+            raw.FPDFText_SetText(obj, ctypes.cast(ctypes.c_char_p(data), ctypes.POINTER(raw.FPDF_WCHAR)))
+            raw.FPDFPageObj_Transform(obj, 1, 0, 0, 1, x, height - top - size)
+            raw.FPDFPage_InsertObject(page.raw, obj)
+        for x0, top0, x1, top1 in spec.get("lines", ()):
+            path = raw.FPDFPageObj_CreateNewPath(x0, height - top0)
+            raw.FPDFPath_LineTo(path, x1, height - top1)
+            raw.FPDFPageObj_SetStrokeColor(path, 0, 0, 0, 255)
+            raw.FPDFPageObj_SetStrokeWidth(path, ctypes.c_float(0.5))
+            raw.FPDFPath_SetDrawMode(path, 0, 1)
+            raw.FPDFPage_InsertObject(page.raw, path)
+        raw.FPDFPage_GenerateContent(page.raw)
+    buf = io.BytesIO()
+    pdf.save(buf)
+    return buf.getvalue()
+
+
+def grid(x_cols: list[float], tops: list[float], open_sides: bool = False) -> list[tuple]:
+    """Ruling lines of a table: a rule at every top, a column line at every x (the outer ones left out if open)."""
+    columns = x_cols[1:-1] if open_sides else x_cols
+    return [(x_cols[0], t, x_cols[-1], t) for t in tops] + [(x, tops[0], x, tops[-1]) for x in columns]
+
+
+def body(page: int, lines: int, top: float = 100) -> list[tuple]:
+    return [(72, top + 14 * k, 11, f"Line {k} of page {page} carries words enough to run to the margin") for k in range(lines)]
+
+
+def test_running_header_footer_and_page_numbers_are_dropped():
+    pages = [{"texts": [(72, 40, 9, "Department annual accounts 2020"), (280, 800, 9, f"- {n} -"), *body(n, 4)]}
+             for n in range(1, 5)]
+    doc = read(synthetic_pdf(pages), "synthetic.pdf", "0" * 64)
+    text = " ".join(p.text for p in doc.paragraphs())
+    assert "Department annual" not in text and "- 2 -" not in text
+    assert "margin Line 1 of page 1" in text  # Latin words keep their space across a wrap
+    assert "margin Line 0 of page 2" in text  # and the paragraph runs on over the page break
+
+
+def test_table_ruled_without_outer_borders():
+    tops = [100, 120, 140, 160]
+    texts = [(80, t + 4, 10, f"item {i}") for i, t in enumerate(tops[:-1])] + [(360, t + 4, 10, f"{i}.50") for i, t in enumerate(tops[:-1])]
+    doc = read(synthetic_pdf([{"texts": texts, "lines": grid([72, 300, 500], tops, open_sides=True)}]), "open.pdf", "0" * 64)
+    (table,) = doc.tables()
+    assert table.text_rows() == [["item 0", "0.50"], ["item 1", "1.50"], ["item 2", "2.50"]]
+    assert not list(doc.paragraphs())
+
+
+def test_a_frame_around_prose_is_not_a_table():
+    texts = body(1, 6, top=110)
+    lines = [(60, 100, 540, 100), (60, 200, 540, 200), (60, 100, 60, 200), (540, 100, 540, 200), (60, 104, 540, 104)]
+    doc = read(synthetic_pdf([{"texts": texts, "lines": lines}]), "frame.pdf", "0" * 64)
+    assert not list(doc.tables())
+    assert "Line 5 of page 1" in next(doc.paragraphs()).text
+
+
+def test_table_over_a_page_break_repeats_its_header_and_cuts_a_row():
+    xs = [72, 300, 500]
+    first = {"texts": [(80, 704, 10, "Item"), (310, 704, 10, "Amount"),
+                       (80, 724, 10, "rent"), (310, 724, 10, "12.00"),
+                       (80, 744, 10, "travel and"), (310, 744, 10, "3.00")],
+             "lines": grid(xs, [700, 720, 740, 760])}
+    second = {"texts": [(80, 104, 10, "Item"), (310, 104, 10, "Amount"),
+                        (80, 124, 10, "meetings"),
+                        (80, 144, 10, "fuel"), (310, 144, 10, "4.00")],
+              "lines": grid(xs, [100, 120, 140, 160])}
+    doc = read(synthetic_pdf([first, second]), "split.pdf", "0" * 64)
+    (table,) = doc.tables()
+    assert table.pages == (1, 2)
+    assert table.text_rows() == [["Item", "Amount"], ["rent", "12.00"], ["travel and meetings", "3.00"], ["fuel", "4.00"]]
+    fuel = table.row(3)[0]
+    assert fuel.page == 2 and table.row(2)[0].page == 1

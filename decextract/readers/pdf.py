@@ -85,7 +85,8 @@ def _read_page(pdf: pdfium.PdfDocument, i: int, source: str) -> _Page:
         raise DamagedFileError(f"page cannot be loaded ({exc})", path=source, location=f"page {i + 1}") from exc
     chars = page_chars(textpage, width, height)
     parts = find_parts(page, i + 1, width, height) if chars else []
-    lines = group_lines(fill_parts(parts, chars), i + 1)
+    parts, prose = fill_parts(parts, chars)
+    lines = group_lines(prose, i + 1)
     for line in lines:
         line.bold = font_is_bold(textpage, line.chars[0].index) and font_is_bold(textpage, line.chars[-1].index)
     textpage.close()

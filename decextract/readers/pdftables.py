@@ -21,13 +21,14 @@ from collections.abc import Sequence
 
 import attrs
 import pypdfium2.raw as pdfium_c
-from pdfplumber.table import TableFinder
+from pdfplumber.table import TableFinder, merge_edges
 
 from ..model import Cell
 from .pdftext import Char, Line, group_lines, join_lines
 
 _SNAP = 3.0  # points: boundaries closer than this are the same ruling line
 _BAND = 8.0
+_FRAME_LINES = 4  # lines of text in one cell that make a box of at most three cells a frame, not a table
 _FINDER_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 
 
@@ -118,12 +119,43 @@ def _add_segment(edges: list[dict], p: tuple[float, float], q: tuple[float, floa
         edges.append(_edge((px + qx) / 2, min(py, qy), (px + qx) / 2, max(py, qy), "v"))
 
 
+def _open_sides(edges: list[dict]) -> list[dict]:
+    """Vertical edges closing the open left and right sides of tables ruled without outer borders.
+
+    Rules (at least three) sharing their left and right ends, with a vertical rule
+    between those ends, make a table whose missing sides run from the first rule to
+    the last.
+    """
+    rules = sorted((e for e in edges if e["orientation"] == "h"), key=lambda e: (round(e["x0"]), round(e["x1"])))
+    verticals = [e for e in edges if e["orientation"] == "v"]
+    groups: list[list[dict]] = []
+    for e in rules:
+        if groups and abs(groups[-1][0]["x0"] - e["x0"]) <= _SNAP and abs(groups[-1][0]["x1"] - e["x1"]) <= _SNAP:
+            groups[-1].append(e)
+        else:
+            groups.append([e])
+    added = []
+    for group in groups:
+        if len(group) < 3:
+            continue
+        x0, x1 = group[0]["x0"], group[0]["x1"]
+        top, bottom = min(e["top"] for e in group), max(e["top"] for e in group)
+        spanning = [v["x0"] for v in verticals if v["top"] <= bottom and v["bottom"] >= top]
+        if not any(x0 + _SNAP < x < x1 - _SNAP for x in spanning):
+            continue  # stacked rules without columns: not a ruled table
+        for x in (x0, x1):
+            if not any(abs(x - v) <= _SNAP for v in spanning):
+                added.append(_edge(x, top, x, bottom, "v"))
+    return added
+
+
 def find_parts(page, page_no: int, width: float, height: float) -> list[TablePart]:
     """The ruled tables of a page (each at least two cells), top to bottom, cells still empty."""
     edges = ruling_edges(page, height)
     if len(edges) < 4:
         return []
-    finder = TableFinder(_EdgePage(edges, width, height), _FINDER_SETTINGS)
+    edges = merge_edges(edges, _SNAP, _SNAP, _SNAP, _SNAP)
+    finder = TableFinder(_EdgePage(edges + _open_sides(edges), width, height), _FINDER_SETTINGS)
     parts = []
     for table in finder.tables:
         if len(table.cells) < 2:
@@ -134,10 +166,15 @@ def find_parts(page, page_no: int, width: float, height: float) -> list[TablePar
     return parts
 
 
-def fill_parts(parts: Sequence[TablePart], chars: Sequence[Char]) -> list[Char]:
-    """Put each character inside a part into the cell holding its centre; return the others."""
+def fill_parts(parts: Sequence[TablePart], chars: Sequence[Char]) -> tuple[list[TablePart], list[Char]]:
+    """Put each character inside a part into the cell holding its centre.
+
+    Returns the parts that are tables and the characters outside them.  A part of
+    at most three cells, one holding several lines, is a frame drawn around prose
+    (a boxed note, a ruled page border): its characters are prose.
+    """
     if not parts:
-        return list(chars)
+        return [], list(chars)
     outside: list[Char] = []
     found: dict[int, list[Char]] = {}
     bands: dict[int, list[RawCell]] = {}  # cells by horizontal band of _BAND points, to test few of them
@@ -159,7 +196,13 @@ def fill_parts(parts: Sequence[TablePart], chars: Sequence[Char]) -> list[Char]:
         for cell in part.cells:
             if id(cell) in found:
                 cell.lines = group_lines(found[id(cell)], cell.page, split_gap=float("inf"))
-    return outside
+    tables = []
+    for part in parts:
+        if len(part.cells) <= 3 and max(len(c.lines) for c in part.cells) >= _FRAME_LINES:
+            outside.extend(ch for c in part.cells for line in c.lines for ch in line.chars)
+        else:
+            tables.append(part)
+    return tables, outside
 
 
 def _distance(bbox: tuple[float, float, float, float], x: float, y: float) -> float:

@@ -21,10 +21,9 @@ from ..model import Box
 
 #: Han ideographs, CJK punctuation and full-width forms: no space is ever put next to them.
 _CJK = regex.compile(
-    r"""[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}   # ideographs and kana
-         \u3000-\u303f                              # CJK symbols and punctuation (、。「」【】)
-         \uff00-\uffef                              # full-width forms (，：（）％)
-         \u2018-\u201f\u2026\u2014\u00b7]           # curly quotes, ellipsis, em dash, middle dot
+    r"""[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\u3000-\u303f\uff00-\uffef\u2018-\u201f\u2026\u2014\u00b7]
+    # ideographs and kana; CJK symbols and punctuation (、。「」【】); full-width forms (，：（）％);
+    # curly quotes, ellipsis, em dash, middle dot
     """,
     regex.VERBOSE,
 )
