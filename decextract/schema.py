@@ -23,12 +23,20 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from .errors import SinkError
-from .records import Record, _decimal_str
+from .records import Record
 
 SCHEMA_VERSION = 1
 
 #: version -> (description, function applying it to a database at version - 1)
 MIGRATIONS: dict[int, tuple[str, Callable[[sa.Connection], None]]] = {}
+
+
+def decimal_text(value: Decimal) -> str:
+    """Plain decimal notation of ``value``, every digit kept: Decimal("9.4015E+6") -> "9401500", 1.50 -> "1.5"."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 class ExactDecimal(sa.TypeDecorator):
@@ -45,7 +53,7 @@ class ExactDecimal(sa.TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is None or dialect.name == "postgresql":
             return value
-        return _decimal_str(Decimal(value))
+        return decimal_text(Decimal(value))
 
     def process_result_value(self, value, dialect):
         return None if value is None else Decimal(value)
@@ -287,7 +295,7 @@ def _amounts(prefix: str, amounts) -> dict[str, Any]:
 
 
 def _json_values(values: dict[str, Decimal | None]) -> dict[str, str | None]:
-    return {k: None if v is None else _decimal_str(v) for k, v in values.items()}
+    return {k: None if v is None else decimal_text(v) for k, v in values.items()}
 
 
 def flatten(record: Record) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__, schema
-from ..records import Record, _decimal_str
+from ..records import Record
 from . import CommitLog, Sink, check_writable_dir
 
 _TABLES = schema.DATA_TABLES
@@ -28,7 +28,7 @@ def _text(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        return _decimal_str(value)
+        return schema.decimal_text(value)
     if isinstance(value, dict):
         return schema.json_text(value)
     return value

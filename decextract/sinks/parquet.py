@@ -28,7 +28,6 @@ from ..records import Record
 from . import Sink, check_writable_dir
 
 DECIMAL = pa.decimal128(38, 10)
-_SCALE = Decimal(1).scaleb(-10)
 
 
 def _arrow_type(column: sa.Column) -> pa.DataType:
@@ -52,8 +51,11 @@ def arrow_schema(table: sa.Table) -> pa.Schema:
 def _cell(value: Any, type_: pa.DataType) -> Any:
     if isinstance(value, dict):
         return schema.json_text(value)
-    if isinstance(value, Decimal) and type_ == DECIMAL and value.quantize(_SCALE) != value:
-        raise SinkError(f"decimal {value} has more than 10 decimal places: cannot store it exactly in Parquet")
+    if isinstance(value, Decimal) and type_ == DECIMAL:
+        whole, _, fraction = schema.decimal_text(value).lstrip("-").partition(".")
+        if len(fraction) > DECIMAL.scale or len(whole) > DECIMAL.precision - DECIMAL.scale:
+            raise SinkError(f"decimal {value} has more than 10 decimal places or 28 digits before the point: "
+                            "cannot store it exactly in Parquet")
     return value
 
 

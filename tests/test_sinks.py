@@ -1,0 +1,361 @@
+"""Sinks and schema: exact decimals, one transaction per document, migrations, torn writes, the docs' queries."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import re
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow.dataset as ds
+import pytest
+import sqlalchemy as sa
+
+from decextract import schema
+from decextract.errors import SinkError
+from decextract.records import (
+    Amounts,
+    CellRef,
+    DocumentInfo,
+    Figure,
+    PerformanceIndicator,
+    PerformanceProject,
+    Provenance,
+    TableInfo,
+    TableRow,
+    to_json,
+)
+from decextract.sinks import CommitLog, open_sinks
+from decextract.sinks.csv import CsvSink
+from decextract.sinks.jsonl import JsonlSink
+from decextract.sinks.parquet import ParquetSink
+from decextract.sinks.sql import SqlSink, engine_url
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "batch.md"
+BIG = Decimal("12345678901234567890.1234567891")  # more digits than a float holds
+
+
+def synthetic_document(issuer: str, year: int, sangong_yuan: str = "123456.78") -> list:
+    """A hand-made document with one record of each type and known values."""
+    sha = hashlib.sha256(f"{issuer}-{year}".encode()).hexdigest()
+    source = f"/data/{issuer}-{year}.pdf"
+
+    def prov(context: str, start=None, end=None, cell=None, page=3):
+        return Provenance(source=source, sha256=sha, format="pdf", page=page, block=7,
+                          section=("第二部分", "七、“三公”经费"), context=context, start=start, end=end, cell=cell,
+                          bbox=(72.0, 100.5, 140.25, 112.0))
+
+    sentence = f"{year}年“三公”经费财政拨款支出决算为{sangong_yuan}元。"
+    text = f"{sangong_yuan}元"
+    row_context = "因公出国（境）费 | 1.50 | 1.20"
+    return [
+        DocumentInfo(source=source, sha256=sha, format="pdf", pages=12, title=f"{issuer}{year}年度部门决算",
+                     issuer=issuer, fiscal_year=year, kind="决算", size=1234),
+        Figure(text=text, value=Decimal(sangong_yuan), unit="元", kind="amount", approx=None,
+               label="三公经费财政拨款支出决算", year=year, relation="value", direction=None,
+               prov=prov(sentence, sentence.index(text), sentence.index(text) + len(text))),
+        Figure(text="x", value=BIG, unit="元", kind="amount", approx=None, label="一般公共预算财政拨款支出",
+               year=year, relation="value", direction=None, prov=prov("x", 0, 1)),
+        TableInfo(table="十、“三公”经费支出决算表", table_id="juesuan.three_public", unit="万元", pages=(8, 9),
+                  n_rows=4, n_cols=3, empty=False, prov=prov("十、“三公”经费支出决算表", page=8)),
+        TableRow(table="十、“三公”经费支出决算表", table_id="juesuan.three_public", unit="万元", code=None,
+                 level=None, name="因公出国（境）费", side=None, cells={"预算数": "1.50", "决算数": "1.20"},
+                 values={"预算数": Decimal("15000"), "决算数": Decimal("12000")},
+                 prov=prov(row_context, 0, 8, cell=CellRef(table=7, row=2, col=0), page=8)),
+        TableRow(table="三、支出决算表", table_id="juesuan.expenditure", unit="万元", code="201", level="类",
+                 name="一般公共服务支出", side=None, cells={"科目编码": "201", "合计": "349.84", "备注": "—"},
+                 values={"科目编码": None, "合计": Decimal("3498400"), "备注": None},
+                 prov=prov("201 | 一般公共服务支出 | 349.84", 0, 3, cell=CellRef(table=5, row=3, col=0), page=5)),
+        PerformanceProject(project="平安建设专项经费", unit=issuer, year=year,
+                           budget=Amounts(total=Decimal("100000"), fiscal=Decimal("100000")),
+                           executed=Amounts(total=Decimal("80000"), fiscal=Decimal("80000")),
+                           goal_expected="完成", goal_actual="基本完成", execution_rate=Decimal("80"),
+                           table="项目绩效目标完成情况表"),
+        PerformanceIndicator(project="平安建设专项经费", level1="产出指标", level2="数量指标", level3="巡逻次数",
+                             expected="≥100次", actual="120次", weight=Decimal("10"), score=Decimal("9.5")),
+    ]
+
+
+def sqlite_sink(tmp_path: Path) -> SqlSink:
+    return SqlSink(f"sqlite:///{tmp_path / 'out.sqlite'}")
+
+
+def docs_queries() -> list[str]:
+    """The SQL blocks of docs/batch.md."""
+    return re.findall(r"```sql\n(.*?)```", DOCS.read_text(encoding="utf-8"), flags=re.S)
+
+
+def load_synthetic(sink) -> list[list]:
+    docs = [synthetic_document("区委政法委", 2020), synthetic_document("区委政法委", 2021, "98765.4"),
+            synthetic_document("区司法局", 2020, "5000")]
+    for records in docs:
+        sink.write_document(records[0].sha256, [records[0].source], records, replace=False)
+    return docs
+
+
+def check_docs_queries(engine: sa.Engine) -> None:
+    """Every query of the docs runs and finds the synthetic rows it is about."""
+    queries = docs_queries()
+    assert len(queries) == 6
+    with engine.connect() as conn:
+        results = [conn.execute(sa.text(q)).all() for q in queries]
+    assert all(results[:5]), [len(r) for r in results]
+    sangong = [(r.department, r.fiscal_year, Decimal(str(r.wan_yuan))) for r in results[0]]
+    assert sangong == [("区司法局", 2020, Decimal("0.5")), ("区委政法委", 2020, Decimal("12.35")),
+                       ("区委政法委", 2021, Decimal("9.88"))]
+    assert {(r.item, r.column_header, Decimal(str(r.yuan))) for r in results[1]} == {
+        ("因公出国（境）费", "预算数", Decimal("15000")), ("因公出国（境）费", "决算数", Decimal("12000"))}
+    assert {(r.code, Decimal(str(r.yuan))) for r in results[2]} == {("201", Decimal("3498400"))}
+    assert [float(r.executed_pct) for r in results[3]] == [80.0, 80.0, 80.0]
+    assert {r.page for r in results[4]} == {3}
+
+
+# ---------------------------------------------------------------- SQL sink
+
+
+def test_sql_sink_stores_records_with_exact_decimals(tmp_path):
+    sink = sqlite_sink(tmp_path)
+    records = synthetic_document("区委政法委", 2020)
+    sha = records[0].sha256
+    sink.write_document(sha, ["/in/a.pdf"], records, replace=False)
+    assert sink.loaded() == {sha}
+    with sink.engine.connect() as conn:
+        values = conn.execute(sa.select(schema.figures.c.value).order_by(schema.figures.c.seq)).scalars().all()
+        doc = conn.execute(sa.select(schema.documents)).one()
+        cells = conn.execute(sa.select(schema.table_cells.c.header, schema.table_cells.c.value)
+                             .order_by(schema.table_cells.c.row_seq, schema.table_cells.c.position)).all()
+        row = conn.execute(sa.select(schema.table_rows).where(schema.table_rows.c.code == "201")).one()
+        project = conn.execute(sa.select(schema.performance_projects)).one()
+    assert values == [Decimal("123456.78"), BIG]
+    assert (doc.issuer, doc.fiscal_year, doc.n_records, doc.source) == ("区委政法委", 2020, len(records), records[0].source)
+    assert cells == [("预算数", Decimal("15000")), ("决算数", Decimal("12000")), ("科目编码", None),
+                     ("合计", Decimal("3498400")), ("备注", None)]
+    assert row.values_json == {"科目编码": None, "合计": "3498400", "备注": None}
+    assert (row.cell_table, row.cell_row, row.cell_col, row.page, row.x1) == (5, 3, 0, 5, 140.25)
+    assert row.section == "第二部分 > 七、“三公”经费"
+    assert (project.budget_total, project.executed_fiscal, project.budget_other) == (
+        Decimal("100000"), Decimal("80000"), None)
+    raw = sqlite3.connect(tmp_path / "out.sqlite")
+    assert raw.execute("SELECT typeof(value), value FROM figures ORDER BY seq").fetchall() == [
+        ("text", "123456.78"), ("text", str(BIG))]
+    sink.close()
+
+
+def test_sql_sink_writes_a_document_all_or_nothing(tmp_path):
+    sink = sqlite_sink(tmp_path)
+    records = synthetic_document("区委政法委", 2020)
+    broken = Figure(text="?", value=None, unit=None, kind="amount", approx=None, label=None, year=None,
+                    relation="value", direction=None, prov=records[1].prov)  # NOT NULL value: fails mid-insert
+    with pytest.raises(SinkError, match="cannot write document"):
+        sink.write_document(records[0].sha256, ["/in/a.pdf"], records + [broken], replace=False)
+    with sink.engine.connect() as conn:
+        for table in schema.DATA_TABLES:
+            assert conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 0, table.name
+    sink.close()
+
+
+def test_sql_sink_sources_errors_and_replace(tmp_path):
+    sink = sqlite_sink(tmp_path)
+    records = synthetic_document("区委政法委", 2020)
+    sha = records[0].sha256
+    sink.write_error("/in/b.pdf", sha, "timeout", "ExtractionTimeout", "too slow")
+    sink.write_error("/in/b.pdf", sha, "timeout", "ExtractionTimeout", "too slow again")
+    with sink.engine.connect() as conn:
+        assert conn.execute(sa.select(schema.errors.c.message)).scalars().all() == ["too slow again"]
+    sink.write_document(sha, ["/in/a.pdf"], records, replace=False)
+    sink.add_sources(sha, ["/in/a.pdf", "/in/b.pdf"])
+    sink.write_document(sha, ["/in/c.pdf"], records[:2], replace=False)  # loaded already: only a source
+    with sink.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(schema.errors)).scalar() == 0
+        assert sorted(conn.execute(sa.select(schema.sources.c.path)).scalars()) == [
+            "/in/a.pdf", "/in/b.pdf", "/in/c.pdf"]
+        assert conn.execute(sa.select(sa.func.count()).select_from(schema.figures)).scalar() == 2
+    sink.write_document(sha, ["/in/a.pdf"], records[:2], replace=True)
+    with sink.engine.connect() as conn:
+        assert conn.execute(sa.select(schema.documents.c.n_records)).scalar() == 2
+        assert conn.execute(sa.select(sa.func.count()).select_from(schema.figures)).scalar() == 1
+        assert conn.execute(sa.select(sa.func.count()).select_from(schema.table_cells)).scalar() == 0
+        assert conn.execute(sa.select(sa.func.count()).select_from(schema.sources)).scalar() == 3
+    sink.close()
+
+
+def test_docs_queries_run_on_sqlite(tmp_path):
+    sink = sqlite_sink(tmp_path)
+    load_synthetic(sink)
+    check_docs_queries(sink.engine)
+    sink.close()
+
+
+def test_postgresql_urls_use_psycopg_and_bad_urls_are_sink_errors():
+    assert engine_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
+    assert engine_url("sqlite:///x.sqlite").drivername == "sqlite"
+    with pytest.raises(SinkError, match="not a database URL"):
+        engine_url("decextract.sqlite")
+
+
+def test_default_sink_is_sqlite_in_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    [sink] = open_sinks()
+    assert sink.engine.dialect.name == "sqlite"
+    assert (tmp_path / "decextract.sqlite").exists()
+    assert tmp_path / "decextract.sqlite" in sink.outputs
+    sink.close()
+
+
+# ---------------------------------------------------------------- schema versions
+
+
+def test_schema_version_is_recorded_and_migrations_apply_in_order(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'm.sqlite'}"
+    SqlSink(url).close()
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        assert schema.current_version(conn) == schema.SCHEMA_VERSION
+
+    def add_checks(conn):
+        conn.execute(sa.text("CREATE TABLE checks (sha256 VARCHAR(64), name TEXT)"))
+
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", schema.SCHEMA_VERSION + 1)
+    monkeypatch.setitem(schema.MIGRATIONS, schema.SCHEMA_VERSION, ("add checks", add_checks))
+    assert schema.ensure_schema(engine) == schema.SCHEMA_VERSION
+    with engine.connect() as conn:
+        assert sa.inspect(conn).has_table("checks")
+        assert conn.execute(sa.text("SELECT version, description FROM schema_version ORDER BY version")).all()[-1] \
+            == (schema.SCHEMA_VERSION, "add checks")
+    engine.dispose()
+
+
+def test_a_database_from_a_newer_version_is_refused(tmp_path):
+    url = f"sqlite:///{tmp_path / 'n.sqlite'}"
+    SqlSink(url).close()
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(schema.schema_version.insert(), {"version": 99, "applied_at": "x", "description": "future"})
+    with pytest.raises(SinkError, match="schema version 99 is newer"):
+        SqlSink(url)
+    engine.dispose()
+
+
+# ---------------------------------------------------------------- commit log (JSONL / CSV)
+
+
+def test_commit_log_cuts_a_torn_tail(tmp_path):
+    data, manifest = tmp_path / "d.jsonl", tmp_path / "d.commits"
+    log = CommitLog(manifest, [data])
+    log.append("a", "document", {data: b'{"n":1}\n'})
+    with open(data, "ab") as f:  # a crash in the middle of the next document ...
+        f.write(b'{"n":2}\n{"n":')
+    with open(manifest, "ab") as f:  # ... and of its manifest line
+        f.write(b'{"key": "b", "kind": "docu')
+    log = CommitLog(manifest, [data])
+    assert log.keys("document") == {"a"}
+    assert data.read_bytes() == b'{"n":1}\n'
+    log.append("b", "document", {data: b'{"n":2}\n'})
+    assert CommitLog(manifest, [data]).keys("document") == {"a", "b"}
+
+
+def test_commit_log_compaction_interrupted_is_finished_on_open(tmp_path, monkeypatch):
+    data, manifest = tmp_path / "d.jsonl", tmp_path / "d.commits"
+    log = CommitLog(manifest, [data])
+    for key, text in [("a", b"A1\n"), ("b", b"B1\n"), ("a", b"A2\n")]:
+        log.append(key, "document", {data: text})
+    real_replace = os.replace
+    calls = []
+
+    def crash_after_first(src, dst):
+        calls.append(src)
+        if len(calls) > 1:
+            raise KeyboardInterrupt  # the process dies between the renames
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", crash_after_first)
+    with pytest.raises(KeyboardInterrupt):
+        log.compact("document")
+    monkeypatch.setattr(os, "replace", real_replace)
+    log = CommitLog(manifest, [data])
+    assert data.read_bytes() == b"B1\nA2\n"
+    assert [e["key"] for e in log.entries] == ["b", "a"]
+
+
+def test_jsonl_sink_lines_resume_and_replace(tmp_path):
+    path = tmp_path / "out.jsonl"
+    records = synthetic_document("区委政法委", 2020)
+    sha = records[0].sha256
+    with JsonlSink(path) as sink:
+        sink.write_document(sha, ["/in/a.pdf"], records, replace=False)
+        sink.write_error("/in/bad.pdf", None, "open", "DamagedFileError", "cannot open")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[: len(records)] == [to_json(r) for r in records]
+    assert [json.loads(x)["type"] for x in lines[len(records):]] == ["source", "error"]
+    with JsonlSink(path) as sink:
+        assert sink.loaded() == {sha}
+        sink.write_document(sha, ["/in/a.pdf"], records, replace=True)
+    types = [json.loads(x)["type"] for x in path.read_text(encoding="utf-8").splitlines()]
+    assert types.count("document") == 1 and types.count("figure") == 2 and types.count("source") == 1
+
+
+def test_csv_sink_tables_with_exact_text(tmp_path):
+    records = synthetic_document("区委政法委", 2020)
+    sha = records[0].sha256
+    with CsvSink(tmp_path / "csv") as sink:
+        sink.write_document(sha, ["/in/a.pdf"], records, replace=False)
+    with CsvSink(tmp_path / "csv") as sink:
+        assert sink.loaded() == {sha}
+        sink.write_document(sha, ["/in/a.pdf"], records, replace=True)
+    with open(tmp_path / "csv" / "figures.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == list(schema.figures.columns.keys())
+    assert [r["value"] for r in rows] == ["123456.78", str(BIG)]
+    with open(tmp_path / "csv" / "table_rows.csv", encoding="utf-8", newline="") as f:
+        table_rows = list(csv.DictReader(f))
+    assert json.loads(table_rows[1]["values_json"]) == {"科目编码": None, "合计": "3498400", "备注": None}
+    with open(tmp_path / "csv" / "tables.csv", encoding="utf-8", newline="") as f:
+        assert [(r["pages"], r["empty"]) for r in csv.DictReader(f)] == [("8,9", "false")]
+    with open(tmp_path / "csv" / "documents.csv", encoding="utf-8", newline="") as f:
+        assert len(list(csv.DictReader(f))) == 1
+
+
+# ---------------------------------------------------------------- Parquet
+
+
+def test_parquet_sink_parts_commit_and_replace(tmp_path):
+    folder = tmp_path / "pq"
+    docs = [synthetic_document("区委政法委", 2020), synthetic_document("区司法局", 2021)]
+    with ParquetSink(folder) as sink:
+        sink.write_document(docs[0][0].sha256, ["/in/a.pdf"], docs[0], replace=False)
+    with ParquetSink(folder) as sink:
+        assert sink.loaded() == {docs[0][0].sha256}
+        sink.write_document(docs[1][0].sha256, ["/in/b.pdf"], docs[1], replace=False)
+        sink.write_document(docs[0][0].sha256, ["/in/a.pdf"], docs[0], replace=True)
+    figures = ds.dataset(folder / "figures").to_table()
+    assert figures.num_rows == 4
+    assert sorted(figures.column("value").to_pylist()) == sorted([Decimal("123456.78"), BIG] * 2)
+    assert ds.dataset(folder / "documents").to_table().num_rows == 2
+    assert ds.dataset(folder / "sources").to_table().num_rows == 2
+    cells = ds.dataset(folder / "table_cells").to_table().to_pylist()
+    assert {(c["header"], c["value"]) for c in cells} >= {("合计", Decimal("3498400"))}
+
+
+def test_parquet_sink_drops_uncommitted_parts(tmp_path):
+    folder = tmp_path / "pq"
+    records = synthetic_document("区委政法委", 2020)
+    sink = ParquetSink(folder)
+    sink.write_document(records[0].sha256, ["/in/a.pdf"], records, replace=False)
+    sink.flush()
+    commit = folder / "_commits" / "part-000001.json"
+    commit.unlink()  # as if the process died before committing the part
+    sink = ParquetSink(folder)
+    assert sink.loaded() == set()
+    assert not list(folder.glob("*/part-*.parquet"))
+
+
+def test_parquet_refuses_to_round_a_decimal(tmp_path):
+    records = synthetic_document("区委政法委", 2020)
+    tiny = Figure(text="x", value=Decimal("0.00000000001"), unit="元", kind="amount", approx=None, label=None,
+                  year=None, relation="value", direction=None, prov=records[1].prov)
+    with ParquetSink(tmp_path / "pq") as sink, pytest.raises(SinkError, match="more than 10 decimal places"):
+        sink.write_document(records[0].sha256, ["/in/a.pdf"], records + [tiny], replace=False)
