@@ -325,7 +325,11 @@ def test_garbage_after_the_pdf_header_is_damaged(data):
 # --- synthetic PDFs: layouts the samples lack -------------------------------------------------------------------
 
 def synthetic_pdf(pages: list[dict]) -> bytes:
-    """A PDF drawn with PDFium: per page ``texts`` (x, top, size, text) in Helvetica and ``lines`` (x0, top0, x1, top1)."""
+    """A PDF drawn with PDFium: per page ``texts`` (x, top, size, text) in Helvetica and ``lines`` (x0, top0, x1, top1).
+
+    Coordinates are as displayed; with ``"rotate": 90`` the page is stored turned a quarter
+    (content drawn sideways, /Rotate 90), as landscape pages of some producers are.
+    """
     import ctypes
     import io
 
@@ -334,21 +338,28 @@ def synthetic_pdf(pages: list[dict]) -> bytes:
     pdf = pdfium.PdfDocument.new()
     for spec in pages:
         width, height = spec.get("size", (595, 842))
-        page = pdf.new_page(width, height)
+        turned = spec.get("rotate") == 90
+
+        def user(x: float, top: float) -> tuple[float, float]:
+            return (top, x) if turned else (x, height - top)
+
+        page = pdf.new_page(height, width) if turned else pdf.new_page(width, height)
         for x, top, size, text in spec.get("texts", ()):
             obj = raw.FPDFPageObj_NewTextObj(pdf.raw, b"Helvetica", ctypes.c_float(size))
             data = (text + "\0").encode("utf-16-le")
             raw.FPDFText_SetText(obj, ctypes.cast(ctypes.c_char_p(data), ctypes.POINTER(raw.FPDF_WCHAR)))
-            raw.FPDFPageObj_Transform(obj, 1, 0, 0, 1, x, height - top - size)
+            raw.FPDFPageObj_Transform(obj, *((0, 1, -1, 0) if turned else (1, 0, 0, 1)), *user(x, top + size))
             raw.FPDFPage_InsertObject(page.raw, obj)
         for x0, top0, x1, top1 in spec.get("lines", ()):
-            path = raw.FPDFPageObj_CreateNewPath(x0, height - top0)
-            raw.FPDFPath_LineTo(path, x1, height - top1)
+            path = raw.FPDFPageObj_CreateNewPath(*user(x0, top0))
+            raw.FPDFPath_LineTo(path, *user(x1, top1))
             raw.FPDFPageObj_SetStrokeColor(path, 0, 0, 0, 255)
             raw.FPDFPageObj_SetStrokeWidth(path, ctypes.c_float(0.5))
             raw.FPDFPath_SetDrawMode(path, 0, 1)
             raw.FPDFPage_InsertObject(page.raw, path)
         raw.FPDFPage_GenerateContent(page.raw)
+        if turned:
+            page.set_rotation(90)
     buf = io.BytesIO()
     pdf.save(buf)
     return buf.getvalue()
@@ -407,3 +418,17 @@ def test_table_over_a_page_break_repeats_its_header_and_cuts_a_row():
     assert table.text_rows() == [["Item", "Amount"], ["rent", "12.00"], ["travel and meetings", "3.00"], ["fuel", "4.00"]]
     fuel = table.row(3)[0]
     assert fuel.page == 2 and table.row(2)[0].page == 1
+
+
+def test_page_stored_sideways_reads_as_displayed():
+    tops = [300, 320, 340]
+    spec = {"size": (842, 595), "rotate": 90,
+            "texts": [(72, 100, 12, "Title of the landscape page"), (72, 140, 11, "Amounts below are in yuan."),
+                      (80, 304, 10, "rent"), (410, 304, 10, "12.00"), (80, 324, 10, "fuel"), (410, 324, 10, "4.00")],
+            "lines": grid([72, 400, 700], tops)}
+    doc = read(synthetic_pdf([spec]), "landscape.pdf", "0" * 64)
+    assert [p.text for p in doc.paragraphs()] == ["Title of the landscape page", "Amounts below are in yuan."]
+    (table,) = doc.tables()
+    assert table.text_rows() == [["rent", "12.00"], ["fuel", "4.00"]]
+    x0, top, x1, bottom = table.row(0)[0].bbox
+    assert (round(x0), round(top), round(x1), round(bottom)) == (72, 300, 400, 320)  # as displayed

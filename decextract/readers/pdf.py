@@ -27,7 +27,7 @@ from ..errors import DamagedFileError, EncryptedFileError
 from ..model import Block, Document, Paragraph, Table
 from ..sections import Outline, numbering_level
 from .pdftables import TablePart, build_table, continues, fill_parts, find_parts
-from .pdftext import Line, font_is_bold, group_lines, join_lines, page_chars
+from .pdftext import Line, PageFrame, font_is_bold, group_lines, join_lines, page_chars
 
 _PDFIUM_PASSWORD_ERRORS = (4, 6)  # FPDF_ERR_PASSWORD, FPDF_ERR_SECURITY
 _PAGE_NUMBER = regex.compile(
@@ -79,19 +79,19 @@ def _open(data: bytes, source: str) -> pdfium.PdfDocument:
 def _read_page(pdf: pdfium.PdfDocument, i: int, source: str) -> _Page:
     try:
         page = pdf[i]
-        width, height = page.get_size()
+        frame = PageFrame(page.get_cropbox(), page.get_rotation())
         textpage = page.get_textpage()
     except pdfium.PdfiumError as exc:
         raise DamagedFileError(f"page cannot be loaded ({exc})", path=source, location=f"page {i + 1}") from exc
-    chars = page_chars(textpage, width, height)
-    parts = find_parts(page, i + 1, width, height) if chars else []
+    chars = page_chars(textpage, frame)
+    parts = find_parts(page, i + 1, frame) if chars else []
     parts, prose = fill_parts(parts, chars)
     lines = group_lines(prose, i + 1)
     for line in lines:
         line.bold = font_is_bold(textpage, line.chars[0].index) and font_is_bold(textpage, line.chars[-1].index)
     textpage.close()
     page.close()
-    return _Page(i + 1, width, height, lines, parts)
+    return _Page(i + 1, frame.width, frame.height, lines, parts)
 
 
 def _title(meta: dict, pages: Sequence[_Page]) -> str | None:

@@ -24,7 +24,7 @@ import pypdfium2.raw as pdfium_c
 from pdfplumber.table import TableFinder, merge_edges
 
 from ..model import Cell
-from .pdftext import Char, Line, group_lines, join_lines
+from .pdftext import Char, Line, PageFrame, group_lines, join_lines
 
 _SNAP = 3.0  # points: boundaries closer than this are the same ruling line
 _BAND = 8.0
@@ -68,8 +68,8 @@ def _edge(x0: float, top: float, x1: float, bottom: float, orientation: str) -> 
             "height": bottom - top, "orientation": orientation, "object_type": "line"}
 
 
-def ruling_edges(page, height: float) -> list[dict]:
-    """Horizontal and vertical segments of the page's visible paths, top-left origin."""
+def ruling_edges(page, frame: PageFrame) -> list[dict]:
+    """Horizontal and vertical segments of the page's visible paths, as displayed (top-left origin)."""
     edges: list[dict] = []
     fill, stroke = ctypes.c_int(), ctypes.c_int()
     matrix = pdfium_c.FS_MATRIX()
@@ -90,7 +90,7 @@ def ruling_edges(page, height: float) -> list[dict]:
         for i in range(pdfium_c.FPDFPath_CountSegments(handle)):
             seg = pdfium_c.FPDFPath_GetPathSegment(handle, i)
             pdfium_c.FPDFPathSegment_GetPoint(seg, ctypes.byref(x), ctypes.byref(y))
-            pt = (a * x.value + c * y.value + e, height - (b * x.value + d * y.value + f))
+            pt = frame.point(a * x.value + c * y.value + e, b * x.value + d * y.value + f)
             kind = pdfium_c.FPDFPathSegment_GetType(seg)
             if kind == pdfium_c.FPDF_SEGMENT_MOVETO or cur is None:
                 start = cur = pt
@@ -149,13 +149,13 @@ def _open_sides(edges: list[dict]) -> list[dict]:
     return added
 
 
-def find_parts(page, page_no: int, width: float, height: float) -> list[TablePart]:
+def find_parts(page, page_no: int, frame: PageFrame) -> list[TablePart]:
     """The ruled tables of a page (each at least two cells), top to bottom, cells still empty."""
-    edges = ruling_edges(page, height)
+    edges = ruling_edges(page, frame)
     if len(edges) < 4:
         return []
     edges = merge_edges(edges, _SNAP, _SNAP, _SNAP, _SNAP)
-    finder = TableFinder(_EdgePage(edges + _open_sides(edges), width, height), _FINDER_SETTINGS)
+    finder = TableFinder(_EdgePage(edges + _open_sides(edges), frame.width, frame.height), _FINDER_SETTINGS)
     parts = []
     for table in finder.tables:
         if len(table.cells) < 2:

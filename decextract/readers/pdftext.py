@@ -47,8 +47,44 @@ def is_cjk(ch: str) -> bool:
     return bool(_CJK.match(ch))
 
 
-def page_chars(textpage, page_width: float, page_height: float) -> list[Char]:
-    """The visible characters of a PDFium text page, in content order (those off the page are left out)."""
+class PageFrame:
+    """Maps PDF user space (bottom-left origin, unrotated) to the page as displayed (top-left origin, rotated).
+
+    ``box`` is the crop box ``(left, bottom, right, top)`` in user space, ``rotation``
+    the page's /Rotate (0, 90, 180, 270, clockwise); ``width`` and ``height`` are
+    the displayed size.
+    """
+
+    def __init__(self, box: tuple[float, float, float, float], rotation: int):
+        self.box = box
+        self.rotation = rotation % 360
+        left, bottom, right, top = box
+        turned = self.rotation in (90, 270)
+        self.width = (top - bottom) if turned else (right - left)
+        self.height = (right - left) if turned else (top - bottom)
+
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        """Displayed ``(x, top)`` of the user-space point ``(x, y)``."""
+        left, bottom, right, top = self.box
+        if self.rotation == 90:
+            return y - bottom, x - left
+        if self.rotation == 180:
+            return right - x, y - bottom
+        if self.rotation == 270:
+            return top - y, right - x
+        return x - left, top - y
+
+    def rect(self, x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, float, float]:
+        """Displayed ``(x0, top, x1, bottom)`` of a user-space rectangle given by two corners."""
+        (ax, ay), (bx, by) = self.point(x0, y0), self.point(x1, y1)
+        return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
+
+
+def page_chars(textpage, frame: PageFrame) -> list[Char]:
+    """The visible characters of a PDFium text page, in content order, boxes as displayed.
+
+    Characters off the crop box or cut off by a clip path are left out.
+    """
     n = pdfium_c.FPDFText_CountChars(textpage)
     if n <= 0:
         return []
@@ -74,23 +110,23 @@ def page_chars(textpage, page_width: float, page_height: float) -> list[Char]:
         get_box(textpage, i, ref)
         x, y = (rect.left + rect.right) / 2, (rect.top + rect.bottom) / 2
         if not (left <= x <= right and bottom <= y <= top):
-            left, bottom, right, top = _visible_area(get_object(textpage, i), page_width, page_height)
+            left, bottom, right, top = _visible_area(get_object(textpage, i), frame.box)
             if not (left <= x <= right and bottom <= y <= top):
                 continue  # off the page, or cut off by a clipping path (text overflowing its frame)
         get_matrix(textpage, i, mref)  # the font size is in text space: scale it to the page
         size = get_size(textpage, i) * abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5
-        chars.append(Char(ch, rect.left, page_height - rect.top, rect.right, page_height - rect.bottom,
-                          size, i, space))
+        x0, top_, x1, bottom_ = frame.rect(rect.left, rect.bottom, rect.right, rect.top)
+        chars.append(Char(ch, x0, top_, x1, bottom_, size, i, space))
         space = False
     return chars
 
 
-def _visible_area(obj, page_width: float, page_height: float) -> tuple[float, float, float, float]:
-    """``(left, bottom, right, top)`` in PDF space where a text object can show: the page within its clip paths.
+def _visible_area(obj, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """``(left, bottom, right, top)`` in user space where a text object can show: the crop box within its clip paths.
 
     Each clip path is taken as its bounding box (clip paths of office exports are rectangles).
     """
-    area = [-1.0, -1.0, page_width + 1, page_height + 1]
+    area = [box[0] - 1, box[1] - 1, box[2] + 1, box[3] + 1]
     clip = pdfium_c.FPDFPageObj_GetClipPath(obj) if obj else None
     if not clip:
         return area[0], area[1], area[2], area[3]
