@@ -340,7 +340,7 @@ def synthetic_pdf(pages: list[dict]) -> bytes:
         width, height = spec.get("size", (595, 842))
         turned = spec.get("rotate") == 90
 
-        def user(x: float, top: float) -> tuple[float, float]:
+        def user(x: float, top: float, turned: bool = turned, height: float = height) -> tuple[float, float]:
             return (top, x) if turned else (x, height - top)
 
         page = pdf.new_page(height, width) if turned else pdf.new_page(width, height)
@@ -432,3 +432,23 @@ def test_page_stored_sideways_reads_as_displayed():
     assert table.text_rows() == [["rent", "12.00"], ["fuel", "4.00"]]
     x0, top, x1, bottom = table.row(0)[0].bbox
     assert (round(x0), round(top), round(x1), round(bottom)) == (72, 300, 400, 320)  # as displayed
+
+
+def test_table_inside_a_form_xobject():
+    import io
+
+    pdfium = pytest.importorskip("pypdfium2")
+    inner = {"texts": [(80, 104, 10, "rent"), (310, 104, 10, "12.00"), (80, 124, 10, "fuel"), (310, 124, 10, "4.00")],
+             "lines": grid([72, 300, 500], [100, 120, 140])}
+    source = pdfium.PdfDocument(synthetic_pdf([inner]))
+    imposed = pdfium.PdfDocument.new()
+    form = source.page_as_xobject(0, imposed).as_pageobject()  # the page drawn as a form, half size, moved
+    form.transform(pdfium.PdfMatrix().scale(0.5, 0.5).translate(100, 300))
+    page = imposed.new_page(595, 842)
+    page.insert_obj(form)
+    page.gen_content()
+    buf = io.BytesIO()
+    imposed.save(buf)
+    (table,) = read(buf.getvalue(), "imposed.pdf", "0" * 64).tables()
+    assert table.text_rows() == [["rent", "12.00"], ["fuel", "4.00"]]
+    assert table.row(0)[0].bbox == (136.0, 171.0, 250.0, 181.0)  # 72 * 0.5 + 100; 842 - ((842 - 100) * 0.5 + 300)

@@ -71,21 +71,8 @@ def _edge(x0: float, top: float, x1: float, bottom: float, orientation: str) -> 
 def ruling_edges(page, frame: PageFrame) -> list[dict]:
     """Horizontal and vertical segments of the page's visible paths, as displayed (top-left origin)."""
     edges: list[dict] = []
-    fill, stroke = ctypes.c_int(), ctypes.c_int()
-    matrix = pdfium_c.FS_MATRIX()
     x, y = ctypes.c_float(), ctypes.c_float()
-    for k in range(pdfium_c.FPDFPage_CountObjects(page)):
-        handle = pdfium_c.FPDFPage_GetObject(page, k)
-        if pdfium_c.FPDFPageObj_GetType(handle) != pdfium_c.FPDF_PAGEOBJ_PATH:
-            continue
-        if not pdfium_c.FPDFPath_GetDrawMode(handle, ctypes.byref(fill), ctypes.byref(stroke)):
-            continue
-        if not (fill.value and _visible(handle, pdfium_c.FPDFPageObj_GetFillColor)) and not (
-            stroke.value and _visible(handle, pdfium_c.FPDFPageObj_GetStrokeColor)
-        ):
-            continue  # unpainted, or painted white (Word draws white cell backgrounds)
-        pdfium_c.FPDFPageObj_GetMatrix(handle, ctypes.byref(matrix))
-        a, b, c, d, e, f = matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f
+    for handle, (a, b, c, d, e, f) in _painted_paths(page):
         start = cur = None
         for i in range(pdfium_c.FPDFPath_CountSegments(handle)):
             seg = pdfium_c.FPDFPath_GetPathSegment(handle, i)
@@ -102,6 +89,44 @@ def ruling_edges(page, frame: PageFrame) -> list[dict]:
                 _add_segment(edges, cur, start)
                 cur = start
     return edges
+
+
+_Matrix = tuple[float, float, float, float, float, float]
+_IDENTITY: _Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+def _painted_paths(page, form=None, outer: _Matrix = _IDENTITY):
+    """``(path handle, matrix to user space)`` of every painted path, inside form XObjects too."""
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    raw = pdfium_c.FS_MATRIX()
+    if form is None:
+        count, get = pdfium_c.FPDFPage_CountObjects(page), lambda k: pdfium_c.FPDFPage_GetObject(page, k)
+    else:
+        count, get = pdfium_c.FPDFFormObj_CountObjects(form), lambda k: pdfium_c.FPDFFormObj_GetObject(form, k)
+    for k in range(count):
+        handle = get(k)
+        kind = pdfium_c.FPDFPageObj_GetType(handle)
+        if kind not in (pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM):
+            continue
+        pdfium_c.FPDFPageObj_GetMatrix(handle, ctypes.byref(raw))
+        matrix = _compose((raw.a, raw.b, raw.c, raw.d, raw.e, raw.f), outer)
+        if kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+            yield from _painted_paths(page, handle, matrix)
+            continue
+        if not pdfium_c.FPDFPath_GetDrawMode(handle, ctypes.byref(fill), ctypes.byref(stroke)):
+            continue
+        if (fill.value and _visible(handle, pdfium_c.FPDFPageObj_GetFillColor)) or (
+            stroke.value and _visible(handle, pdfium_c.FPDFPageObj_GetStrokeColor)
+        ):
+            yield handle, matrix  # (unpainted paths, and paths painted white like Word's cell backgrounds, are not)
+
+
+def _compose(inner: _Matrix, outer: _Matrix) -> _Matrix:
+    """The matrix applying ``inner`` then ``outer`` (PDF's row-vector convention)."""
+    a1, b1, c1, d1, e1, f1 = inner
+    a2, b2, c2, d2, e2, f2 = outer
+    return (a1 * a2 + b1 * c2, a1 * b2 + b1 * d2, c1 * a2 + d1 * c2, c1 * b2 + d1 * d2,
+            e1 * a2 + f1 * c2 + e2, e1 * b2 + f1 * d2 + f2)
 
 
 def _visible(handle, get_color) -> bool:
