@@ -7,7 +7,7 @@
 """
 
 from .errors import DecExtractError
-from .pipeline import extract
+from .pipeline import extract, read_tables
 from .records import (
     DocumentInfo,
     Figure,
@@ -33,6 +33,18 @@ __all__ = [
     "TableRow",
     "__version__",
     "extract",
+    "extract_many",
+    "read_tables",
+    "to_dataframe",
     "to_dict",
     "to_json",
 ]
+
+
+def __getattr__(name: str):
+    # The batch layer (worker processes, SQLAlchemy, pandas) loads only when asked for.
+    if name in ("extract_many", "to_dataframe"):
+        from . import batch
+
+        return getattr(batch, name)
+    raise AttributeError(f"module 'decextract' has no attribute {name!r}")
