@@ -452,3 +452,23 @@ def test_table_inside_a_form_xobject():
     (table,) = read(buf.getvalue(), "imposed.pdf", "0" * 64).tables()
     assert table.text_rows() == [["rent", "12.00"], ["fuel", "4.00"]]
     assert table.row(0)[0].bbox == (136.0, 171.0, 250.0, 181.0)  # 72 * 0.5 + 100; 842 - ((842 - 100) * 0.5 + 300)
+
+
+def test_three_line_table_ruled_only_across():
+    rules = [(72, 100, 500, 100), (72, 120, 500, 120), (72, 180, 500, 180)]
+    texts = [(80, 104, 10, "Item"), (300, 104, 10, "Budget"), (420, 104, 10, "Actual"),
+             (80, 124, 10, "rent and water"), (300, 124, 10, "12.00"), (420, 124, 10, "11.50"),
+             (80, 144, 10, "fuel"), (300, 144, 10, "4.00"), (420, 144, 10, "4.20"),
+             (80, 164, 10, "total"), (300, 164, 10, "16.00"), (420, 164, 10, "15.70")]
+    doc = read(synthetic_pdf([{"texts": [(72, 60, 11, "Table 1 Spending"), *texts], "lines": rules}]), "three.pdf", "0" * 64)
+    (table,) = doc.tables()
+    assert table.text_rows() == [["Item", "Budget", "Actual"], ["rent and water", "12.00", "11.50"],
+                                 ["fuel", "4.00", "4.20"], ["total", "16.00", "15.70"]]
+    assert [p.text for p in doc.paragraphs()] == ["Table 1 Spending"]
+
+
+def test_prose_between_rules_stays_prose():
+    rules = [(72, 95, 523, 95), (72, 150, 523, 150), (72, 240, 523, 240)]
+    doc = read(synthetic_pdf([{"texts": body(1, 10), "lines": rules}]), "ruled.pdf", "0" * 64)
+    assert not list(doc.tables())
+    assert "Line 9 of page 1" in " ".join(p.text for p in doc.paragraphs())

@@ -84,7 +84,7 @@ def _read_page(pdf: pdfium.PdfDocument, i: int, source: str) -> _Page:
     except pdfium.PdfiumError as exc:
         raise DamagedFileError(f"page cannot be loaded ({exc})", path=source, location=f"page {i + 1}") from exc
     chars = page_chars(textpage, frame)
-    parts = find_parts(page, i + 1, frame) if chars else []
+    parts = find_parts(page, i + 1, frame, chars) if chars else []
     parts, prose = fill_parts(parts, chars)
     lines = group_lines(prose, i + 1)
     for line in lines:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Sequence
+from itertools import pairwise
 
 import attrs
 import pypdfium2.raw as pdfium_c
@@ -144,12 +145,13 @@ def _add_segment(edges: list[dict], p: tuple[float, float], q: tuple[float, floa
         edges.append(_edge((px + qx) / 2, min(py, qy), (px + qx) / 2, max(py, qy), "v"))
 
 
-def _open_sides(edges: list[dict]) -> list[dict]:
-    """Vertical edges closing the open left and right sides of tables ruled without outer borders.
+def _missing_edges(edges: list[dict], chars: Sequence[Char]) -> list[dict]:
+    """Edges completing partly ruled tables: rules (at least three) sharing their left and right ends.
 
-    Rules (at least three) sharing their left and right ends, with a vertical rule
-    between those ends, make a table whose missing sides run from the first rule to
-    the last.
+    With a vertical rule between those ends, the table only lacks its outer sides:
+    they run from the first rule to the last.  With none, the rules only run across
+    (a “three-line” table): the columns are where the text between the rules leaves
+    a gap top to bottom, and every text line is a row.
     """
     rules = sorted((e for e in edges if e["orientation"] == "h"), key=lambda e: (round(e["x0"]), round(e["x1"])))
     verticals = [e for e in edges if e["orientation"] == "v"]
@@ -167,20 +169,45 @@ def _open_sides(edges: list[dict]) -> list[dict]:
         top, bottom = min(e["top"] for e in group), max(e["top"] for e in group)
         spanning = [v["x0"] for v in verticals if v["top"] <= bottom and v["bottom"] >= top]
         if not any(x0 + _SNAP < x < x1 - _SNAP for x in spanning):
-            continue  # stacked rules without columns: not a ruled table
+            added += _text_grid((x0, top, x1, bottom), sorted(e["top"] for e in group), chars)
+            continue
         for x in (x0, x1):
             if not any(abs(x - v) <= _SNAP for v in spanning):
                 added.append(_edge(x, top, x, bottom, "v"))
     return added
 
 
-def find_parts(page, page_no: int, frame: PageFrame) -> list[TablePart]:
-    """The ruled tables of a page (each at least two cells), top to bottom, cells still empty."""
+def _text_grid(box: tuple[float, float, float, float], rules: list[float], chars: Sequence[Char]) -> list[dict]:
+    """Column and row edges for the text between horizontal rules; none if the text shows no column gap."""
+    x0, top, x1, bottom = box
+    inside = [c for c in chars if x0 <= (c.x0 + c.x1) / 2 <= x1 and top <= (c.top + c.bottom) / 2 <= bottom]
+    if not inside:
+        return []
+    sizes = sorted(c.size for c in inside)
+    min_gap = max(6.0, 0.8 * sizes[len(sizes) // 2])
+    spans = sorted((c.x0, c.x1) for c in inside)
+    cuts, reach = [], spans[0][1]
+    for left, right in spans[1:]:
+        if left - reach >= min_gap:
+            cuts.append((reach + left) / 2)
+        reach = max(reach, right)
+    if not cuts:
+        return []  # prose between rules
+    edges = [_edge(x, top, x, bottom, "v") for x in (x0, *cuts, x1)]
+    for above, below in pairwise(group_lines(inside, 0, split_gap=float("inf"))):
+        if not any(above.bottom - _SNAP <= t <= below.top + _SNAP for t in rules):
+            y = (above.bottom + below.top) / 2
+            edges.append(_edge(x0, y, x1, y, "h"))
+    return edges
+
+
+def find_parts(page, page_no: int, frame: PageFrame, chars: Sequence[Char]) -> list[TablePart]:
+    """The ruled and partly ruled tables of a page (each at least two cells), top to bottom, cells still empty."""
     edges = ruling_edges(page, frame)
-    if len(edges) < 4:
+    if len(edges) < 3:
         return []
     edges = merge_edges(edges, _SNAP, _SNAP, _SNAP, _SNAP)
-    finder = TableFinder(_EdgePage(edges + _open_sides(edges), frame.width, frame.height), _FINDER_SETTINGS)
+    finder = TableFinder(_EdgePage(edges + _missing_edges(edges, chars), frame.width, frame.height), _FINDER_SETTINGS)
     parts = []
     for table in finder.tables:
         if len(table.cells) < 2:
