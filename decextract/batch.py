@@ -82,7 +82,7 @@ class _Task:
 
 
 def discover(paths: Iterable[str | os.PathLike], *, exclude: Collection[Path] = ()) -> list[str]:
-    """The files named by ``paths``: files as given, folders walked, globs expanded; sorted, each once.
+    """The files named by ``paths`` as absolute paths: files as given, folders walked, globs expanded; each once.
 
     Hidden files and folders (names starting with ".") inside walked folders are
     left out; everything else is returned, so that a file decextract cannot read
@@ -96,7 +96,7 @@ def discover(paths: Iterable[str | os.PathLike], *, exclude: Collection[Path] = 
         real = Path(path).resolve()
         if real in seen or any(real == e or e in real.parents for e in excluded):
             return
-        seen[real] = path
+        seen[real] = os.path.abspath(path)
 
     for arg in map(os.fspath, paths):
         if os.path.isdir(arg):

@@ -8,7 +8,6 @@ import os
 import random
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from decextract import pipeline
 from decextract.batch import discover, extract_many, run_batch, to_dataframe
@@ -111,12 +111,17 @@ def run_cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.Completed
                           capture_output=True, text=True, timeout=timeout)
 
 
-def query(db: Path, sql: str, *params) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql, params).fetchall()
+def query(db: Path | str, sql: str, **params) -> list[tuple]:
+    """Rows of ``sql`` in a SQLite file (a Path) or the database at a SQLAlchemy URL."""
+    engine = sa.create_engine(db if isinstance(db, str) else f"sqlite:///{db}")
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(sa.text(sql), params)]
+    finally:
+        engine.dispose()
 
 
-def check_complete(db: Path) -> None:
+def check_complete(db: Path | str) -> None:
     """Every loaded document has exactly its records: n_records = 1 + rows in the record tables."""
     rows = query(db, """
         SELECT d.sha256, d.n_records,
@@ -326,7 +331,7 @@ def test_cli_fills_default_sqlite_with_one_document_per_content(tmp_path):
     assert query(db, "SELECT count(*) FROM documents") == [(3,)]
     assert sorted(f for (f,) in query(db, "SELECT format FROM documents")) == ["docx", "pdf", "txt"]
     seed_sha = hashlib.sha256(SEED_TXT.read_bytes()).hexdigest()
-    assert sorted(Path(p).name for (p,) in query(db, "SELECT path FROM sources WHERE sha256 = ?", seed_sha)) == [
+    assert sorted(Path(p).name for (p,) in query(db, "SELECT path FROM sources WHERE sha256 = :sha", sha=seed_sha)) == [
         "copy-of-seed.txt", SEED_TXT.name]
     check_complete(db)
     again = run_cli("in", "-q", cwd=tmp_path)
@@ -360,7 +365,7 @@ def test_sigkill_mid_batch_then_rerun_loads_every_document_once(tmp_path):
         if db.exists():
             try:
                 loaded = query(db, "SELECT count(*) FROM documents")[0][0]
-            except sqlite3.OperationalError:
+            except sa.exc.OperationalError:
                 loaded = 0  # tables not created yet
         if loaded >= 3:
             break

@@ -1,0 +1,94 @@
+"""PostgreSQL, a real server: NUMERIC money, one transaction per document, resume, the docs' queries.
+
+Needs ``DECEXTRACT_TEST_POSTGRES`` (a SQLAlchemy URL of a database the tests may wipe; ``.ci/postgres.sh``
+starts a server and sets it).  Without it the tests skip, except under CI where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from decimal import Decimal
+
+import attrs
+import pytest
+import sqlalchemy as sa
+from test_batch import check_complete, make_bad_files, make_docs, query, run_cli
+from test_sinks import BIG, check_docs_queries, load_synthetic, synthetic_document
+
+from decextract import schema
+from decextract.batch import run_batch
+from decextract.errors import SinkError
+from decextract.sinks import open_sinks
+from decextract.sinks.sql import SqlSink
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def pg_url() -> str:
+    """The test database's URL, emptied of decextract's tables."""
+    url = os.environ.get("DECEXTRACT_TEST_POSTGRES")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but DECEXTRACT_TEST_POSTGRES is not: source .ci/postgres.sh first")
+        pytest.skip("DECEXTRACT_TEST_POSTGRES is not set (a SQLAlchemy URL such as "
+                    "postgresql+psycopg://postgres:pw@127.0.0.1:5432/decextract_test; see .ci/postgres.sh)")
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        schema.metadata.drop_all(conn)
+    engine.dispose()
+    return url
+
+
+def test_money_is_numeric_and_exact(pg_url):
+    sink = SqlSink(pg_url)
+    records = synthetic_document("区委政法委", 2020)
+    sink.write_document(records[0].sha256, ["/in/a.pdf"], records, replace=False)
+    sink.close()
+    types = dict(query(pg_url, "SELECT column_name, data_type FROM information_schema.columns "
+                               "WHERE table_name = 'figures'"))
+    assert types["value"] == "numeric" and types["year"] == "integer"
+    assert query(pg_url, "SELECT value FROM figures ORDER BY seq") == [(Decimal("123456.78"),), (BIG,)]
+    assert query(pg_url, "SELECT cells_json ->> '预算数', values_json ->> '合计' FROM table_rows ORDER BY seq") == [
+        ("1.50", None), (None, "3498400")]
+    assert query(pg_url, "SELECT version FROM schema_version") == [(schema.SCHEMA_VERSION,)]
+
+
+def test_a_failed_document_leaves_nothing(pg_url):
+    sink = SqlSink(pg_url)
+    records = synthetic_document("区委政法委", 2020)
+    broken = records + [attrs.evolve(records[1], value=None)]  # NOT NULL value: fails after the first inserts
+    with pytest.raises(SinkError, match="cannot write document"):
+        sink.write_document(records[0].sha256, ["/in/a.pdf"], broken, replace=False)
+    sink.close()
+    assert query(pg_url, "SELECT count(*) FROM documents") == [(0,)]
+    assert query(pg_url, "SELECT count(*) FROM figures") == [(0,)]
+
+
+def test_docs_queries_run_on_postgresql(pg_url):
+    sink = SqlSink(pg_url)
+    load_synthetic(sink)
+    check_docs_queries(sink.engine)
+    sink.close()
+
+
+def test_batch_into_postgresql_with_bad_files_and_resume(pg_url, tmp_path):
+    make_docs(tmp_path / "in", 3)
+    make_bad_files(tmp_path / "in")
+    sinks = open_sinks(db=pg_url)
+    try:
+        summary = run_batch([tmp_path / "in"], sinks, workers=2, progress=False)
+    finally:
+        for s in sinks:
+            s.close()
+    assert (summary.succeeded, summary.failed, summary.skipped) == (3, 5, 0)
+    assert query(pg_url, "SELECT count(*) FROM documents") == [(3,)]
+    assert query(pg_url, "SELECT count(*) FROM errors") == [(5,)]
+    check_complete(pg_url)
+    plain_url = re.sub(r"^postgresql\+psycopg://", "postgresql://", pg_url)  # the CLI picks psycopg itself
+    again = run_cli("in", "--db", plain_url, "-q", cwd=tmp_path)
+    assert again.returncode == 1  # the bad files fail again
+    assert re.search(r"skipped\s+3", again.stdout) and re.search(r"failed\s+5", again.stdout)
+    assert query(pg_url, "SELECT count(*) FROM documents") == [(3,)]
+    assert query(pg_url, "SELECT count(*) FROM errors") == [(5,)]
