@@ -472,3 +472,16 @@ def test_prose_between_rules_stays_prose():
     doc = read(synthetic_pdf([{"texts": body(1, 10), "lines": rules}]), "ruled.pdf", "0" * 64)
     assert not list(doc.tables())
     assert "Line 9 of page 1" in " ".join(p.text for p in doc.paragraphs())
+
+
+def test_caption_repeated_on_the_next_page_does_not_split_the_table():
+    xs = [72, 300, 500]
+    first = {"texts": [(72, 660, 11, "Spending by item"), (420, 684, 9, "Unit: yuan"),
+                       (80, 704, 10, "rent"), (310, 704, 10, "12.00"), (80, 724, 10, "fuel"), (310, 724, 10, "4.00")],
+             "lines": grid(xs, [700, 720, 740])}
+    second = {"texts": [(420, 84, 9, "Unit: yuan"), (80, 104, 10, "water"), (310, 104, 10, "1.00")],
+              "lines": grid(xs, [100, 120])}
+    doc = read(synthetic_pdf([first, second]), "repeat.pdf", "0" * 64)
+    assert [p.text for p in doc.paragraphs()] == ["Spending by item", "Unit: yuan"]
+    (table,) = doc.tables()
+    assert table.pages == (1, 2) and table.text_rows()[-1] == ["water", "1.00"]

@@ -163,9 +163,12 @@ class _Assembler:
 
     def blocks(self) -> list[Block]:
         para: list[Line] = []
-        parts: list[TablePart] = []
+        parts: list[TablePart] = []  # the table being read, one part a page
+        captions: set[str] = set()  # the paragraphs just above it
         for page in self.pages:
             items: list[Line | TablePart] = sorted(page.lines + page.parts, key=_top)
+            if parts and parts[-1] is self._last_item:
+                items = _skip_repeated_captions(items, parts[-1], captions)
             for item in items:
                 if isinstance(item, TablePart):
                     self._flush(para)
@@ -173,6 +176,8 @@ class _Assembler:
                     if parts and not (parts[-1] is self._last_item and continues(parts[-1], item)):
                         self._table(parts)
                         parts = []
+                    if not parts:
+                        captions = {b.text for b in self.out[-3:] if isinstance(b, Paragraph)}
                     parts.append(item)
                     self._last_item = item
                     continue
@@ -276,6 +281,27 @@ def _lead_width(line: Line) -> float:
     while end + 1 < len(chars) and chars[end + 1].text in _NO_LINE_START:
         end += 1
     return chars[end].x1 - chars[0].x0
+
+
+_UNIT_LINE = regex.compile(r"单位\s*[：:]|^\s*[（(]?\s*(?:亿元|万元|千元|元)\s*[）)]?\s*$|^(?i:unit)\s*:")
+_CONTINUED = regex.compile(r"^[（(]?续(?:上)?表\s*\d*[）)]?$|^[（(]续[）)]$")  # 续表, （续表）, 续上表, （续）
+
+
+def _skip_repeated_captions(items: list[Line | TablePart], last: TablePart, captions: set[str]) -> list[Line | TablePart]:
+    """A page's items without the caption lines it repeats above a table continued from the page before.
+
+    Only lines before the page's first table part are dropped, and only when each
+    repeats the unit line above that table (“单位：万元”) or says it continues
+    (“续表”), and the part does continue it.  A repeated title starts a new table
+    (consecutive tables often share their title).
+    """
+    first = next((k for k, item in enumerate(items) if isinstance(item, TablePart)), None)
+    if not first or not continues(last, items[first]):
+        return items
+    texts = [join_lines([line])[0] for line in items[:first]]
+    if all(_CONTINUED.match(text) or (text in captions and _UNIT_LINE.search(text)) for text in texts):
+        return items[first:]
+    return items
 
 
 def _top(item: Line | TablePart) -> float:
