@@ -121,6 +121,13 @@ def test_figure_bbox_from_char_boxes(seed):
     assert 72 < x0 < x1 < 540 and 150 < top < bottom < 250
 
 
+def test_radical_code_points_read_as_ideographs():
+    from decextract.readers.pdftext import ideograph
+
+    assert "".join(ideograph(c) for c in "⼀般公共预算⽀出⾦额") == "一般公共预算支出金额"
+    assert "".join(ideograph(c) for c in "支出12.5万元，") == "支出12.5万元，"
+
+
 # --- the seed: tables -------------------------------------------------------------------------------------------
 
 def test_seed_performance_tables_match_the_docx(seed):

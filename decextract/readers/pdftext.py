@@ -11,6 +11,7 @@ wrapped onto the next line is joined back (“940.” + “15万元”).
 from __future__ import annotations
 
 import ctypes
+import unicodedata
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -41,6 +42,19 @@ class Char(NamedTuple):
     size: float
     index: int
     space_before: bool  # PDFium saw a space (real or generated) right before it
+
+
+def ideograph(ch: str) -> str:
+    """The unified ideograph for a Kangxi radical or CJK compatibility ideograph (“⽀” → “支”), else ``ch``.
+
+    Some fonts map their glyphs to these code points, so text extraction returns
+    them for ordinary characters; the replacement is always one character.
+    """
+    if "\u2f00" <= ch <= "\u2fdf" or "\uf900" <= ch <= "\ufaff" or "\u2e80" <= ch <= "\u2eff":
+        unified = unicodedata.normalize("NFKC", ch)
+        if len(unified) == 1:
+            return unified
+    return ch
 
 
 def is_cjk(ch: str) -> bool:
@@ -116,7 +130,7 @@ def page_chars(textpage, frame: PageFrame) -> list[Char]:
         get_matrix(textpage, i, mref)  # the font size is in text space: scale it to the page
         size = get_size(textpage, i) * abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5
         x0, top_, x1, bottom_ = frame.rect(rect.left, rect.bottom, rect.right, rect.top)
-        chars.append(Char(ch, x0, top_, x1, bottom_, size, i, space))
+        chars.append(Char(ideograph(ch), x0, top_, x1, bottom_, size, i, space))
         space = False
     return chars
 
