@@ -492,3 +492,13 @@ def test_caption_repeated_on_the_next_page_does_not_split_the_table():
     assert [p.text for p in doc.paragraphs()] == ["Spending by item", "Unit: yuan"]
     (table,) = doc.tables()
     assert table.pages == (1, 2) and table.text_rows()[-1] == ["water", "1.00"]
+
+
+def test_unit_line_above_tables_on_every_page_is_not_a_running_header():
+    pages = [{"texts": [(72, 30, 11, f"Table {n}"), (420, 46, 9, "Unit: yuan"), (80, 64, 10, "rent"), (310, 64, 10, f"{n}.00"),
+                        (80, 84, 10, "fuel"), (310, 84, 10, "4.00"), *body(n, 3, top=300)],
+              "lines": grid([72, 300, 500], [60, 80, 100])} for n in range(1, 5)]
+    doc = read(synthetic_pdf(pages), "tables.pdf", "0" * 64)
+    tables = list(doc.tables())
+    assert len(tables) == 4
+    assert all(doc.blocks[t.index - 1].text == "Unit: yuan" for t in tables)

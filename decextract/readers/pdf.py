@@ -1,10 +1,10 @@
-"""PDF reader: text and ruled tables read with PDFium, prose rebuilt from lines into paragraphs.
+"""PDF reader: text and tables read with PDFium, prose rebuilt from lines into paragraphs.
 
-Each page gives its characters (with boxes) and its ruled tables
-(:mod:`.pdftables`); characters inside a table go to its cells, the others are
-grouped into lines (:mod:`.pdftext`).  Running headers and footers (a line
-repeated at the same place on many pages) and page numbers (“3”, “- 3 -”,
-“第 3 页”) are dropped.  Lines then join into paragraphs; a paragraph ends at a
+Each page gives its visible characters (with boxes, as displayed) and its ruled
+or partly ruled tables (:mod:`.pdftables`); characters inside a table go to its
+cells, the others are grouped into lines (:mod:`.pdftext`).  Running headers and
+footers (a line repeated in the top or bottom margin of many pages) and page
+numbers (“3”, “- 3 -”, “第 3 页”) are dropped.  Lines then join into paragraphs; a paragraph ends at a
 larger vertical gap, an indent, a short line, a change of font size or weight,
 or before a numbered line that follows a finished sentence.  It runs on across a
 page break when the last line is full and the sentence unfinished.  Headings are
@@ -47,7 +47,6 @@ _CLAUSE_END = _SENTENCE_END + tuple("；;：:")
 
 @attrs.define
 class _Page:
-    number: int
     width: float
     height: float
     lines: list[Line]
@@ -91,7 +90,7 @@ def _read_page(pdf: pdfium.PdfDocument, i: int, source: str) -> _Page:
         line.bold = font_is_bold(textpage, line.chars[0].index) and font_is_bold(textpage, line.chars[-1].index)
     textpage.close()
     page.close()
-    return _Page(i + 1, frame.width, frame.height, lines, parts)
+    return _Page(frame.width, frame.height, lines, parts)
 
 
 def _title(meta: dict, pages: Sequence[_Page]) -> str | None:
@@ -112,14 +111,20 @@ def _drop_running_lines(pages: Sequence[_Page]) -> None:
     def key(line: Line) -> str:
         return regex.sub(r"\d+", "#", line.text)
 
-    seen = Counter(k for page in pages for k in {key(ln) for ln in page.lines if in_margin(page, ln)})
+    def running(page: _Page, line: Line) -> bool:
+        """In a margin, and not a table's unit line or caption (those repeat on table pages too)."""
+        if not in_margin(page, line) or _UNIT_LINE.search(line.text):
+            return False
+        return not any(0 <= p.bbox[1] - line.bottom < 3 * line.size for p in page.parts)
+
+    seen = Counter(k for page in pages for k in {key(ln) for ln in page.lines if running(page, ln)})
     repeated = {k for k, n in seen.items() if n >= 3 and n >= 0.3 * len(pages)}
     for page in pages:
         lowest = max([ln.bottom for ln in page.lines] + [p.bbox[3] for p in page.parts], default=0)
         page.lines = [
             ln for ln in page.lines
             if not (
-                (in_margin(page, ln) and key(ln) in repeated)
+                (running(page, ln) and key(ln) in repeated)
                 or (_PAGE_NUMBER.match(ln.text) and (in_margin(page, ln) or ln.bottom >= lowest))
             )
         ]
@@ -134,8 +139,15 @@ class _Assembler:
 
     def __init__(self, pages: Sequence[_Page]):
         self.pages = pages
-        body = [ln for p in pages for ln in p.lines for _ in ln.chars]
-        self.body_size = _mode([round(ln.size * 2) / 2 for ln in body], 10.5)
+        sizes: Counter[float] = Counter()
+        bold = 0
+        for line in (ln for p in pages for ln in p.lines):
+            sizes[round(line.size * 2) / 2] += len(line.chars)
+            bold += len(line.chars) if line.bold else 0
+        self.body_size = sizes.most_common(1)[0][0] if sizes else 10.5
+        if bold * 2 > sum(sizes.values()):  # set mostly in a bold face: boldness marks nothing
+            for line in (ln for p in pages for ln in p.lines):
+                line.bold = False
         self.left: dict[int, float] = {}
         self.right: dict[int, float] = {}
         pitches: list[int] = []
@@ -157,6 +169,7 @@ class _Assembler:
         self.outline = Outline()
         self.heads: list[tuple[int, float]] = []  # (level, font size) of the headings on the outline path
         self.out: list[Block] = []
+        self._last_item: Line | TablePart | None = None
 
     def _is_body(self, line: Line) -> bool:
         return abs(line.size - self.body_size) < 0.6 and not line.bold
@@ -193,8 +206,6 @@ class _Assembler:
         if parts:
             self._table(parts)
         return self.out
-
-    _last_item: Line | TablePart | None = None
 
     def _breaks(self, prev: Line, line: Line, page: _Page) -> bool:
         """Whether ``line`` starts a new paragraph after ``prev``."""
