@@ -273,8 +273,8 @@ def table_figures(doc: Document, table: Table, fiscal_year: int | None) -> Itera
             if numeric:
                 row_label = _row_label(grid[r], c.col)
                 label = "/".join(x for x in (row_label, header) if x) or None
-                found = [_Found(q, label or "", "", *_column_relation(header, q), fiscal_year, label)
-                         for q in quantities]
+                year = _column_year(header, fiscal_year)
+                found = [_Found(q, label or "", "", *_column_relation(header, q), year, label) for q in quantities]
             else:
                 found = _analyse(c.text, [q for q in quantities if _is_prose_figure(q)], fiscal_year)
                 for f in found:
@@ -293,6 +293,25 @@ def table_figures(doc: Document, table: Table, fiscal_year: int | None) -> Itera
 
 def _is_code_column(header: str | None) -> bool:
     return bool(header) and any(w in header for w in ("编码", "代码", "科目编码", "序号", "编号"))
+
+
+_HEADER_YEAR = regex.compile(
+    r"""
+      (?<!\d)(?P<year>(?:19|20)\d{2})\s*年        # 2024年预算数
+    | ^(?P<previous>上年|上一年|去年)(?=\s*(?:预算|决算|执行|实际|数|完成))   # 上年预算数 (not 上年结转)
+    """,
+    regex.VERBOSE,
+)
+
+
+def _column_year(header: str | None, fiscal_year: int | None) -> int | None:
+    """The year a column header names (“2024年预算数”, “上年执行数”), else the fiscal year."""
+    m = _HEADER_YEAR.search(header or "")
+    if m is None:
+        return fiscal_year
+    if m.group("year"):
+        return int(m.group("year"))
+    return fiscal_year - 1 if fiscal_year else None
 
 
 def _column_relation(header: str | None, q: Quantity) -> tuple[str, str | None]:

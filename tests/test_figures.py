@@ -87,3 +87,12 @@ def test_provenance_span_always_holds(text):
         assert prov["context"][prov["start"]:prov["end"]] == f["text"]
         assert f["text"] in text
         assert isinstance(f["value"], str)
+
+
+def test_a_column_header_can_name_the_year():
+    cells = (
+        Cell(0, 0, "项目"), Cell(0, 1, "2024年预算数"), Cell(0, 2, "上年执行数"), Cell(0, 3, "上年结转"),
+        Cell(1, 0, "合计"), Cell(1, 1, "10.00"), Cell(1, 2, "9.00"), Cell(1, 3, "1.00"),
+    )
+    table = Table(0, cells, n_rows=2, n_cols=4, unit="万元", header_rows=1)
+    assert [f.year for f in figures_of(_doc(table), 2025)] == [2024, 2024, 2025]
