@@ -502,3 +502,13 @@ def test_unit_line_above_tables_on_every_page_is_not_a_running_header():
     tables = list(doc.tables())
     assert len(tables) == 4
     assert all(doc.blocks[t.index - 1].text == "Unit: yuan" for t in tables)
+
+
+def test_new_row_of_codes_after_a_page_break_is_not_a_cut_row():
+    xs = [72, 120, 160, 400, 500]
+    first = {"texts": [(80, 724, 10, "208"), (125, 724, 10, "05"), (165, 724, 10, "other pensions"), (410, 724, 10, "6440.00")],
+             "lines": grid(xs, [720, 740])}
+    second = {"texts": [(80, 104, 10, "210"), (165, 104, 10, "health"), (410, 104, 10, "1149678.00")],
+              "lines": grid(xs, [100, 120])}
+    (table,) = read(synthetic_pdf([first, second]), "codes.pdf", "0" * 64).tables()
+    assert table.text_rows() == [["208", "05", "other pensions", "6440.00"], ["210", "", "health", "1149678.00"]]

@@ -22,14 +22,16 @@ from itertools import pairwise
 
 import attrs
 import pypdfium2.raw as pdfium_c
+import regex
 from pdfplumber.table import TableFinder, merge_edges
 
 from ..model import Cell
 from .pdftext import Char, Line, PageFrame, group_lines, join_lines
 
 _SNAP = 3.0  # points: boundaries closer than this are the same ruling line
-_BAND = 8.0
+_BAND = 8.0  # points: height of the bands cells are indexed by, so a character is tested against few cells
 _FRAME_LINES = 4  # lines of text in one cell that make a box of at most three cells a frame, not a table
+_NUMBER = regex.compile(r"^\s*[-+(（]?[\d,，.]+[)）]?\s*[%％]?\s*$")  # an amount, a share or a code, alone
 _FINDER_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 
 
@@ -301,7 +303,7 @@ def _part_grid(part: TablePart, cols: list[float]) -> tuple[list[_GridCell], int
 
 
 def _row_texts(cells: list[_GridCell], row: int) -> list[tuple[int, int, str]]:
-    return sorted((c.col, c.colspan, join_lines(c.lines)[0]) for c in cells if c.row == row)
+    return sorted((c.col, c.colspan, _text(c)) for c in cells if c.row == row)
 
 
 def _covering(cells: list[_GridCell], row: int) -> dict[tuple[int, int], _GridCell]:
@@ -312,8 +314,10 @@ def _is_cut_row(last: dict[tuple[int, int], _GridCell], first: list[_GridCell]) 
     """Whether ``first`` (a part's first row) continues the previous part's last row.
 
     Cut rows show cells whose text all fitted on the previous page as empty (a
-    merged cell running on from above proves nothing), and never start text in a
-    column that was empty above.
+    merged cell running on from above proves nothing), never start text in a
+    column that was empty above, and never go on from a number (a new row of a
+    table of codes and amounts leaves its 款/项 cells empty, but it has numbers
+    where the row above has them).
     """
     if not first or all(c.empty for c in first):
         return False
@@ -324,8 +328,14 @@ def _is_cut_row(last: dict[tuple[int, int], _GridCell], first: list[_GridCell]) 
             return False
         if above.empty and not c.empty:
             return False
+        if not c.empty and not above.empty and (_NUMBER.match(_text(above)) or _NUMBER.match(_text(c))):
+            return False
         emptied = emptied or (c.empty and not above.empty and above.rowspan == 1)
     return emptied
+
+
+def _text(cell: _GridCell) -> str:
+    return join_lines(cell.lines)[0]
 
 
 def build_table(parts: Sequence[TablePart]) -> tuple[list[Cell], int, int]:

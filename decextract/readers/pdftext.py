@@ -41,7 +41,7 @@ class Char(NamedTuple):
     bottom: float
     size: float
     index: int
-    space_before: bool  # PDFium saw a space (real or generated) right before it
+    space_before: int  # NO_SPACE, or a SPACE in the text right before it, or a GAP PDFium saw there
 
 
 def ideograph(ch: str) -> str:
@@ -55,6 +55,9 @@ def ideograph(ch: str) -> str:
         if len(unified) == 1:
             return unified
     return ch
+
+
+NO_SPACE, GAP, SPACE = 0, 1, 2  # what separates a character from the one before it
 
 
 def is_cjk(ch: str) -> bool:
@@ -116,10 +119,11 @@ def page_chars(textpage, frame: PageFrame) -> list[Char]:
     # the area found for one character is trusted for the next ones that fall inside it.
     left = bottom = right = top = 0.0
     chars: list[Char] = []
-    space = False
+    space = NO_SPACE
     for i, ch in enumerate(text):
         if ch.isspace() or ch in "\x00\x02\ufffe\uffff\u00ad":
-            space = space or ch in " \u3000\t"
+            if ch in " \u3000\t":
+                space = max(space, GAP if pdfium_c.FPDFText_IsGenerated(textpage, i) == 1 else SPACE)
             continue
         get_box(textpage, i, ref)
         x, y = (rect.left + rect.right) / 2, (rect.top + rect.bottom) / 2
@@ -131,7 +135,7 @@ def page_chars(textpage, frame: PageFrame) -> list[Char]:
         size = get_size(textpage, i) * abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5
         x0, top_, x1, bottom_ = frame.rect(rect.left, rect.bottom, rect.right, rect.top)
         chars.append(Char(ideograph(ch), x0, top_, x1, bottom_, size, i, space))
-        space = False
+        space = NO_SPACE
     return chars
 
 
@@ -230,28 +234,33 @@ def group_lines(chars: Sequence[Char], page: int, split_gap: float = 3.0) -> lis
     return lines
 
 
-def _needs_space(left: str, right: str) -> bool:
-    """A space belongs between two word characters of a non-CJK script (Latin words)."""
-    return not is_cjk(left) and not is_cjk(right) and left.isalnum() and right.isalnum()
+def _keeps_space(left: str, right: str, space: int, wrap: bool) -> bool:
+    """Whether a space goes between ``left`` and ``right``.
+
+    Never next to CJK.  Across a line break, only between two Latin letters (words);
+    digits and units split by a wrap join up.  Within a line, where the text has a
+    space, or where PDFium saw a gap that does not fall between two digits (letter
+    spacing in “2 0 2 0” is not a separator).
+    """
+    if is_cjk(left) or is_cjk(right):
+        return False
+    if wrap:
+        return left.isalpha() and right.isalpha()
+    return space == SPACE or (space == GAP and not (left.isdigit() and right.isdigit()))
 
 
 def join_lines(lines: Sequence[Line]) -> tuple[str, tuple[Box | None, ...]]:
     """Text of consecutive lines read as one run, and one box per character (``None`` for inserted spaces).
 
-    Within a line a space is kept only where PDFium saw one between two non-CJK
-    characters; across a line break a space is inserted only between two Latin
-    word characters, so CJK text and numbers split by a wrap join seamlessly.
+    Spaces follow :func:`_keeps_space`, so CJK text and numbers split by a wrap
+    join seamlessly.
     """
     out: list[str] = []
     boxes: list[Box | None] = []
     for line in lines:
         for j, c in enumerate(line.chars):
             if out:
-                prev = out[-1]
-                wrap = j == 0
-                if (wrap and _needs_space(prev, c.text)) or (
-                    not wrap and c.space_before and not is_cjk(prev) and not is_cjk(c.text)
-                ):
+                if _keeps_space(out[-1], c.text, c.space_before, wrap=j == 0):
                     out.append(" ")
                     boxes.append(None)
             out.append(c.text)
