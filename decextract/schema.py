@@ -263,6 +263,9 @@ CONTENT_TABLES: tuple[sa.Table, ...] = (
 DATA_TABLES: tuple[sa.Table, ...] = (documents, sources, *reversed(CONTENT_TABLES), errors)
 
 
+_COLUMNS = {t.name: frozenset(t.columns.keys()) for t in metadata.tables.values()}
+
+
 def now_iso() -> str:
     """The current UTC time as ISO 8601 text (second precision)."""
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
@@ -364,9 +367,9 @@ def rows_of(sha256: str, records: Iterable[Record], *, version: str) -> dict[str
 
 def complete(table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
     """``row`` with every column of ``table`` in order, missing ones ``None``; unknown keys are an error."""
-    unknown = set(row) - set(table.columns.keys())
-    if unknown:
-        raise SinkError(f"columns {sorted(unknown)} are not in table {table.name}")
+    columns = _COLUMNS[table.name]
+    if not columns.issuperset(row):
+        raise SinkError(f"columns {sorted(set(row) - columns)} are not in table {table.name}")
     return {c: row.get(c) for c in table.columns.keys()}
 
 
