@@ -84,6 +84,10 @@ def batch_command(paths, db, jsonl, csv_dir, parquet_dir, jobs, force, timeout, 
     except DecExtractError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("interrupted: every document written so far is complete; run the same command again to "
+                   "load the rest", err=True)
+        sys.exit(130)
     click.echo(summary.format())
     sys.exit(1 if summary.failed else 0)
 

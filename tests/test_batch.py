@@ -352,29 +352,38 @@ def test_cli_rejects_a_bad_database_url(tmp_path):
     assert proc.returncode == 2 and "not a database URL" in proc.stderr
 
 
-@pytest.mark.slow
-def test_sigkill_mid_batch_then_rerun_loads_every_document_once(tmp_path):
-    docs = make_docs(tmp_path / "in", 30)
-    db = tmp_path / "out.sqlite"
+def _start_and_stop(folder: Path, db: Path, sig: int, at_least: int) -> subprocess.CompletedProcess:
+    """Start ``decextract batch``, send ``sig`` once ``at_least`` documents are in the database."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "decextract", "batch", "in", "--db", f"sqlite:///{db}",
-                             "-j", "1", "-q"], cwd=tmp_path, env=env)
+    proc = subprocess.Popen([sys.executable, "-m", "decextract", "batch", str(folder), "--db", f"sqlite:///{db}",
+                             "-j", "1", "-q"], env=env, stderr=subprocess.PIPE, text=True)
     loaded = 0
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
+    while time.monotonic() < deadline and proc.poll() is None and loaded < at_least:
         if db.exists():
             try:
                 loaded = query(db, "SELECT count(*) FROM documents")[0][0]
             except sa.exc.OperationalError:
                 loaded = 0  # tables not created yet
-        if loaded >= 3:
-            break
         time.sleep(0.02)
-    assert proc.poll() is None, "the batch ended before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    assert proc.poll() is None, "the batch ended before it could be stopped"
+    os.kill(proc.pid, sig)
+    _, stderr = proc.communicate(timeout=30)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, "", stderr)
+
+
+@pytest.mark.slow
+def test_interrupt_and_sigkill_mid_batch_then_rerun_loads_every_document_once(tmp_path):
+    docs = make_docs(tmp_path / "in", 30)
+    db = tmp_path / "out.sqlite"
+    interrupted = _start_and_stop(tmp_path / "in", db, signal.SIGINT, 3)
+    assert interrupted.returncode == 130 and "run the same command again" in interrupted.stderr
+    after_interrupt = query(db, "SELECT count(*) FROM documents")[0][0]
+    check_complete(db)
+    killed = _start_and_stop(tmp_path / "in", db, signal.SIGKILL, after_interrupt + 3)
+    assert killed.returncode == -signal.SIGKILL
     before = query(db, "SELECT count(*) FROM documents")[0][0]
-    assert 3 <= before < len(docs)
+    assert after_interrupt + 3 <= before < len(docs)
     check_complete(db)
     rerun = run_cli("in", "--db", f"sqlite:///{db}", "-j", "2", "-q", cwd=tmp_path)
     assert rerun.returncode == 0, rerun.stderr
