@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import os
@@ -10,6 +11,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +19,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from decextract import pipeline
+from decextract import batch, pipeline
 from decextract.batch import discover, extract_many, run_batch, to_dataframe
 from decextract.progress import Progress, Summary
 from decextract.sinks import open_sinks
@@ -312,6 +314,33 @@ def test_a_document_over_the_time_limit_is_stopped(tmp_path):
     assert (summary.succeeded, summary.failed) == (1, 1)
     assert query(db, "SELECT path, stage, error_class FROM errors") == [
         (str(tmp_path / "in" / "huge.txt"), "timeout", "ExtractionTimeout")]
+
+
+def test_a_worker_that_dies_fails_only_its_document(tmp_path):
+    make_docs(tmp_path / "in", 1)
+    (tmp_path / "in" / "a-huge.txt").write_bytes(("收入1234.56万元，增长12.3%。\n" * 80000).encode("utf-8"))
+    done = threading.Event()
+
+    def kill_the_worker_on_the_huge_file():  # as a crash inside a PDF library would
+        while not done.is_set():
+            for obj in gc.get_objects():
+                if isinstance(obj, batch._Worker) and obj.task and obj.task.path.endswith("a-huge.txt"):
+                    os.kill(obj.process.pid, signal.SIGKILL)
+                    return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_the_worker_on_the_huge_file)
+    killer.start()
+    try:
+        results = {Path(r.path).name: r for r in extract_many([tmp_path / "in"], workers=1, timeout=None)}
+    finally:
+        done.set()
+        killer.join()
+    crashed = results["a-huge.txt"]
+    assert (crashed.status, crashed.failure.stage, crashed.failure.error_class) == ("failed", "extract",
+                                                                                 "WorkerCrashed")
+    assert "exit code -9" in crashed.failure.message
+    assert results["doc-000.txt"].status == "ok"  # a new worker took over
 
 
 # ---------------------------------------------------------------- the CLI
