@@ -9,9 +9,6 @@ from typing import TextIO
 
 import attrs
 
-#: the outcomes a document can have in a batch
-STATUSES = ("ok", "failed", "skipped")
-
 
 @attrs.define
 class Summary:
