@@ -332,7 +332,7 @@ def test_garbage_after_the_pdf_header_is_damaged(data):
 # --- synthetic PDFs: layouts the samples lack -------------------------------------------------------------------
 
 def synthetic_pdf(pages: list[dict]) -> bytes:
-    """A PDF drawn with PDFium: per page ``texts`` (x, top, size, text) in Helvetica and ``lines`` (x0, top0, x1, top1).
+    """A PDF drawn with PDFium: per page ``texts`` (x, top, size, text[, slanted]) in Helvetica and ``lines`` (x0, top0, x1, top1).
 
     Coordinates are as displayed; with ``"rotate": 90`` the page is stored turned a quarter
     (content drawn sideways, /Rotate 90), as landscape pages of some producers are.
@@ -351,11 +351,12 @@ def synthetic_pdf(pages: list[dict]) -> bytes:
             return (top, x) if turned else (x, height - top)
 
         page = pdf.new_page(height, width) if turned else pdf.new_page(width, height)
-        for x, top, size, text in spec.get("texts", ()):
+        for x, top, size, text, *slant in spec.get("texts", ()):
             obj = raw.FPDFPageObj_NewTextObj(pdf.raw, b"Helvetica", ctypes.c_float(size))
             data = (text + "\0").encode("utf-16-le")
             raw.FPDFText_SetText(obj, ctypes.cast(ctypes.c_char_p(data), ctypes.POINTER(raw.FPDF_WCHAR)))
-            raw.FPDFPageObj_Transform(obj, *((0, 1, -1, 0) if turned else (1, 0, 0, 1)), *user(x, top + size))
+            turn = (0, 1, -1, 0) if turned else (0.7071, 0.7071, -0.7071, 0.7071) if slant else (1, 0, 0, 1)
+            raw.FPDFPageObj_Transform(obj, *turn, *user(x, top + size))
             raw.FPDFPage_InsertObject(page.raw, obj)
         for x0, top0, x1, top1 in spec.get("lines", ()):
             path = raw.FPDFPageObj_CreateNewPath(*user(x0, top0))
@@ -512,3 +513,10 @@ def test_new_row_of_codes_after_a_page_break_is_not_a_cut_row():
               "lines": grid(xs, [100, 120])}
     (table,) = read(synthetic_pdf([first, second]), "codes.pdf", "0" * 64).tables()
     assert table.text_rows() == [["208", "05", "other pensions", "6440.00"], ["210", "", "health", "1149678.00"]]
+
+
+def test_slanted_watermark_stays_out_of_the_text():
+    doc = read(synthetic_pdf([{"texts": [*body(1, 6), (150, 180, 60, "SPECIMEN", True)]}]), "mark.pdf", "0" * 64)
+    (para,) = doc.paragraphs()
+    assert "SPECIMEN" not in para.text and "S" not in para.text.replace("Line", "")
+    assert para.text.count("margin") == 6

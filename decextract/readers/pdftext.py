@@ -100,7 +100,8 @@ class PageFrame:
 def page_chars(textpage, frame: PageFrame) -> list[Char]:
     """The visible characters of a PDFium text page, in content order, boxes as displayed.
 
-    Characters off the crop box or cut off by a clip path are left out.
+    Characters off the crop box, cut off by a clip path or set at a slant (watermarks)
+    are left out.
     """
     n = pdfium_c.FPDFText_CountChars(textpage)
     if n <= 0:
@@ -132,6 +133,8 @@ def page_chars(textpage, frame: PageFrame) -> list[Char]:
             if not (left <= x <= right and bottom <= y <= top):
                 continue  # off the page, or cut off by a clipping path (text overflowing its frame)
         get_matrix(textpage, i, mref)  # the font size is in text space: scale it to the page
+        if min(abs(matrix.a), abs(matrix.b)) > 0.2 * max(abs(matrix.a), abs(matrix.b)):
+            continue  # set at a slant: a watermark (“样张”) laid across the page, not text of it
         size = get_size(textpage, i) * abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5
         x0, top_, x1, bottom_ = frame.rect(rect.left, rect.bottom, rect.right, rect.top)
         chars.append(Char(ideograph(ch), x0, top_, x1, bottom_, size, i, space))
