@@ -520,3 +520,4 @@ def test_slanted_watermark_stays_out_of_the_text():
     (para,) = doc.paragraphs()
     assert "SPECIMEN" not in para.text and "S" not in para.text.replace("Line", "")
     assert para.text.count("margin") == 6
+

@@ -15,6 +15,7 @@ page and whose next part starts the next page, at the same width, is one table.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from itertools import pairwise
@@ -29,6 +30,7 @@ from ..sections import Outline, numbering_level
 from .pdftables import TablePart, build_table, continues, fill_parts, find_parts
 from .pdftext import Line, PageFrame, font_is_bold, group_lines, join_lines, page_chars
 
+_PDFIUM = threading.Lock()  # PDFium is not thread-safe: one document at a time per process (Dask runs threads)
 _PDFIUM_PASSWORD_ERRORS = (4, 6)  # FPDF_ERR_PASSWORD, FPDF_ERR_SECURITY
 _PAGE_NUMBER = regex.compile(
     r"""^(?:
@@ -55,12 +57,13 @@ class _Page:
 
 def read(data: bytes, source: str, sha256: str) -> Document:
     """Read a PDF disclosure into the document model."""
-    pdf = _open(data, source)
-    try:
-        pages = [_read_page(pdf, i, source) for i in range(len(pdf))]
-        title = _title(pdf.get_metadata_dict(), pages)
-    finally:
-        pdf.close()
+    with _PDFIUM:
+        pdf = _open(data, source)
+        try:
+            pages = [_read_page(pdf, i, source) for i in range(len(pdf))]
+            title = _title(pdf.get_metadata_dict(), pages)
+        finally:
+            pdf.close()
     _drop_running_lines(pages)
     blocks = _Assembler(pages).blocks()
     return Document(source=source, sha256=sha256, format="pdf", blocks=tuple(blocks), pages=len(pages), title=title)
