@@ -162,10 +162,8 @@ def _analyse(sentence: str, quantities: list[Quantity], fiscal_year: int | None)
 
 def _resolve_labels(sentence: str, found: list[_Found]) -> None:
     """Give every figure a label: its own words, else its neighbours' (see module doc)."""
-    subject = next((f.own for f in found if f.own and not labels.is_generic(f.own)), None)
+    subject = found[0].lead if found else None  # “1.一般公共服务支出:支出决算为…”
     for i, f in enumerate(found):
-        if f.lead and (not subject or found.index(f) == 0 or labels.is_generic(f.own)):
-            subject = f.lead
         own = f.own
         if (f.relation in ("share", "change_rate", "completion_rate") or not own
                 or f.relation == "change" and labels.is_generic(own)):
@@ -182,6 +180,8 @@ def _resolve_labels(sentence: str, found: list[_Found]) -> None:
             f.label = f"{subject}/{own}"
         else:
             f.label = own
+        if not labels.is_generic(own):
+            subject = own  # later generic figures in the sentence are about this one
 
 
 def _neighbour_label(found: list[_Found], i: int) -> str | None:

@@ -163,7 +163,30 @@ class PerformanceIndicator:
     prov: Provenance | None = None
 
 
-Record = Figure | DocumentInfo | TableInfo | TableRow | PerformanceProject | PerformanceIndicator
+@attrs.frozen
+class Check:
+    """A check of the document's own arithmetic: one printed figure recomputed from others.
+
+    ``expected`` is what the other printed figures imply (rounded to the checked
+    figure's printed precision), ``actual`` what is printed, both in the checked
+    figure's base unit; ``ok`` says whether they agree within ``tolerance``, the
+    rounding of every printed input.
+    """
+
+    TYPE = "check"
+
+    rule: str  # share | change | change_rate | balance | subtotal | row_total | project_funds
+    ok: bool
+    expected: Decimal
+    actual: Decimal
+    difference: Decimal  # actual - expected
+    tolerance: Decimal
+    formula: str  # the arithmetic with the printed figures: "339.84万元 / 350.01万元 × 100 = 97.09%"
+    label: str | None
+    prov: Provenance  # where the checked figure is printed
+
+
+Record = Check | Figure | DocumentInfo | TableInfo | TableRow | PerformanceProject | PerformanceIndicator
 
 
 def _plain(value: Any) -> Any:
