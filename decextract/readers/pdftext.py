@@ -1,11 +1,13 @@
 """PDF text geometry: characters from PDFium, grouped into lines, lines joined into text.
 
 Characters come from PDFium's text page with their loose boxes (font ascent to
-descent, so every glyph of a line has the same height) converted to top-left
-origin, pdfplumber's convention.  Whitespace characters are not kept: a space is
-re-inserted only between two non-CJK characters that PDFium separated by a
-space, so no space ever appears between CJK characters, and a number or unit
-wrapped onto the next line is joined back (“940.” + “15万元”).
+descent, so every glyph of a line has the same height), mapped to the page as
+displayed with a top-left origin (pdfplumber's convention).  Characters the
+reader cannot see are left out: off the crop box, clipped away, or slanted
+(watermarks).  Whitespace characters are not kept; a space is put back only
+between non-CJK characters (see :func:`join_lines`), so no space ever appears
+between CJK characters, and a number or unit wrapped onto the next line is
+joined back (“940.” + “15万元”).
 """
 
 from __future__ import annotations
