@@ -175,7 +175,6 @@ def test_table_characters_stay_out_of_the_prose(seed):
 
 # --- every document: invariants ---------------------------------------------------------------------------------
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name", (None, *REAL_PDFS))
 def test_boxes_cover_every_character(seed, real, name):
     doc = seed if name is None else real(name)
@@ -190,7 +189,6 @@ def test_boxes_cover_every_character(seed, real, name):
             assert c.page in t.pages and c.bbox is not None
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name", REAL_PDFS)
 def test_no_page_numbers_or_running_lines_in_the_prose(real, name):
     doc = real(name)
@@ -201,7 +199,6 @@ def test_no_page_numbers_or_running_lines_in_the_prose(real, name):
 
 # --- real PDFs: hand-checked facts ------------------------------------------------------------------------------
 
-@pytest.mark.slow
 def test_jiangsu_word_2007(real):
     doc = real("jiangsu-jianchayuan-2019-yusuan.pdf")
     assert doc.title is None  # its metadata title is a stale template's
@@ -216,7 +213,6 @@ def test_jiangsu_word_2007(real):
     assert para(doc, "2019年度政府采购支出预算总额2744.84万元").page == 31
 
 
-@pytest.mark.slow
 def test_shehuigongzuobu_wps_writer(real):
     doc = real("putuo-shehuigongzuobu-2024-juesuan.pdf")
     p = para(doc, "本年收入合计307.82万元")
@@ -231,7 +227,6 @@ def test_shehuigongzuobu_wps_writer(real):
     assert heading.is_heading and heading.level == 1
 
 
-@pytest.mark.slow
 def test_shangwuwei_wps_text_cut_off_by_its_frame_is_not_read(real):
     doc = real("putuo-shangwuwei-2025-yusuan.pdf")
     texts = [p.text for p in doc.paragraphs()]
@@ -243,7 +238,6 @@ def test_shangwuwei_wps_text_cut_off_by_its_frame_is_not_read(real):
     assert [c.text for c in summary.row(2)] == ["一、财政拨款收入", "371,514,655.00", "一、一般公共服务支出", "21,601,733.00"]
 
 
-@pytest.mark.slow
 def test_sifaju_table_of_contents_entries_stay_apart(real):
     doc = real("putuo-sifaju-2026-yusuan.pdf")
     toc = [p.text for p in doc.paragraphs() if p.page == 2]
