@@ -11,10 +11,13 @@ if ! command -v pg_ctlcluster >/dev/null 2>&1; then
 fi
 
 _pg_version="$(ls /usr/lib/postgresql | sort -V | tail -n 1)"
-if ! pg_lsclusters -h | grep -q "^${_pg_version} main "; then
+# (outputs are captured before grepping: under pipefail, grep -q closing a pipe early could fail the test)
+_pg_clusters="$(pg_lsclusters -h)"
+if ! grep -q "^${_pg_version} main " <<<"${_pg_clusters}"; then
   $_pg_sudo pg_createcluster "${_pg_version}" main >/dev/null
 fi
-if ! pg_lsclusters -h | grep -q "^${_pg_version} main .* online"; then
+_pg_clusters="$(pg_lsclusters -h)"
+if ! grep -q "^${_pg_version} main .* online" <<<"${_pg_clusters}"; then
   $_pg_sudo pg_ctlcluster "${_pg_version}" main start
 fi
 _pg_port="$(pg_lsclusters -h | awk -v v="${_pg_version}" '$1 == v && $2 == "main" {print $3}')"
@@ -26,10 +29,11 @@ done
 pg_isready -h 127.0.0.1 -p "${_pg_port}"
 
 $_pg_sudo su postgres -c "psql -q -p ${_pg_port} -c \"ALTER USER postgres PASSWORD 'decextract'\""
-if ! $_pg_sudo su postgres -c "psql -p ${_pg_port} -tAc \"SELECT 1 FROM pg_database WHERE datname = 'decextract_test'\"" | grep -q 1; then
+_pg_exists="$($_pg_sudo su postgres -c "psql -p ${_pg_port} -tAc \"SELECT 1 FROM pg_database WHERE datname = 'decextract_test'\"")"
+if [ "${_pg_exists}" != "1" ]; then
   $_pg_sudo su postgres -c "createdb -p ${_pg_port} decextract_test"
 fi
 
 export DECEXTRACT_TEST_POSTGRES="postgresql+psycopg://postgres:decextract@127.0.0.1:${_pg_port}/decextract_test"
 echo "PostgreSQL ${_pg_version} on port ${_pg_port}: DECEXTRACT_TEST_POSTGRES=${DECEXTRACT_TEST_POSTGRES}"
-unset _pg_sudo _pg_version _pg_port
+unset _pg_sudo _pg_version _pg_port _pg_clusters _pg_exists
