@@ -60,3 +60,14 @@ def test_batch_on_dask_loads_once_and_records_errors(cluster, tmp_path):
 def test_dask_engine_needs_a_scheduler(tmp_path):
     proc = run_cli("in", "--engine", "dask", cwd=tmp_path)
     assert proc.returncode == 2 and "--scheduler" in proc.stderr
+
+
+def test_a_document_over_the_time_limit_fails_on_dask(cluster, tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "huge.txt").write_bytes(("收入1234.56万元，增长12.3%。\n" * 20000).encode("utf-8"))
+    db = tmp_path / "out.sqlite"
+    with open_sinks(db=f"sqlite:///{db}")[0] as sink:
+        summary = run_batch([tmp_path / "in"], [sink], engine="dask", scheduler=cluster.scheduler_address,
+                            timeout=0.5, progress=False)
+    assert (summary.succeeded, summary.failed) == (0, 1)
+    assert query(db, "SELECT stage, error_class FROM errors") == [("timeout", "ExtractionTimeout")]
