@@ -515,3 +515,13 @@ def test_slanted_watermark_stays_out_of_the_text():
     assert "SPECIMEN" not in para.text and "S" not in para.text.replace("Line", "")
     assert para.text.count("margin") == 6
 
+
+
+def test_numbered_item_with_a_hanging_indent_is_one_paragraph():
+    texts = [(72, 100, 11, "1."), (92, 100, 11, "The first item is long enough to wrap onto a second line which"),
+             (92, 114, 11, "goes on under the text of the item, not under its number."),
+             (72, 140, 11, "2."), (92, 140, 11, "The second item.")]
+    doc = read(synthetic_pdf([{"texts": texts}]), "list.pdf", "0" * 64)
+    assert [p.text for p in doc.paragraphs()] == [
+        "1. The first item is long enough to wrap onto a second line which goes on under the text of the item, not under its number.",
+        "2. The second item."]

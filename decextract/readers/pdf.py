@@ -200,7 +200,7 @@ class _Assembler:
                 if parts:
                     self._table(parts)
                     parts = []
-                if para and self._breaks(para[-1], item, page):
+                if para and self._breaks(para[-1], item, page, opening=len(para) == 1):
                     self._flush(para)
                     para = []
                 para.append(item)
@@ -210,8 +210,8 @@ class _Assembler:
             self._table(parts)
         return self.out
 
-    def _breaks(self, prev: Line, line: Line, page: _Page) -> bool:
-        """Whether ``line`` starts a new paragraph after ``prev``."""
+    def _breaks(self, prev: Line, line: Line, page: _Page, opening: bool) -> bool:
+        """Whether ``line`` starts a new paragraph after ``prev`` (``opening``: the first line of its paragraph)."""
         width = round(page.width)
         if abs(prev.size - line.size) > 0.9 or prev.bold != line.bold:
             return True
@@ -226,10 +226,15 @@ class _Assembler:
             return prev.text.endswith(_SENTENCE_END)
         if line.top - prev.top > self.pitch_ratio * line.size * 1.3:
             return True  # a larger vertical gap
-        if line.x0 > prev.x0 + 0.8 * line.size:
-            return not (prev.bold and line.bold)  # an indent, unless a bold heading wraps onto a centred line
         if _TOC_ENTRY.search(prev.text):
             return True  # a table-of-contents entry ends with its leader dots and page number
+        if line.x0 > prev.x0 + 0.8 * line.size:
+            hanging = opening and numbering_level(prev.text) is not None and numbering_level(line.text) is None
+            if hanging and any(
+                abs(c.x0 - line.x0) < 0.3 * line.size for c in prev.chars[1:8]
+            ):
+                return False  # a numbered item's hanging indent: the line goes on under the item's text
+            return not (prev.bold and line.bold)  # an indent, unless a bold heading wraps onto a centred line
         return prev.text.endswith(_CLAUSE_END) and numbering_level(line.text) is not None
 
     def _flush(self, lines: list[Line]) -> None:
