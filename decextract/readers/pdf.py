@@ -230,9 +230,7 @@ class _Assembler:
             return True  # a table-of-contents entry ends with its leader dots and page number
         if line.x0 > prev.x0 + 0.8 * line.size:
             hanging = opening and numbering_level(prev.text) is not None and numbering_level(line.text) is None
-            if hanging and any(
-                abs(c.x0 - line.x0) < 0.3 * line.size for c in prev.chars[1:8]
-            ):
+            if hanging and any(abs(c.x0 - line.x0) < 0.3 * line.size for c in prev.chars[1:8]):
                 return False  # a numbered item's hanging indent: the line goes on under the item's text
             return not (prev.bold and line.bold)  # an indent, unless a bold heading wraps onto a centred line
         return prev.text.endswith(_CLAUSE_END) and numbering_level(line.text) is not None
