@@ -449,11 +449,8 @@ def test_putuo_sifaju_yusuan_tables():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="PDF reader joins the last row of p15 (208 05 99, 6440.00) with the first row of p16 (210, 1149678.00)",
-)
 def test_putuo_sifaju_general_expenditure_across_pages():
+    """The last row of p15 (208 05 99, 6440.00) and the first of p16 (210, 1149678.00) stay two rows."""
     records = _records(PUTUO_SIFAJU)
     assert ("yusuan.general_expenditure", 22, False) in _counts(records)  # p15: 14 rows, p16: 7 rows + 合计
     assert _printed(_row(records, "yusuan.general_expenditure", code="2080599")) == ["6440.00", "6440.00", "0.00"]
