@@ -16,16 +16,13 @@ table when the cell prints none.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from decimal import Decimal
-from functools import lru_cache
-from importlib import resources
 
 import attrs
 import regex
 
-from . import labels
+from . import data, labels
 from .grammar import Quantity, find_quantities
 from .model import Document, Paragraph, Table, span_box
 from .records import CellRef, Figure, Provenance
@@ -49,9 +46,8 @@ _COMPARISON_BASE = regex.compile(r"^\s*(?:与|比|较|同)\s*(?:(?:19|20)\d{2}\s
 _NUMERIC_CELL = regex.compile(r"^[\s\d.,，．\-—－%％()（）万亿元千]+$")
 
 
-@lru_cache(maxsize=1)
 def _relations() -> dict:
-    return json.loads(resources.files("decextract.data").joinpath("relations.json").read_text("utf-8"))
+    return data.load("relations.json")
 
 
 @attrs.define

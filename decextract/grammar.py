@@ -14,14 +14,13 @@ Chinese numerals count only when a unit follows (四个, 五个方面).
 from __future__ import annotations
 
 import bisect
-import json
 from decimal import Decimal
-from importlib import resources
 
 import attrs
 import regex
 
-from decextract.numerals import (
+from . import data
+from .numerals import (
     ARABIC,
     CHINESE,
     CN_CHARS,
@@ -51,15 +50,11 @@ class Quantity:
     printed_unit: str | None  # multiplier and unit as printed, qualifiers left out: 万元, ％, 万户次, 万, 百分之
 
 
-def _read(name: str) -> str:
-    return resources.files("decextract.data").joinpath(name).read_text("utf-8")
-
-
-_UNITS = json.loads(_read("units.json"))
-_QUALIFIERS = json.loads(_read("qualifiers.json"))
-_EXCLUSIONS = json.loads(_read("exclusions.json"))
+_UNITS = data.load("units.json")
+_QUALIFIERS = data.load("qualifiers.json")
+_EXCLUSIONS = data.load("exclusions.json")
 _MEASURE_WORDS = tuple(
-    line.strip() for line in _read("measure_words.txt").splitlines() if line.strip() and not line.startswith("#")
+    line.strip() for line in data.text("measure_words.txt").splitlines() if line.strip() and not line.startswith("#")
 )
 
 _MULTIPLIERS = {k: Decimal(v) for k, v in _UNITS["multipliers"].items()}

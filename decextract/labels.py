@@ -11,12 +11,13 @@ trimmed at either end are data (``data/label_words.json``).
 
 from __future__ import annotations
 
-import json
+import io
 import logging
 from functools import cache, lru_cache
-from importlib import resources
 
 import regex
+
+from . import data
 
 _TIME = regex.compile(
     r"""
@@ -49,9 +50,8 @@ _QUOTES = ("“", "”", "\"", "「", "」")
 _EDGE_PUNCT = "，,。；;：:、 \t\u3000“”\"'‘’（）()《》【】-—·・/|"
 
 
-@lru_cache(maxsize=1)
 def _words() -> dict:
-    return json.loads(resources.files("decextract.data").joinpath("label_words.json").read_text("utf-8"))
+    return data.load("label_words.json")
 
 
 @lru_cache(maxsize=1)
@@ -62,8 +62,7 @@ def _pos_tokenizer():
 
     jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
-    with resources.as_file(resources.files("decextract.data").joinpath("fiscal_terms.txt")) as path:
-        tokenizer.load_userdict(str(path))
+    tokenizer.load_userdict(io.BytesIO(data.text("fiscal_terms.txt").encode("utf-8")))
     return jieba.posseg.POSTokenizer(tokenizer)
 
 

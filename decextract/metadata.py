@@ -9,13 +9,12 @@ unit named in performance tables (预算单位/主管部门).
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from functools import lru_cache
-from importlib import resources
 
 import regex
 
+from . import data
 from .model import Document, Paragraph
 from .records import DocumentInfo
 
@@ -29,9 +28,8 @@ _YEAR = regex.compile(
 )
 
 
-@lru_cache(maxsize=1)
 def _lexicon() -> dict:
-    return json.loads(resources.files("decextract.data").joinpath("document_kinds.json").read_text("utf-8"))
+    return data.load("document_kinds.json")
 
 
 @lru_cache(maxsize=1)

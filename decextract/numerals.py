@@ -9,11 +9,11 @@ here are shared with :mod:`decextract.grammar`, which finds numerals in text.
 from __future__ import annotations
 
 import decimal
-import json
 from decimal import Decimal
-from importlib import resources
 
 import regex
+
+from . import data
 
 # Arithmetic on quantities is exact: no rounding to the default 28 digits.
 EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
@@ -50,12 +50,7 @@ _CHINESE_RE = regex.compile(rf"^(?:{CHINESE}|[百佰])$", regex.VERBOSE)
 _PAREN_RE = regex.compile(r"^[(（]\s*(?P<inner>[^()（）]+?)\s*[)）]$")
 
 
-def _load_placeholders() -> frozenset[str]:
-    data = json.loads(resources.files("decextract.data").joinpath("exclusions.json").read_text("utf-8"))
-    return frozenset(data["placeholders"])
-
-
-_PLACEHOLDERS = _load_placeholders()
+_PLACEHOLDERS = frozenset(data.load("exclusions.json")["placeholders"])
 
 
 def is_placeholder(s: str) -> bool:

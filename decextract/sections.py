@@ -8,16 +8,16 @@ of headings above the current block.
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
-from importlib import resources
 
 import regex
+
+from . import data
 
 
 @lru_cache(maxsize=1)
 def _patterns() -> tuple[tuple[int, regex.Pattern, int], ...]:
-    spec = json.loads(resources.files("decextract.data").joinpath("headings.json").read_text("utf-8"))
+    spec = data.load("headings.json")
     return tuple((p["level"], regex.compile(p["regex"]), p["max_len"]) for p in spec["patterns"])
 
 

@@ -15,15 +15,14 @@ in a row is its own record.
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
-from importlib import resources
 
 import attrs
 import regex
 
+from .. import data
 from ..model import Cell, Document, Paragraph, Table
 from ..records import CellRef, Provenance, TableInfo, TableRow
 from .structure import amount_in_yuan, annotate, clean_text, find_unit, is_number, lines_above, row_page
@@ -72,9 +71,8 @@ _AMOUNT_HEADER = regex.compile(r"金额|数$|计$|费|支出|收入|资金|拨�
 _TOTAL = regex.compile(r"^(?:合\s*计|总\s*计)$")
 
 
-@lru_cache(maxsize=1)
 def _spec() -> dict:
-    return json.loads(resources.files("decextract.data").joinpath("annex_tables.json").read_text("utf-8"))
+    return data.load("annex_tables.json")
 
 
 def title_key(title: str) -> str:

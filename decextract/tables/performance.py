@@ -10,15 +10,13 @@ column of the indicator rows (项目绩效目标表 of budgets).
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from decimal import Decimal
-from functools import lru_cache
-from importlib import resources
 
 import attrs
 import regex
 
+from .. import data
 from ..model import Block, Cell, Document, Table
 from ..records import Amounts, CellRef, PerformanceIndicator, PerformanceProject, Provenance
 from .structure import (
@@ -59,9 +57,8 @@ _PERCENT = regex.compile(
 _YEAR_IN_TEXT = regex.compile(r"[（(] \s* (?P<year> (?:19|20)\d{2}) \s* 年度? \s* [)）]", regex.VERBOSE)
 
 
-@lru_cache(maxsize=1)
 def _vocab() -> dict:
-    return json.loads(resources.files("decextract.data").joinpath("performance_layouts.json").read_text("utf-8"))
+    return data.load("performance_layouts.json")
 
 
 def label(text: str | None) -> str:

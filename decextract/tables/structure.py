@@ -9,21 +9,19 @@ for cell text and amounts are shared by the table extractors.
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from importlib import resources
 
 import attrs
 import regex
 
+from .. import data
 from ..model import Block, Cell, Document, Paragraph, Table
 
 
-@lru_cache(maxsize=1)
 def _spec() -> dict:
-    return json.loads(resources.files("decextract.data").joinpath("table_structure.json").read_text("utf-8"))
+    return data.load("table_structure.json")
 
 
 @lru_cache(maxsize=1)
