@@ -13,6 +13,7 @@ from functools import lru_cache
 import regex
 
 from . import data
+from .model import Paragraph
 
 
 @lru_cache(maxsize=1)
@@ -79,6 +80,14 @@ class Outline:
             self._stack.pop()
         self._stack.append((level, text.strip()))
         self._lists = {n for n in self._lists if n < level}
+
+    def paragraph(self, index: int, text: str, level: int | None, **fields) -> Paragraph:
+        """The block for ``text`` at this point: a heading when ``level`` is given (it enters the
+        outline, and its section is its parents), else a paragraph in the current section."""
+        if level is None:
+            return Paragraph(index=index, text=text, section=self.path, **fields)
+        self.push(text, level)
+        return Paragraph(index=index, text=text, kind="heading", level=level, section=self.path[:-1], **fields)
 
     @property
     def path(self) -> tuple[str, ...]:

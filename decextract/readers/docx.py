@@ -35,7 +35,7 @@ import regex
 from docx.oxml.ns import qn
 
 from ..errors import DamagedFileError
-from ..model import Block, Cell, Document, Paragraph, Table
+from ..model import Block, Cell, Document, Table
 from ..sections import Outline, numbering_level
 
 _P, _TBL, _TR, _TC = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc")
@@ -311,11 +311,7 @@ class _BodyReader:
             level: int | None = numbering_level(text.strip()) or styled
         else:
             level = self.outline.classify(text)
-        kind = "paragraph" if level is None else "heading"
-        if level is not None:
-            self.outline.push(text, level)
-        section = self.outline.path[:-1] if level is not None else self.outline.path  # a heading's parents
-        self.blocks.append(Paragraph(index=len(self.blocks), text=text, kind=kind, level=level, section=section))
+        self.blocks.append(self.outline.paragraph(len(self.blocks), text, level))
 
     def table(self, tbl) -> None:
         trs = [tr for tr in _children(tbl) if tr.tag == _TR]

@@ -241,13 +241,9 @@ class _Assembler:
         text, boxes = join_lines(lines)
         size = max(ln.size for ln in lines)
         level = self._heading_level(text, lines, size)
-        index = len(self.out)
+        self.out.append(self.outline.paragraph(len(self.out), text, level, page=lines[0].page, boxes=boxes))
         if level is None:
-            self.out.append(Paragraph(index, text, page=lines[0].page, section=self.outline.path, boxes=boxes))
             return
-        self.out.append(Paragraph(index, text, kind="heading", level=level, page=lines[0].page,
-                                  section=self.outline.path, boxes=boxes))
-        self.outline.push(text, level)
         while self.heads and self.heads[-1][0] >= level:
             self.heads.pop()
         self.heads.append((level, size))

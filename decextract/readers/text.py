@@ -37,7 +37,7 @@ import unicodedata
 import attrs
 
 from ..errors import EncodingError
-from ..model import Block, Cell, Document, Paragraph, Table
+from ..model import Block, Cell, Document, Table
 from ..sections import Outline
 
 _TAB = "\t"
@@ -123,12 +123,7 @@ class _Builder:
         self.outline = Outline()
 
     def paragraph(self, text: str) -> None:
-        level = self.outline.classify(text)
-        kind = "paragraph" if level is None else "heading"
-        if level is not None:
-            self.outline.push(text, level)
-        section = self.outline.path[:-1] if level is not None else self.outline.path  # a heading's parents
-        self.blocks.append(Paragraph(index=len(self.blocks), text=text, kind=kind, level=level, section=section))
+        self.blocks.append(self.outline.paragraph(len(self.blocks), text, self.outline.classify(text)))
 
     def table_run(self, groups: list[_Group]) -> None:
         """Emit a run of groups: caption lines as paragraphs, the rest as one table."""
