@@ -30,19 +30,9 @@ def extract_command(files: tuple[str, ...], output) -> None:
     A file that cannot be read is reported on standard error with the reason;
     the other files still run, and the exit status is 1 if any file failed.
     """
-    failed = 0
-    for path in files:
-        try:
-            records = extract(path)
-        except DecExtractError as exc:
-            failed += 1
-            click.echo(f"error: {exc}", err=True)
-            continue
+    for _, records in _each_file(files, extract):
         output.write("".join(to_json(r) + "\n" for r in records))
         output.flush()
-    if failed:
-        click.echo(f"{failed} of {len(files)} file(s) failed", err=True)
-        sys.exit(1)
 
 
 @cli.command("batch")
@@ -102,26 +92,33 @@ def tables_command(files: tuple[str, ...], csv_dir: str | None) -> None:
     An empty table (declared 本表无数据) is marked "empty".  Exit status 1 if
     any file could not be read.
     """
-    failed = 0
-    for path in files:
-        try:
-            found = read_tables(path)
-        except DecExtractError as exc:
-            failed += 1
-            click.echo(f"error: {exc}", err=True)
-            continue
+    for path, found in _each_file(files, read_tables):
         click.echo(f"{path}: {len(found)} table(s)")
         for n, (info, table) in enumerate(found, 1):
-            pages = "-".join(str(p) for p in (info.pages[0], info.pages[-1])) if info.pages else "-"
-            if len(set(info.pages)) == 1:
-                pages = str(info.pages[0])
+            first, last = (info.pages[0], info.pages[-1]) if info.pages else ("-", "-")
+            pages = f"{first}" if first == last else f"{first}-{last}"
             size = f"{info.n_rows}x{info.n_cols}" + (" empty" if info.empty else "")
             click.echo(f"  {n:>3}  p.{pages:<7} {size:<13} {info.unit or '-':<4} {info.table_id or '-':<40} "
                        f"{info.table or '(untitled)'}")
             if csv_dir and table is not None:
                 out = write_table_csv(table, Path(csv_dir), f"{Path(path).stem}-{n:02d}-{info.table_id or 'table'}")
                 click.echo(f"       -> {out}")
+
+
+def _each_file(files: tuple[str, ...], read):
+    """``(path, read(path))`` for each file that can be read; the others are reported on stderr
+    with the reason, and the command exits 1 at the end when any failed."""
+    failed = 0
+    for path in files:
+        try:
+            result = read(path)
+        except DecExtractError as exc:
+            failed += 1
+            click.echo(f"error: {exc}", err=True)
+            continue
+        yield path, result
     if failed:
+        click.echo(f"{failed} of {len(files)} file(s) failed", err=True)
         sys.exit(1)
 
 
