@@ -3,8 +3,9 @@
 Makes a folder of at least 200 distinct documents from copies of ``samples/*`` (each copy's bytes differ:
 a note appended to text, a ZIP comment on DOCX, a comment after ``%%EOF`` in PDF), then runs the whole
 batch (walk, hash, extract in workers, write SQLite) once per worker count, each in a fresh process into a
-fresh database.  Prints a table with the rate, the speed-up over one worker and the peak resident memory of
-the largest worker.  A script, not a test: numbers depend on the machine.
+fresh database.  Prints a table with the rate, the speed-up over one worker, how many cores the workers kept
+busy (their CPU seconds per second: below the worker count when the machine is shared or the writer
+lags) and the peak resident memory of the largest worker.  A script, not a test: numbers depend on the machine.
 
     .venv/bin/python benchmarks/bench_batch.py [--docs 210] [--workers 1,2,4]
 """
@@ -64,10 +65,12 @@ def run_one(folder: str, workers: int, db: str) -> None:
     seconds = time.perf_counter() - started
     for sink in sinks:
         sink.close()
-    worker_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    worker_kb = children.ru_maxrss
     parent_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"workers": workers, "seconds": seconds, "succeeded": summary.succeeded,
-                      "failed": summary.failed, "worker_peak_mb": worker_kb / 1024, "writer_peak_mb": parent_kb / 1024}))
+                      "failed": summary.failed, "failures": dict(summary.failures),
+                      "worker_cpu": children.ru_utime + children.ru_stime, "worker_peak_mb": worker_kb / 1024, "writer_peak_mb": parent_kb / 1024}))
 
 
 def main() -> None:
@@ -93,14 +96,16 @@ def main() -> None:
                                  capture_output=True, text=True, check=True)
             rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
         base = rows[0]["seconds"] * rows[0]["workers"] if rows[0]["workers"] == 1 else None
-        print(f"{'workers':>7} {'seconds':>8} {'docs/s':>7} {'speed-up':>8} {'worker peak MB':>14} {'writer MB':>9}")
+        print(f"{'workers':>7} {'seconds':>8} {'docs/s':>7} {'speed-up':>8} {'cores busy':>10} {'worker peak MB':>14} "
+              f"{'writer MB':>9}")
         for r in rows:
             rate = r["succeeded"] / r["seconds"]
             speedup = f"{base / r['seconds']:.2f}x" if base else "-"
-            print(f"{r['workers']:>7} {r['seconds']:>8.1f} {rate:>7.2f} {speedup:>8} {r['worker_peak_mb']:>14.0f} "
-                  f"{r['writer_peak_mb']:>9.0f}")
+            busy = r["worker_cpu"] / r["seconds"]  # CPU seconds of the workers per second: < workers when starved
+            print(f"{r['workers']:>7} {r['seconds']:>8.1f} {rate:>7.2f} {speedup:>8} {busy:>10.2f} "
+                  f"{r['worker_peak_mb']:>14.0f} {r['writer_peak_mb']:>9.0f}")
             if r["failed"]:
-                print(f"        ({r['failed']} documents failed)")
+                print(f"        ({r['failed']} documents failed: {r['failures']})")
 
 
 if __name__ == "__main__":
