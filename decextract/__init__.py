@@ -9,6 +9,7 @@
 from .errors import DecExtractError
 from .pipeline import extract, read_tables
 from .records import (
+    Check,
     DocumentInfo,
     Figure,
     PerformanceIndicator,
@@ -23,6 +24,7 @@ from .records import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "Check",
     "DecExtractError",
     "DocumentInfo",
     "Figure",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 
+from .checks import checks_of
 from .figures import figures_of
 from .metadata import document_info
 from .model import Document, Table
@@ -14,18 +14,17 @@ from .tables import annotate, performance_records
 from .tables.annex import annex_records
 
 
-def records_of(doc: Document) -> Iterator[Record]:
+def records_of(doc: Document) -> list[Record]:
     """Every record of a document read into the model, the ``document`` record first.
 
-    Order: document, tables (table, table_row), performance rows, then figures
-    in reading order.
+    Order: document, tables (table, table_row), performance rows, figures in
+    reading order, then the checks of the document's own arithmetic.
     """
     doc = annotate(doc)
     info = document_info(doc)
-    yield info
-    yield from annex_records(doc)
-    yield from performance_records(doc, info.fiscal_year)
-    yield from figures_of(doc, info.fiscal_year)
+    records: list[Record] = [info, *annex_records(doc), *performance_records(doc, info.fiscal_year),
+                             *figures_of(doc, info.fiscal_year)]
+    return records + checks_of(records)
 
 
 def extract(path: str | os.PathLike) -> list[Record]:
@@ -34,7 +33,7 @@ def extract(path: str | os.PathLike) -> list[Record]:
     Raises a :class:`~decextract.errors.DecExtractError` naming the file when it
     cannot be read; a document with nothing in it gives just its ``document`` record.
     """
-    return list(records_of(read_document(path)))
+    return records_of(read_document(path))
 
 
 def read_tables(path: str | os.PathLike) -> list[tuple[TableInfo, Table | None]]:

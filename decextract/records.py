@@ -191,7 +191,7 @@ Record = Check | Figure | DocumentInfo | TableInfo | TableRow | PerformanceProje
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return _decimal_str(value)
+        return decimal_text(value)
     if attrs.has(type(value)):
         return {f.name: _plain(getattr(value, f.name)) for f in attrs.fields(type(value))}
     if isinstance(value, (list, tuple)):
@@ -201,10 +201,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _decimal_str(d: Decimal) -> str:
-    """Plain decimal notation without exponent or trailing zeros: 9.4015E+6 -> "9401500"."""
-    s = format(d.normalize(), "f")
-    return "0" if s in ("-0", "0") else s
+def decimal_text(value: Decimal) -> str:
+    """Plain decimal notation with every digit kept and no exponent: 9.4015E+6 -> "9401500", 1.50 -> "1.5"."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def to_dict(record: Record) -> dict[str, Any]:

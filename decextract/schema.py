@@ -23,20 +23,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from .errors import SinkError
-from .records import Record
+from .records import Record, decimal_text
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: version -> (description, function applying it to a database at version - 1)
-MIGRATIONS: dict[int, tuple[str, Callable[[sa.Connection], None]]] = {}
-
-
-def decimal_text(value: Decimal) -> str:
-    """Plain decimal notation of ``value``, every digit kept: Decimal("9.4015E+6") -> "9401500", 1.50 -> "1.5"."""
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+MIGRATIONS: dict[int, tuple[str, Callable[[sa.Connection], None]]] = {
+    2: ("add checks", lambda conn: metadata.tables["checks"].create(conn)),
+}
 
 
 class ExactDecimal(sa.TypeDecorator):
@@ -229,6 +223,20 @@ performance_indicators = _record_table(
     sa.Index("ix_performance_indicators_project", "project"),
 )
 
+checks = _record_table(
+    "checks",
+    sa.Column("rule", sa.Text, nullable=False),  # share | change | change_rate | balance | subtotal | row_total | project_funds
+    sa.Column("ok", sa.Boolean, nullable=False),
+    sa.Column("expected", ExactDecimal, nullable=False),
+    sa.Column("actual", ExactDecimal, nullable=False),
+    sa.Column("difference", ExactDecimal, nullable=False),
+    sa.Column("tolerance", ExactDecimal, nullable=False),
+    sa.Column("formula", sa.Text, nullable=False),
+    sa.Column("label", sa.Text),
+    *_prov_columns(),
+    sa.Index("ix_checks_rule_ok", "rule", "ok"),
+)
+
 errors = sa.Table(
     "errors",
     metadata,
@@ -252,11 +260,12 @@ TABLE_OF_TYPE: dict[str, sa.Table] = {
     "table_row": table_rows,
     "performance_project": performance_projects,
     "performance_indicator": performance_indicators,
+    "check": checks,
 }
 
 #: tables holding a document's content, children before parents (delete order)
 CONTENT_TABLES: tuple[sa.Table, ...] = (
-    table_cells, table_rows, tables, figures, performance_indicators, performance_projects,
+    checks, table_cells, table_rows, tables, figures, performance_indicators, performance_projects,
 )
 
 #: the tables a sink writes, in insert order (parents first); schema_version is the database's own
@@ -331,6 +340,10 @@ def flatten(record: Record) -> dict[str, Any]:
                 "level3": record.level3, "expected": record.expected, "actual": record.actual,
                 "nature": record.nature, "measure_unit": record.measure_unit, "weight": record.weight,
                 "score": record.score, "deviation_reason": record.deviation_reason, **_prov_row(record.prov)}
+    if t == "check":
+        return {"rule": record.rule, "ok": record.ok, "expected": record.expected, "actual": record.actual,
+                "difference": record.difference, "tolerance": record.tolerance, "formula": record.formula,
+                "label": record.label, **_prov_row(record.prov)}
     raise SinkError(f"no table for record type {t!r} in schema version {SCHEMA_VERSION}")
 
 

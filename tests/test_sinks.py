@@ -14,8 +14,9 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pytest
 import sqlalchemy as sa
+from conftest import SAMPLES, SEED
 
-from decextract import schema
+from decextract import extract, schema
 from decextract.errors import SinkError
 from decextract.records import (
     Amounts,
@@ -216,16 +217,38 @@ def test_schema_version_is_recorded_and_migrations_apply_in_order(tmp_path, monk
     with engine.connect() as conn:
         assert schema.current_version(conn) == schema.SCHEMA_VERSION
 
-    def add_checks(conn):
-        conn.execute(sa.text("CREATE TABLE checks (sha256 VARCHAR(64), name TEXT)"))
+    def add_notes(conn):
+        conn.execute(sa.text("CREATE TABLE notes (sha256 VARCHAR(64), note TEXT)"))
 
     monkeypatch.setattr(schema, "SCHEMA_VERSION", schema.SCHEMA_VERSION + 1)
-    monkeypatch.setitem(schema.MIGRATIONS, schema.SCHEMA_VERSION, ("add checks", add_checks))
+    monkeypatch.setitem(schema.MIGRATIONS, schema.SCHEMA_VERSION, ("add notes", add_notes))
     assert schema.ensure_schema(engine) == schema.SCHEMA_VERSION
     with engine.connect() as conn:
-        assert sa.inspect(conn).has_table("checks")
+        assert sa.inspect(conn).has_table("notes")
         assert conn.execute(sa.text("SELECT version, description FROM schema_version ORDER BY version")).all()[-1] \
-            == (schema.SCHEMA_VERSION, "add checks")
+            == (schema.SCHEMA_VERSION, "add notes")
+    engine.dispose()
+
+
+def test_a_version_1_database_gains_the_checks_table_and_takes_checks(tmp_path):
+    """Schema 2 added ``checks``: a database made by schema 1 is migrated in place, its rows kept."""
+    url = f"sqlite:///{tmp_path / 'v1.sqlite'}"
+    engine = sa.create_engine(url)
+    v1_tables = [t for t in schema.metadata.sorted_tables if t.name != "checks"]
+    with engine.begin() as conn:
+        schema.metadata.create_all(conn, tables=v1_tables)
+        conn.execute(schema.schema_version.insert(), {"version": 1, "applied_at": "x", "description": "create tables"})
+    with engine.connect() as conn:
+        assert not sa.inspect(conn).has_table("checks")
+    records = extract(SAMPLES / f"{SEED}.txt")
+    sink = SqlSink(url)
+    sink.write_document(records[0].sha256, [records[0].source], records, replace=False)
+    sink.close()
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT version, description FROM schema_version ORDER BY version")).all() \
+            == [(1, "create tables"), (2, "add checks")]
+        assert conn.execute(sa.text("SELECT count(*) FROM checks WHERE NOT ok")).scalar() == 2
+        assert conn.execute(sa.text("SELECT count(*) FROM checks")).scalar() >= 40
     engine.dispose()
 
 

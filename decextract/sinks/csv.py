@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__, schema
-from ..records import Record
+from ..records import Record, decimal_text
 from . import CommitLog, Sink, check_writable_dir
 
 _TABLES = schema.DATA_TABLES
@@ -28,7 +28,7 @@ def _text(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        return schema.decimal_text(value)
+        return decimal_text(value)
     if isinstance(value, dict):
         return schema.json_text(value)
     return value

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from .. import __version__, schema
 from ..errors import SinkError
-from ..records import Record
+from ..records import Record, decimal_text
 from . import Sink, check_writable_dir
 
 DECIMAL = pa.decimal128(38, 10)
@@ -52,7 +52,7 @@ def _cell(value: Any, type_: pa.DataType) -> Any:
     if isinstance(value, dict):
         return schema.json_text(value)
     if isinstance(value, Decimal) and type_ == DECIMAL:
-        whole, _, fraction = schema.decimal_text(value).lstrip("-").partition(".")
+        whole, _, fraction = decimal_text(value).lstrip("-").partition(".")
         if len(fraction) > DECIMAL.scale or len(whole) > DECIMAL.precision - DECIMAL.scale:
             raise SinkError(f"decimal {value} has more than 10 decimal places or 28 digits before the point: "
                             "cannot store it exactly in Parquet")
