@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from fixtures_pdf import encrypted_pdf
 
 from decextract import batch, pipeline
 from decextract.batch import discover, extract_many, run_batch, to_dataframe
@@ -42,53 +43,6 @@ def make_docs(folder: Path, n: int) -> list[Path]:
         p.write_text(text + f"\n附注：第{i}份副本。\n", encoding="utf-8")
         paths.append(p)
     return paths
-
-
-def _rc4(key: bytes, data: bytes) -> bytes:
-    s = list(range(256))
-    j = 0
-    for i in range(256):
-        j = (j + s[i] + key[i % len(key)]) % 256
-        s[i], s[j] = s[j], s[i]
-    out, i, j = bytearray(), 0, 0
-    for byte in data:
-        i = (i + 1) % 256
-        j = (j + s[i]) % 256
-        s[i], s[j] = s[j], s[i]
-        out.append(byte ^ s[(s[i] + s[j]) % 256])
-    return bytes(out)
-
-
-_PAD = bytes.fromhex("28bf4e5e4e758a4164004e56fffa01082e2e00b6d0683e802f0ca9fe6453697a")
-
-
-def encrypted_pdf(user_password: bytes = b"secret", owner_password: bytes = b"owner") -> bytes:
-    """A one-page PDF protected by the standard security handler (RC4 40-bit, revision 2)."""
-    doc_id = hashlib.md5(b"decextract-test").digest()
-    owner_key = hashlib.md5((owner_password + _PAD)[:32]).digest()[:5]
-    o_value = _rc4(owner_key, (user_password + _PAD)[:32])
-    p_value = -4
-    key = hashlib.md5((user_password + _PAD)[:32] + o_value + p_value.to_bytes(4, "little", signed=True)
-                      + doc_id).digest()[:5]
-    u_value = _rc4(key, _PAD)
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
-        b"<< /Filter /Standard /V 1 /R 2 /O <" + o_value.hex().encode() + b"> /U <" + u_value.hex().encode()
-        + b"> /P -4 >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for n, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
-    out += (b"trailer\n<< /Size %d /Root 1 0 R /Encrypt 4 0 R /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n"
-            % (len(objects) + 1, doc_id.hex().encode(), doc_id.hex().encode(), xref))
-    return bytes(out)
 
 
 def make_bad_files(folder: Path) -> dict[str, Path]:
