@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..errors import SinkError
 from ..records import Record
+from ..schema import now_iso
 
 
 class Sink:
@@ -56,6 +57,55 @@ class Sink:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class LoggedSink(Sink):
+    """A sink of append-only files made all-or-nothing by a :class:`CommitLog` (``self.log``).
+
+    Subclasses say what bytes go to which file for a document, a source and an
+    error; this class decides when to write them and keeps the latest copy of a
+    replaced document and the latest error of each path.
+    """
+
+    log: CommitLog
+
+    def _document_chunks(self, sha256: str, records: Sequence[Record]) -> dict[Path, bytes]:
+        raise NotImplementedError
+
+    def _source_chunks(self, sha256: str, path: str) -> dict[Path, bytes]:
+        raise NotImplementedError
+
+    def _error_chunks(self, error: dict) -> dict[Path, bytes]:
+        raise NotImplementedError
+
+    def loaded(self) -> set[str]:
+        return set(self.log.keys("document"))
+
+    def write_document(self, sha256: str, paths: Sequence[str], records: Sequence[Record], *, replace: bool) -> None:
+        if replace or sha256 not in self.log.keys("document"):
+            self.log.append(sha256, "document", self._document_chunks(sha256, records))
+        self.add_sources(sha256, paths)
+
+    def add_sources(self, sha256: str, paths: Sequence[str]) -> None:
+        known = self.log.keys("source")
+        for path in dict.fromkeys(paths):
+            key = f"{sha256}\t{path}"
+            if key not in known:
+                self.log.append(key, "source", self._source_chunks(sha256, path))
+
+    def write_error(self, path: str, sha256: str | None, stage: str, error_class: str, message: str,
+                    location: str | None = None) -> None:
+        error = {"path": path, "sha256": sha256, "stage": stage, "error_class": error_class, "message": message,
+                 "location": location, "occurred_at": now_iso()}
+        self.log.append(path, "error", self._error_chunks(error))
+
+    def _compact(self) -> None:
+        """Keep the latest copy of each replaced document and the latest error of each path."""
+        self.log.compact("document")
+        self.log.compact("error")
+
+    def close(self) -> None:
+        self._compact()
 
 
 def open_sinks(*, db: str | None = None, jsonl: str | None = None, csv: str | None = None,

@@ -17,7 +17,7 @@ from typing import Any
 
 from .. import __version__, schema
 from ..records import Record, decimal_text
-from . import CommitLog, Sink, check_writable_dir
+from . import CommitLog, LoggedSink, check_writable_dir
 
 _TABLES = schema.DATA_TABLES
 
@@ -41,7 +41,7 @@ def _csv_bytes(rows: list[list[Any]]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-class CsvSink(Sink):
+class CsvSink(LoggedSink):
     """Appends documents to ``documents.csv``, ``figures.csv`` … in a folder."""
 
     def __init__(self, folder: str | Path):
@@ -53,36 +53,14 @@ class CsvSink(Sink):
         self.outputs = (self.folder,)
         self._compact()
 
-    def loaded(self) -> set[str]:
-        return set(self.log.keys("document"))
+    def _document_chunks(self, sha256: str, records: Sequence[Record]) -> dict[Path, bytes]:
+        rows = schema.rows_of(sha256, records, version=__version__)
+        return {self.files[name]: _csv_bytes([list(r.values()) for r in table_rows])
+                for name, table_rows in rows.items() if table_rows and name != "sources"}
 
-    def write_document(self, sha256: str, paths: Sequence[str], records: Sequence[Record], *, replace: bool) -> None:
-        if replace or sha256 not in self.log.keys("document"):
-            rows = schema.rows_of(sha256, records, version=__version__)
-            chunks = {self.files[name]: _csv_bytes([list(r.values()) for r in table_rows])
-                      for name, table_rows in rows.items() if table_rows and name != "sources"}
-            self.log.append(sha256, "document", chunks)
-        self.add_sources(sha256, paths)
+    def _source_chunks(self, sha256: str, path: str) -> dict[Path, bytes]:
+        row = schema.complete(schema.sources, {"sha256": sha256, "path": path, "added_at": schema.now_iso()})
+        return {self.files["sources"]: _csv_bytes([list(row.values())])}
 
-    def add_sources(self, sha256: str, paths: Sequence[str]) -> None:
-        known = self.log.keys("source")
-        for path in dict.fromkeys(paths):
-            key = f"{sha256}\t{path}"
-            if key not in known:
-                row = schema.complete(schema.sources, {"sha256": sha256, "path": path, "added_at": schema.now_iso()})
-                self.log.append(key, "source", {self.files["sources"]: _csv_bytes([list(row.values())])})
-
-    def write_error(self, path: str, sha256: str | None, stage: str, error_class: str, message: str,
-                    location: str | None = None) -> None:
-        row = schema.complete(schema.errors, {
-            "path": path, "sha256": sha256, "stage": stage, "error_class": error_class, "message": message,
-            "location": location, "occurred_at": schema.now_iso()})
-        self.log.append(path, "error", {self.files["errors"]: _csv_bytes([list(row.values())])})
-
-    def _compact(self) -> None:
-        """Keep the latest copy of each replaced document and the latest error of each path."""
-        self.log.compact("document")
-        self.log.compact("error")
-
-    def close(self) -> None:
-        self._compact()
+    def _error_chunks(self, error: dict) -> dict[Path, bytes]:
+        return {self.files["errors"]: _csv_bytes([list(schema.complete(schema.errors, error).values())])}

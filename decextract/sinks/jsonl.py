@@ -14,14 +14,14 @@ from pathlib import Path
 
 from ..records import Record, to_json
 from ..schema import now_iso
-from . import CommitLog, Sink
+from . import CommitLog, LoggedSink
 
 
 def _line(obj: dict) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
-class JsonlSink(Sink):
+class JsonlSink(LoggedSink):
     """Appends documents to one JSON Lines file."""
 
     def __init__(self, path: str | Path):
@@ -32,33 +32,11 @@ class JsonlSink(Sink):
         self.outputs = (self.path, self.log.manifest)
         self._compact()
 
-    def loaded(self) -> set[str]:
-        return set(self.log.keys("document"))
+    def _document_chunks(self, sha256: str, records: Sequence[Record]) -> dict[Path, bytes]:
+        return {self.path: "".join(to_json(r) + "\n" for r in records).encode("utf-8")}
 
-    def write_document(self, sha256: str, paths: Sequence[str], records: Sequence[Record], *, replace: bool) -> None:
-        if replace or sha256 not in self.log.keys("document"):
-            data = "".join(to_json(r) + "\n" for r in records).encode("utf-8")
-            self.log.append(sha256, "document", {self.path: data})
-        self.add_sources(sha256, paths)
+    def _source_chunks(self, sha256: str, path: str) -> dict[Path, bytes]:
+        return {self.path: _line({"type": "source", "sha256": sha256, "path": path, "added_at": now_iso()})}
 
-    def add_sources(self, sha256: str, paths: Sequence[str]) -> None:
-        known = self.log.keys("source")
-        for path in dict.fromkeys(paths):
-            key = f"{sha256}\t{path}"
-            if key not in known:
-                line = _line({"type": "source", "sha256": sha256, "path": path, "added_at": now_iso()})
-                self.log.append(key, "source", {self.path: line})
-
-    def write_error(self, path: str, sha256: str | None, stage: str, error_class: str, message: str,
-                    location: str | None = None) -> None:
-        line = _line({"type": "error", "path": path, "sha256": sha256, "stage": stage, "error_class": error_class,
-                      "message": message, "location": location, "occurred_at": now_iso()})
-        self.log.append(path, "error", {self.path: line})
-
-    def _compact(self) -> None:
-        """Keep the latest copy of each replaced document and the latest error of each path."""
-        self.log.compact("document")
-        self.log.compact("error")
-
-    def close(self) -> None:
-        self._compact()
+    def _error_chunks(self, error: dict) -> dict[Path, bytes]:
+        return {self.path: _line({"type": "error", **error})}
