@@ -10,8 +10,7 @@ from .metadata import document_info
 from .model import Document, Table
 from .readers import read_document
 from .records import Record, TableInfo
-from .tables import annotate, performance_records
-from .tables.annex import annex_records
+from .tables import annex_records, annotate, performance_records
 
 
 def records_of(doc: Document) -> list[Record]:
