@@ -43,6 +43,7 @@ _PREVIOUS_YEAR = regex.compile(r"(?:与|比|较|同)(?:上年|上一年|去年|�
 _COMPARED = regex.compile(r"(?:与|比|较|同)\s*$")
 _FROM = regex.compile(r"(?:由|从)\s*$")
 _COMPARISON_BASE = regex.compile(r"^\s*(?:与|比|较|同)\s*(?:(?:19|20)\d{2}\s*年度?|上年|去年|上一年)")
+_TITLE_SENTENCE = 80  # a paragraph's first sentence up to this long, without figures, names its topic
 _NUMERIC_CELL = regex.compile(r"^[\s\d.,，．\-—－%％()（）万亿元千]+$")
 
 
@@ -135,7 +136,8 @@ def _is_prose_figure(q: Quantity) -> bool:
     return q.kind != "number"
 
 
-def _analyse(sentence: str, quantities: list[Quantity], fiscal_year: int | None) -> list[_Found]:
+def _analyse(sentence: str, quantities: list[Quantity], fiscal_year: int | None,
+             topic: str | None = None) -> list[_Found]:
     found: list[_Found] = []
     floor = 0
     for q in quantities:
@@ -152,65 +154,62 @@ def _analyse(sentence: str, quantities: list[Quantity], fiscal_year: int | None)
             f.lead = labels.clean(prior) or None
         found.append(f)
         floor = q.end
-    _resolve_labels(sentence, found)
+    _resolve_labels(found, topic)
     return found
 
 
-def _resolve_labels(sentence: str, found: list[_Found]) -> None:
-    """Give every figure a label: its own words, else its neighbours' (see module doc)."""
-    subject = found[0].lead if found else None  # “1.一般公共服务支出:支出决算为…”
+def _resolve_labels(found: list[_Found], topic: str | None) -> None:
+    """Give every figure a label: its own words, else its neighbours', else the paragraph's topic."""
+    subject = (found[0].lead if found else None) or topic  # “1.一般公共服务支出:支出决算为…”
     for i, f in enumerate(found):
         own = f.own
-        if (f.relation in ("share", "change_rate", "completion_rate") or not own
-                or f.relation == "change" and labels.is_generic(own)):
-            if f.relation == "completion_rate" and own and not labels.is_generic(own):
-                f.label = own
-                continue
-            base = _neighbour_label(found, i)
-            if f.relation == "completion_rate":
-                f.label = (base + "完成预算") if base else "完成预算"
-            else:
-                f.label = base or own or None  # None: the previous sentence's subject carries over
+        if f.relation == "completion_rate":  # “完成年初预算的95.89%”: what was completed, and of what
+            phrase = labels.clean(f.pre) or "完成预算"
+            base = _neighbour_label(found, i) or subject
+            f.label = f"{base}/{phrase}" if base else phrase
             continue
-        if labels.is_generic(own) and subject and subject != own:
-            f.label = f"{subject}/{own}"
-        else:
-            f.label = own
+        if f.relation in ("share", "change_rate") or not own or f.relation == "change" and labels.is_generic(own):
+            f.label = _neighbour_label(found, i) or own or subject
+            continue
+        f.label = f"{subject}/{own}" if labels.is_generic(own) and subject and subject != own else own
         if not labels.is_generic(own):
             subject = own  # later generic figures in the sentence are about this one
 
 
 def _neighbour_label(found: list[_Found], i: int) -> str | None:
-    """Label of the figure a share / rate / comparison base refers to."""
+    """Label of the figure a share / rate / comparison base refers to (its subject, before any “/”)."""
     f = found[i]
     if f.relation == "value" and _COMPARISON_BASE.match(f.pre):
         # “与2019年907.98万元相比，收、支总计增加32.17万元”: the change after it names the subject
         for g in found[i + 1:]:
             if g.own and not labels.is_generic(g.own):
                 return g.own
-    for g in reversed(found[:i]):
-        if g.label and g.q.kind == "amount" or g.label and f.q.kind != "percent":
-            return g.label.split("/")[0] if "/" in (g.label or "") else g.label
-    for g in reversed(found[:i]):
-        if g.label:
-            return g.label
+    earlier = [g for g in reversed(found[:i]) if g.label]
+    preferred = [g for g in earlier if g.q.kind == "amount" or f.q.kind != "percent"]
+    for g in preferred or earlier:
+        return g.label.split("/")[0]
     return None
 
 
 def prose_figures(doc: Document, block: Paragraph, fiscal_year: int | None) -> Iterator[Figure]:
-    """Figures of one paragraph, in order."""
+    """Figures of one paragraph, in order.
+
+    The paragraph's topic carries from sentence to sentence: a title sentence
+    without figures (“1、一般公共服务支出（类）…行政运行（项）。”), else the
+    subject of the previous sentence's first figure, names what a generic label
+    (全年预算, 支出决算) or a bare rate (完成预算100%) is about.
+    """
     text = block.text
-    carried: str | None = None
-    for s, e in _sentences(text):
+    topic: str | None = None
+    for n, (s, e) in enumerate(_sentences(text)):
         sentence = text[s:e]
         quantities = [q for q in find_quantities(sentence) if _is_prose_figure(q)]
         if not quantities:
+            if n == 0 and len(sentence) <= _TITLE_SENTENCE:
+                topic = labels.clean(sentence) or None
             continue
-        found = _analyse(sentence, quantities, fiscal_year)
-        for f in found:
-            if f.label is None:
-                f.label = carried
-        carried = next((f.label for f in found if f.label), carried)
+        found = _analyse(sentence, quantities, fiscal_year, topic)
+        topic = next((f.label.split("/")[0] for f in found if f.label), topic)
         for f in found:
             page, bbox = span_box(block.boxes, s + f.q.start, s + f.q.end)
             yield _figure(f.q, f.label, f.year, f.relation, f.direction,
