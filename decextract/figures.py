@@ -43,6 +43,7 @@ _PREVIOUS_YEAR = regex.compile(r"(?:与|比|较|同)(?:上年|上一年|去年|�
 _COMPARED = regex.compile(r"(?:与|比|较|同)\s*$")
 _FROM = regex.compile(r"(?:由|从)\s*$")
 _COMPARISON_BASE = regex.compile(r"^\s*(?:与|比|较|同)\s*(?:(?:19|20)\d{2}\s*年度?|上年|去年|上一年)")
+_BASE_ONLY = regex.compile(r"^(?:上年|去年|上一年|上年度|(?:19|20)\d{2}\s*年度?)(?:同期)?(?:预算数?|决算数?|执行数?|实际数?)?$")
 _TITLE_SENTENCE = 80  # a paragraph's first sentence up to this long, without figures, names its topic
 _NUMERIC_CELL = regex.compile(r"^[\s\d.,，．\-—－%％()（）万亿元千]+$")
 
@@ -148,6 +149,8 @@ def _analyse(sentence: str, quantities: list[Quantity], fiscal_year: int | None,
         if q.kind == "count":  # “设立四个查缉点”: the noun after a count names it
             own = labels.head_noun_phrase(sentence[q.end:]) or own
         relation, direction = relation_of(pre or wide, q)
+        if relation in ("change", "change_rate") and _BASE_ONLY.match(own):
+            own = ""  # “比上年预算减少20万元”: the words name the base, not what changed
         f = _Found(q, own, pre, relation, direction, year_of(pre, fiscal_year, relation))
         if floor == 0 and (labels.is_generic(own) or not own):
             prior = sentence[_clause_start(sentence, max(begin - 1, floor), floor):max(begin - 1, floor)]
