@@ -44,6 +44,8 @@ _COMPARED = regex.compile(r"(?:与|比|较|同)\s*$")
 _FROM = regex.compile(r"(?:由|从)\s*$")
 _COMPARISON_BASE = regex.compile(r"^\s*(?:与|比|较|同)\s*(?:(?:19|20)\d{2}\s*年度?|上年|去年|上一年)")
 _BASE_ONLY = regex.compile(r"^(?:上年|去年|上一年|上年度|(?:19|20)\d{2}\s*年度?)(?:同期)?(?:预算数?|决算数?|执行数?|实际数?)?$")
+_SCENE = regex.compile(r"(?:[：:]|的|中)[，,；;、\s]*$")  # clauses that introduce the next figure
+_SCENE_CHARS = 30  # a longer run of clauses before a figure is narrative, not its scene
 _TITLE_SENTENCE = 80  # a paragraph's first sentence up to this long, without figures, names its topic
 _NUMERIC_CELL = regex.compile(r"^[\s\d.,，．\-—－%％()（）万亿元千]+$")
 
@@ -146,15 +148,19 @@ def _analyse(sentence: str, quantities: list[Quantity], fiscal_year: int | None,
         pre = sentence[begin:q.start]
         wide = sentence[_clause_start(sentence, q.start, 0):q.start]  # back to the clause mark
         own = labels.drop_leading_verb(labels.clean(pre))
-        if q.kind == "count":  # “设立四个查缉点”: the noun after a count names it
+        if q.kind == "count" or pre.rstrip().endswith("的"):
+            # “设立四个查缉点”, “纳入预算管理的700万元培训费收入”: the noun after the figure names it
             own = labels.head_noun_phrase(sentence[q.end:]) or own
         relation, direction = relation_of(pre or wide, q)
         if relation in ("change", "change_rate") and _BASE_ONLY.match(own):
             own = ""  # “比上年预算减少20万元”: the words name the base, not what changed
         f = _Found(q, own, pre, relation, direction, year_of(pre, fiscal_year, relation))
-        if floor == 0 and (labels.is_generic(own) or not own):
-            prior = sentence[_clause_start(sentence, max(begin - 1, floor), floor):max(begin - 1, floor)]
-            f.lead = labels.clean(prior) or None
+        if _SCENE.search(sentence, floor, begin):
+            # clauses without figures between the previous figure and this one that introduce it
+            # (ending in ：, 的 or …中) set the scene: “矛盾纠纷多元化解专项经费：项目全年预算数5万元”,
+            # “；在面向小微企业预留政府采购项目中，由小微企业供应商中标或成交的，采购金额21.07万元”
+            scene = labels.scene(sentence[floor:begin])
+            f.lead = scene if 2 <= len(scene) <= _SCENE_CHARS else None
         found.append(f)
         floor = q.end
     _resolve_labels(found, topic)
@@ -162,10 +168,17 @@ def _analyse(sentence: str, quantities: list[Quantity], fiscal_year: int | None,
 
 
 def _resolve_labels(found: list[_Found], topic: str | None) -> None:
-    """Give every figure a label: its own words, else its neighbours', else the paragraph's topic."""
-    subject = (found[0].lead if found else None) or topic  # “1.一般公共服务支出:支出决算为…”
+    """Give every figure a label: its own words, else its neighbours', else the paragraph's topic.
+
+    A scene set before a figure (f.lead) names what it and the generic figures after it are about.
+    """
+    subject = topic
     for i, f in enumerate(found):
         own = f.own
+        if f.lead:
+            subject = f.lead
+        elif labels.is_linked(f.pre) and i:  # “…项目1个，涉及预算金额175.52万元”
+            subject = _neighbour_label(found, i, any_kind=True) or subject
         if f.relation == "completion_rate":  # “完成年初预算的95.89%”: what was completed, and of what
             phrase = labels.clean(f.pre) or "完成预算"
             base = _neighbour_label(found, i) or subject
@@ -174,12 +187,13 @@ def _resolve_labels(found: list[_Found], topic: str | None) -> None:
         if f.relation in ("share", "change_rate") or not own or f.relation == "change" and labels.is_generic(own):
             f.label = _neighbour_label(found, i) or own or subject
             continue
-        f.label = f"{subject}/{own}" if labels.is_generic(own) and subject and subject != own else own
-        if not labels.is_generic(own):
-            subject = own  # later generic figures in the sentence are about this one
+        qualified = labels.is_generic(own) or labels.is_linked(f.pre)
+        f.label = f"{subject}/{own}" if qualified and subject and subject != own else own
+        if not qualified and not f.lead:
+            subject = labels.subject_of(own)  # later generic figures in the sentence are about this one
 
 
-def _neighbour_label(found: list[_Found], i: int) -> str | None:
+def _neighbour_label(found: list[_Found], i: int, any_kind: bool = False) -> str | None:
     """Label of the figure a share / rate / comparison base refers to (its subject, before any “/”)."""
     f = found[i]
     if f.relation == "value" and _COMPARISON_BASE.match(f.pre):
@@ -188,7 +202,7 @@ def _neighbour_label(found: list[_Found], i: int) -> str | None:
             if g.own and not labels.is_generic(g.own):
                 return g.own
     earlier = [g for g in reversed(found[:i]) if g.label]
-    preferred = [g for g in earlier if g.q.kind == "amount" or f.q.kind != "percent"]
+    preferred = [g for g in earlier if any_kind or g.q.kind == "amount" or f.q.kind != "percent"]
     for g in preferred or earlier:
         return g.label.split("/")[0]
     return None
@@ -198,7 +212,7 @@ def prose_figures(doc: Document, block: Paragraph, fiscal_year: int | None) -> I
     """Figures of one paragraph, in order.
 
     The paragraph's topic carries from sentence to sentence: a title sentence
-    without figures (“1、一般公共服务支出（类）…行政运行（项）。”), else the
+    (short, one clause, no figures: “1、一般公共服务支出（类）…行政运行（项）。”), else the
     subject of the previous sentence's first figure, names what a generic label
     (全年预算, 支出决算) or a bare rate (完成预算100%) is about.
     """
@@ -208,8 +222,9 @@ def prose_figures(doc: Document, block: Paragraph, fiscal_year: int | None) -> I
         sentence = text[s:e]
         quantities = [q for q in find_quantities(sentence) if _is_prose_figure(q)]
         if not quantities:
-            if n == 0 and len(sentence) <= _TITLE_SENTENCE:
-                topic = labels.clean(sentence) or None
+            title = labels.clean(sentence)
+            if n == 0 and len(sentence) <= _TITLE_SENTENCE and not _CLAUSE_MARK.search(title):
+                topic = title or None
             continue
         found = _analyse(sentence, quantities, fiscal_year, topic)
         topic = next((f.label.split("/")[0] for f in found if f.label), topic)

@@ -85,13 +85,17 @@ _YEAR_INSIDE = regex.compile(r"(?:19|20)\d{2}\s*年\s*度?")
 def clean(phrase: str) -> str:
     """The label in ``phrase``: asides in brackets dropped, and time words, ordinals, function words
     and punctuation trimmed from both ends; what precedes a year inside it (the issuer's name in
-    “某部2024年度收入支出总计”) is dropped too.
+    “某部2024年度收入支出总计”) is dropped too, unless it modifies what follows (…的2024年度项目).
     """
     words = _words()
     text = _ASIDE.sub("", phrase) or phrase
     inside = list(_YEAR_INSIDE.finditer(text))
     if inside and len(text[inside[-1].end():].strip(_EDGE_PUNCT)) >= 2:
-        text = text[inside[-1].end():]
+        year = inside[-1]
+        if text[: year.start()].rstrip().endswith("的"):  # 编报绩效目标的2024年度项目: keep the modifier
+            text = text[: year.start()] + text[year.end():]
+        else:
+            text = text[year.end():]
     text = text.strip(_EDGE_PUNCT)
     changed = True
     while changed and text:
@@ -171,3 +175,24 @@ def is_joined(text: str, pos: int) -> bool:
 def is_generic(label: str) -> bool:
     """True for labels that say what kind of number it is but not of what (支出决算, 执行数)."""
     return label in _words()["generic"]
+
+
+def scene(text: str) -> str:
+    """The label in clauses without figures that set the scene for the next figure: their
+    words run together, asides dropped (“（不包括陪同人员）” alone sets no scene)."""
+    return clean(_ASIDE.sub("", regex.sub(r"[，,；;：:、\n]", "", text)))
+
+
+def is_linked(pre: str) -> bool:
+    """Whether the words before a figure tie it to the figure before (涉及预算金额…)."""
+    return pre.lstrip().startswith(tuple(_words()["linking"]))
+
+
+def subject_of(label: str) -> str:
+    """``label`` without a generic word at its end, when a subject of 3+ characters remains:
+    一般公共预算财政拨款支出年初预算 -> 一般公共预算财政拨款支出."""
+    for word in _by_length("generic"):
+        if label.endswith(word):
+            rest = _TIME_AT_END.sub("", label[: -len(word)]).removesuffix("全年").removesuffix("年初")
+            return rest if len(rest) >= 3 and rest not in _words()["bare"] else label
+    return label

@@ -26,12 +26,13 @@ DOCS = {
 }
 FLOOR = {"recall": 0.95, "precision": 0.95, "label": 0.85, "year": 0.95,
          "relation": 0.95, "direction": 0.95, "approx": 0.95}
-# A little below what decextract scored when the gold was made (Putuo label 80/89 = 0.899,
-# Jiangsu label 109/112 = 0.973, every other metric 1.000 on both); never below FLOOR.
+# One error below what decextract scores (when the gold was made: Putuo label 80/89 = 0.899,
+# Jiangsu 109/112 = 0.973; after the label fixes it prompted: 89/89 and 111/112; every other
+# metric 1.000 on both); never below FLOOR.
 THRESHOLDS = {
-    "putuo-shehuigongzuobu-2024-juesuan": {"recall": 0.98, "precision": 0.98, "label": 0.88, "year": 0.98,
+    "putuo-shehuigongzuobu-2024-juesuan": {"recall": 0.98, "precision": 0.98, "label": 0.98, "year": 0.98,
                                            "relation": 0.98, "direction": 0.98, "approx": 0.98},
-    "jiangsu-jianchayuan-2019-yusuan": {"recall": 0.98, "precision": 0.98, "label": 0.96, "year": 0.98,
+    "jiangsu-jianchayuan-2019-yusuan": {"recall": 0.98, "precision": 0.98, "label": 0.98, "year": 0.98,
                                         "relation": 0.98, "direction": 0.98, "approx": 0.98},
 }
 
