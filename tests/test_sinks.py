@@ -101,7 +101,7 @@ def load_synthetic(sink) -> list[list]:
 def check_docs_queries(engine: sa.Engine) -> None:
     """Every query of the docs runs and finds the synthetic rows it is about."""
     queries = docs_queries()
-    assert len(queries) == 6
+    assert len(queries) == 7
     with engine.connect() as conn:
         results = [conn.execute(sa.text(q)).all() for q in queries]
     assert all(results[:5]), [len(r) for r in results]
@@ -189,6 +189,20 @@ def test_docs_queries_run_on_sqlite(tmp_path):
     load_synthetic(sink)
     check_docs_queries(sink.engine)
     sink.close()
+
+
+def test_docs_query_of_failed_checks_finds_the_seeds_inconsistent_shares(tmp_path):
+    sink = sqlite_sink(tmp_path)
+    records = extract(SAMPLES / f"{SEED}.txt")
+    sink.write_document(records[0].sha256, [records[0].source], records, replace=False)
+    failed_checks = docs_queries()[5]
+    with sink.engine.connect() as conn:
+        rows = conn.execute(sa.text(failed_checks)).all()
+    sink.close()
+    assert [(r.rule, r.formula, Decimal(str(r.printed))) for r in rows] == [
+        ("share", "19.42万元 / 349.84万元 × 100 = 3.29%", Decimal("3.29")),
+        ("share", "117.47万元 / 349.84万元 × 100 = 19.92%", Decimal("19.92")),
+    ]
 
 
 def test_postgresql_urls_use_psycopg_and_bad_urls_are_sink_errors():
