@@ -48,6 +48,10 @@ class EncodingError(DecExtractError, ValueError):
     """A text file whose bytes decode in none of the supported encodings."""
 
 
+class ExtractionError(DecExtractError, RuntimeError):
+    """decextract itself failed on a document it could read (a bug to report, with the file)."""
+
+
 class ExtractionTimeout(DecExtractError, TimeoutError):
     """A document took longer than the allowed time."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from .checks import checks_of
+from .errors import ExtractionError
 from .figures import figures_of
 from .metadata import document_info
 from .model import Document, Table
@@ -32,7 +33,11 @@ def extract(path: str | os.PathLike) -> list[Record]:
     Raises a :class:`~decextract.errors.DecExtractError` naming the file when it
     cannot be read; a document with nothing in it gives just its ``document`` record.
     """
-    return records_of(read_document(path))
+    doc = read_document(path)
+    try:
+        return records_of(doc)
+    except Exception as exc:  # a bug must not stop a run over many files: report it against the file
+        raise ExtractionError(f"extraction failed: {type(exc).__name__}: {exc}", path=doc.source) from exc
 
 
 def read_tables(path: str | os.PathLike) -> list[tuple[TableInfo, Table | None]]:

@@ -187,3 +187,23 @@ def test_damaged_workbooks_raise_damaged_file_error(tmp_path):
     with pytest.raises(DamagedFileError) as err:
         read_bytes(buf.getvalue(), "garbage.xlsx")
     assert "garbage.xlsx" in str(err.value)
+
+
+def test_a_value_in_the_far_corner_does_not_walk_the_whole_grid():
+    """One cell at XFD1048576: the reader visits the cells that exist, not 17e9 empty slots."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"], ws["A2"], ws["B2"], ws["A3"], ws["B3"] = "收入预算表", "项目", "金额", "合计", 12.5
+    ws["XFD1048576"] = 1
+    buf = io.BytesIO()
+    wb.save(buf)
+    doc = read_bytes(buf.getvalue(), "far.xlsx")
+    tables = list(doc.tables())
+    assert [t.n_cols for t in tables] == [2]
+    assert [p.text for p in doc.paragraphs()] == ["收入预算表", "1"]
+
+
+def test_a_number_too_large_for_its_format_is_shown_plain():
+    from decextract.readers.xlsx import display
+
+    assert display(10**30, "0.00") == "1000000000000000000000000000000"

@@ -30,10 +30,10 @@ READERS = {
 def read_bytes(data: bytes, source: str) -> Document:
     """Read a document from its bytes; ``source`` names it in provenance and errors."""
     sha256 = hashlib.sha256(data).hexdigest()
-    fmt = sniff(data, source)
-    module = import_module(READERS[fmt])
+    fmt = "file"
     try:
-        return attrs.evolve(module.read(data, source, sha256), size=len(data))
+        fmt = sniff(data, source)
+        return attrs.evolve(import_module(READERS[fmt]).read(data, source, sha256), size=len(data))
     except DecExtractError:
         raise
     except Exception as exc:  # third-party parser errors stop at the reader boundary

@@ -25,12 +25,14 @@ top-left slot with its spans, clipped to the table.  Every block's section is
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import io
 from decimal import ROUND_HALF_UP, Context, Decimal
 
 import attrs
 import openpyxl
 import regex
+from openpyxl.cell.cell import MergedCell
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import DamagedFileError
@@ -120,17 +122,15 @@ def _is_title_row(filled: list[_Slot], width: int, in_table: bool) -> bool:
 def _slots(sheet: Worksheet) -> tuple[dict[tuple[int, int], _Slot], set[int]]:
     """Every non-empty or merged top-left slot, and the rows a vertical merge reaches from above."""
     merges = {(m.min_row, m.min_col): (m.max_row, m.max_col) for m in sheet.merged_cells.ranges}
-    covered = {(r, c) for (r0, c0), (r1, c1) in merges.items()
-               for r in range(r0, r1 + 1) for c in range(c0, c1 + 1) if (r, c) != (r0, c0)}
     slots: dict[tuple[int, int], _Slot] = {}
-    for row in sheet.iter_rows():
-        for cell in row:
-            key = (cell.row, cell.column)
-            if key in covered or (cell.value is None and key not in merges):
-                continue
-            last_row, last_col = merges.get(key, key)
-            slots[key] = _Slot(cell.row, cell.column, display(cell.value, cell.number_format).strip(),
-                               last_row, last_col)
+    # only the cells the sheet holds (openpyxl's own map): walking the grid up to a far corner
+    # such as XFD1048576 would visit billions of empty slots
+    for key, cell in sorted(sheet._cells.items()):
+        if isinstance(cell, MergedCell) or (cell.value is None and key not in merges):
+            continue
+        last_row, last_col = merges.get(key, key)
+        slots[key] = _Slot(cell.row, cell.column, display(cell.value, cell.number_format).strip(),
+                           last_row, last_col)
     reached = {r for s in slots.values() if s.text for r in range(s.row + 1, s.last_row + 1)}
     return slots, reached
 
@@ -183,7 +183,10 @@ def display(value, number_format: str | None) -> str:
     fmt = number_format or "General"
     if fmt.strip().lower() in ("general", "@", ""):
         return _plain(number)
-    return _NumberFormat.parse(fmt, number).render(number)
+    try:
+        return _NumberFormat.parse(fmt, number).render(number)
+    except decimal.InvalidOperation:  # beyond what the format can show (1E+30 as 0.00): the number as it is
+        return _plain(number)
 
 
 def _plain(number: Decimal) -> str:
