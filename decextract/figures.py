@@ -26,6 +26,7 @@ from . import data, labels
 from .grammar import Quantity, find_quantities
 from .model import Document, Paragraph, Table, span_box
 from .records import CellRef, Figure, Provenance
+from .tables.annex import classify, table_kind
 from .tables.structure import find_unit, unit_scale
 
 _SENTENCE_END = regex.compile(r"[。！？!?\n]+")
@@ -47,6 +48,8 @@ _BASE_ONLY = regex.compile(r"^(?:上年|去年|上一年|上年度|(?:19|20)\d{2
 _SCENE = regex.compile(r"(?:[：:]|的|中)[，,；;、\s]*$")  # clauses that introduce the next figure
 _SCENE_CHARS = 30  # a longer run of clauses before a figure is narrative, not its scene
 _TITLE_SENTENCE = 80  # a paragraph's first sentence up to this long, without figures, names its topic
+_NAMING = regex.compile(r"\p{Han}{2}")  # words that can name a row: two Chinese characters at least
+_DIGIT = regex.compile(r"[0-9０-９]")
 _NUMERIC_CELL = regex.compile(r"^[\s\d.,，．\-—－%％()（）万亿元千]+$")
 
 
@@ -237,36 +240,65 @@ def prose_figures(doc: Document, block: Paragraph, fiscal_year: int | None) -> I
 # ---------------------------------------------------------------- tables
 
 
-def _header_text(table: Table, grid, row: int, col: int) -> str | None:
-    """Column header of ``col``: the header rows' texts above it, outermost first."""
+def _cell_words() -> dict:
+    return data.load("table_cells.json")
+
+
+def _names(text: str | None, key: str) -> bool:
+    """Whether ``text`` holds one of the header words listed under ``key`` in ``data/table_cells.json``."""
+    return bool(text) and any(w in text for w in _cell_words()[key])
+
+
+def _header_text(table: Table, grid, row: int, col: int, performance: bool) -> str | None:
+    """Column header of ``col``: the header rows' texts above it, outermost first; in a performance
+    table also the header row inside the table over the cell's block (分值 | 得分 over indicators)."""
     parts = []
     for r in range(min(table.header_rows, row)):
         cell = grid[r][col]
         if cell and cell.text.strip() and (not parts or parts[-1] != cell.text.strip()):
             parts.append(cell.text.strip())
+    if performance and (inner := _inner_header(grid, row, col, table.header_rows)):
+        parts.append(inner)
     return "/".join(parts) or None
 
 
+def _inner_header(grid, row: int, col: int, top: int) -> str | None:
+    for r in range(row - 1, top - 1, -1):
+        texts = [c.text for c in dict.fromkeys(c for c in grid[r] if c is not None and c.text.strip())]
+        if len(texts) >= 3 and not any(_DIGIT.search(t) for t in texts) \
+                and any(_names(t, "header_words") for t in texts):
+            cell = grid[r][col]
+            return cell.text.strip() if cell is not None and cell.text.strip() else None
+    return None
+
+
 def _row_label(slots, col: int) -> str | None:
-    """Nearest text cell to the left of ``col`` in the row's grid slots (“预算数:” | 5)."""
+    """Nearest cell to the left of ``col`` that names something (“预算数:” | 5; 道路完好率 | ≥95% | 96%):
+    words, not a value, a symbol (≥) or a unit (个)."""
     for c in reversed(slots[:col]):
-        if c is not None and c.text.strip() and not _NUMERIC_CELL.match(c.text):
+        if c is not None and _NAMING.search(c.text) and not _DIGIT.search(c.text):
             return labels.clean(c.text) or c.text.strip()
     return None
 
 
-def _cell_unit(table: Table, slots, col: int, header: str | None) -> str | None:
-    """Money unit of a cell: from its row's header cells or its column header (“预算执行情况(万元)”), else the table's."""
-    for text in [c.text for c in slots[:col] if c is not None] + [header or ""]:
-        unit = find_unit(text)
-        if unit and unit_scale(unit):
-            return unit
-    return table.unit if unit_scale(table.unit) else None
+def _cell_unit(table: Table, slots, col: int, header: str | None, performance: bool) -> str | None:
+    """Money unit of a cell: from its row's header cells or its column header (“预算执行情况(万元)”), else
+    the table's.  In a performance table only a column (or row) that names money takes it: 分值 10 is no
+    amount."""
+    unit = next((u for t in [c.text for c in slots[:col] if c is not None] + [header or ""]
+                 if (u := find_unit(t)) and unit_scale(u)), None)
+    unit = unit or (table.unit if unit_scale(table.unit) else None)
+    if unit and performance:
+        what = header or _row_label(slots, col)
+        if _names(what, "not_money_headers") or not _names(what, "money_headers"):
+            return None
+    return unit
 
 
 def table_figures(doc: Document, table: Table, fiscal_year: int | None) -> Iterator[Figure]:
     """Figures of the body cells of a table, row by row."""
     grid = table.grid()
+    performance = table_kind(classify(table.title)) == "绩效"
     for r in range(table.header_rows, table.n_rows):
         cells = table.row(r)
         if not cells:
@@ -279,8 +311,8 @@ def table_figures(doc: Document, table: Table, fiscal_year: int | None) -> Itera
             quantities = find_quantities(c.text)
             if not quantities:
                 continue
-            header = _header_text(table, grid, r, c.col)
-            if _is_code_column(header):
+            header = _header_text(table, grid, r, c.col, performance)
+            if _names(header, "code_headers"):
                 continue
             numeric = bool(_NUMERIC_CELL.match(c.text))
             if numeric:
@@ -290,10 +322,11 @@ def table_figures(doc: Document, table: Table, fiscal_year: int | None) -> Itera
                 found = [_Found(q, label or "", "", *_column_relation(header, q), year, label) for q in quantities]
             else:
                 found = _analyse(c.text, [q for q in quantities if _is_prose_figure(q)], fiscal_year)
-                for f in found:
-                    f.label = f.label or _row_label(grid[r], c.col) or header
+                for f in found:  # a cell such as “≥50公里” has no words of its own: its row and column name it
+                    if not (f.label and _NAMING.search(f.label)):
+                        f.label = "/".join(x for x in (_row_label(grid[r], c.col), header) if x) or None
             for f in found:
-                q = _apply_table_unit(f.q, _cell_unit(table, grid[r], c.col, header))
+                q = _apply_table_unit(f.q, _cell_unit(table, grid[r], c.col, header, performance))
                 page, bbox = span_box(c.boxes, f.q.start, f.q.end)
                 prov = Provenance(
                     source=doc.source, sha256=doc.sha256, format=doc.format,
@@ -302,10 +335,6 @@ def table_figures(doc: Document, table: Table, fiscal_year: int | None) -> Itera
                     cell=CellRef(table.index, r, c.col), bbox=bbox or c.bbox,
                 )
                 yield _figure(q, f.label, f.year, f.relation, f.direction, prov)
-
-
-def _is_code_column(header: str | None) -> bool:
-    return bool(header) and any(w in header for w in ("编码", "代码", "科目编码", "序号", "编号"))
 
 
 _HEADER_YEAR = regex.compile(

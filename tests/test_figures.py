@@ -8,6 +8,7 @@ containment, as the scorer does).
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,21 @@ def test_a_column_header_can_name_the_year():
     )
     table = Table(0, cells, n_rows=2, n_cols=4, unit="万元", header_rows=1)
     assert [f.year for f in figures_of(_doc(table), 2025)] == [2024, 2024, 2025]
+
+
+def test_performance_table_scores_and_targets_are_not_money():
+    """The 万元 of a 自评表 covers its fund rows only: 分值 10 and 总分 86.43 stay numbers."""
+    from fixtures_tables import COMMON, model_document
+
+    from decextract.tables import annotate
+
+    figs = {(f.prov.cell.row, f.prov.cell.col): f for f in figures_of(annotate(model_document(COMMON)), 2021)
+            if f.prov.cell is not None}
+    budget, score_weight, total = figs[(3, 2)], figs[(3, 5)], figs[(15, 7)]
+    assert (budget.value, budget.unit, budget.kind) == (Decimal("1200000"), "元", "amount")
+    assert budget.label == "年度资金总额/年初预算数"
+    assert (score_weight.value, score_weight.unit, score_weight.kind, score_weight.label) == (
+        Decimal("10"), None, "number", "年度资金总额/分值")
+    assert (total.value, total.kind, total.label) == (Decimal("86.43"), "number", "总分/得分")
+    target = figs[(11, 4)]  # 道路完好率 | ≥95%, under the indicator header row inside the table
+    assert (target.text, target.label) == ("95%", "道路完好率/年度指标值")
