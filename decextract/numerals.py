@@ -42,7 +42,7 @@ _CN_ANY = _CN_FIRST + "百千万亿佰仟萬億"
 CN_CHARS = _CN_ANY  # every character of a Chinese numeral
 CHINESE = rf"""
     [{_CN_FIRST}] [{_CN_ANY}]*                       # starts with a digit or 十, never with 百/千/万/亿
-    (?: 点[零〇一二三四五六七八九]+ )?               # 九十九点五
+    (?: 点[零〇一二三四五六七八九]+ [万亿萬億]? )?     # 九十九点五, 一点五亿
 """
 
 _ARABIC_RE = regex.compile(rf"^[-+]?{ARABIC}$", regex.VERBOSE)
@@ -70,9 +70,15 @@ def parse_arabic(s: str) -> Decimal:
     return Decimal(s.translate(_FULLWIDTH).replace(",", ""))
 
 
+_FRACTION_SCALE = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8}
+
+
 def parse_chinese(s: str) -> Decimal | None:
     """Value of a Chinese or financial numeral ("一百二十", "两", "三万五千", "一〇八", "九十九点五")."""
     whole, _, frac = s.partition("点")
+    scale = 1
+    if frac and frac[-1] in _FRACTION_SCALE:  # 一点五亿: the multiplier scales the whole decimal
+        frac, scale = frac[:-1], _FRACTION_SCALE[frac[-1]]
     if not whole or any(ch not in _CN_DIGITS for ch in frac):
         return None
     n = _chinese_integer(whole)
@@ -80,7 +86,7 @@ def parse_chinese(s: str) -> Decimal | None:
         return None
     if not frac:
         return Decimal(n)
-    return Decimal(f"{n}." + "".join(str(_CN_DIGITS[ch]) for ch in frac))
+    return Decimal(f"{n}." + "".join(str(_CN_DIGITS[ch]) for ch in frac)) * scale
 
 
 def _chinese_integer(s: str) -> int | None:
