@@ -180,3 +180,13 @@ def test_real_budget_tables_titled_with_headers():
     assert (total.unit, total.header_rows) == ("万元", 2)
     assert tables["财政拨款“三公”经费支出决算表"].header_rows == 4
     assert tables["收入决算表"].pages == (6, 7)
+
+
+def test_accounting_negatives_and_chinese_numerals_are_amounts():
+    from decimal import Decimal
+
+    from decextract.tables.structure import amount_in_yuan
+
+    assert amount_in_yuan("(1,234.00)", "万元") == Decimal("-12340000")
+    assert amount_in_yuan("负5", "元") == Decimal("-5")
+    assert amount_in_yuan("说明文字", "万元") is None

@@ -18,6 +18,7 @@ import regex
 
 from .. import data
 from ..model import Block, Cell, Document, Paragraph, Table
+from ..numerals import parse_number
 
 
 def _spec() -> dict:
@@ -136,13 +137,14 @@ def amount_in_yuan(text: str | None, unit: str | None) -> Decimal | None:
     """The amount printed in ``text`` in 元, scaled by its own unit (“10万元”) or else the table's ``unit``.
 
     Returns None when the cell holds no amount (empty, “—”, prose).  Without any
-    unit the number is taken as printed.
+    unit the number is taken as printed; “(1,234.00)” and “负5” are negative.
     """
     if not text:
         return None
     m = _patterns()["amount"].match(unicodedata.normalize("NFKC", text).strip())
-    if m is None:
-        return None
+    if m is None:  # accounting negatives (1,234.00), 负5, Chinese numerals: the grammar's numeral parser
+        number = parse_number(text.strip())
+        return None if number is None else (number * (unit_scale(unit) or Decimal(1))).normalize()
     try:
         value = Decimal(m["num"].replace(",", "").replace("−", "-"))
     except InvalidOperation:
