@@ -45,6 +45,7 @@ _TOTAL_WORDS = ("合计", "总计", "小计")
 _PART_MARKERS = regex.compile(r"其中|主要用于|包括|具体为")
 _DENOMINATOR = regex.compile(r"占(?P<what>[^，,。；;：:%％0-9０-９]*?)的?\s*$")
 _DECIMALS = regex.compile(r"[.．](\d+)")
+_LEADING_NUMBER = regex.compile(r"^\D*?[\d０-９][\d０-９,，.．]*")
 
 
 def checks_of(records: Sequence[Record]) -> list[Check]:
@@ -96,15 +97,28 @@ def _ratio_bounds(part: Decimal, dp: Decimal, whole: Decimal, dw: Decimal) -> tu
     return (part - dp) / hi_whole * _HUNDRED, (part + dp) / lo_whole * _HUNDRED
 
 
-def _check(rule: str, actual_fig: Figure, expected: Decimal, lo: Decimal, hi: Decimal, formula: str) -> Check:
-    """A check of ``actual_fig`` against the range [lo, hi] the other figures allow (widened by its own rounding)."""
+def _check(rule: str, actual_fig: Figure, expected: Decimal, lo: Decimal, hi: Decimal, inputs: str) -> Check:
+    """A check of ``actual_fig`` against the range [lo, hi] the other figures allow (widened by its own
+    rounding).  The formula shows the arithmetic on the printed inputs and its result, and the printed
+    figure when it reads otherwise: “19.42万元 / 349.84万元 × 100 = 5.55%, printed 3.29%” (``ok`` says
+    whether the difference is beyond rounding)."""
     own = _figure_half_unit(actual_fig)
     actual = actual_fig.value
     ok = lo - own <= actual <= hi + own
     expected = _q(expected, actual_fig.text, _printed_scale(actual_fig))
     tolerance = (max(hi - expected, expected - lo) + own).quantize(own / 50, rounding=ROUND_CEILING)
+    shown = _shown(expected, actual_fig)
+    formula = f"{inputs} = {shown}" + ("" if shown == actual_fig.text else f", printed {actual_fig.text}")
     return Check(rule=rule, ok=ok, expected=expected, actual=actual, difference=actual - expected,
                  tolerance=tolerance.normalize(), formula=formula, label=actual_fig.label, prov=actual_fig.prov)
+
+
+def _shown(value: Decimal, like: Figure) -> str:
+    """``value`` (base units) written as ``like`` is printed: 316900 like “31.69万元” -> “31.69万元”."""
+    places = len(_DECIMALS.findall(like.text)[-1]) if _DECIMALS.search(like.text) else 0
+    m = _LEADING_NUMBER.match(like.text)
+    unit = like.text[m.end():] if m else ""
+    return f"{value / _printed_scale(like):.{places}f}{unit}"
 
 
 def _q(value: Decimal, like: str, scale: Decimal) -> Decimal:
@@ -150,7 +164,7 @@ def _share_checks(figures: list[Figure]) -> Iterator[Check]:
                 continue
             lo, hi = _ratio_bounds(part.value, _figure_half_unit(part), whole.value, _figure_half_unit(whole))
             expected = part.value / whole.value * _HUNDRED
-            yield _check("share", s, expected, lo, hi, f"{part.text} / {whole.text} × 100 = {s.text}")
+            yield _check("share", s, expected, lo, hi, f"{part.text} / {whole.text} × 100")
 
 
 def _named_total(share: Figure, sentence: list[Figure], totals) -> Figure | None:
@@ -199,14 +213,14 @@ def _change_checks(figures: list[Figure]) -> Iterator[Check]:
             if current is not None:
                 diff = (current.value - base.value) * sign
                 d = _figure_half_unit(current) + db
-                yield _check("change", change, diff, diff - d, diff + d,
-                             f"{current.text} − {base.text} = {'' if sign > 0 else '−'}{change.text}")
+                first, second = (current, base) if sign > 0 else (base, current)  # a decrease: base − current
+                yield _check("change", change, diff, diff - d, diff + d, f"{first.text} − {second.text}")
             rate = next((f for f in block[i + 1:] if f.relation == "change_rate" and f.unit == "%"
                          and f.prov.context == change.prov.context), None)
             if rate is not None and base.value > 0 and rate.direction == change.direction:
                 lo, hi = _ratio_bounds(change.value, dc, base.value, db)
                 yield _check("change_rate", rate, change.value / base.value * _HUNDRED, lo, hi,
-                             f"{change.text} / {base.text} × 100 = {rate.text}")
+                             f"{change.text} / {base.text} × 100")
 
 
 def _current_of(block: list[Figure], i: int, base: Figure) -> Figure | None:
@@ -261,7 +275,7 @@ def _balance_checks(figures: list[Figure]) -> Iterator[Check]:
         expected = opening.value + income.value - spent.value
         d = sum(_figure_half_unit(f) for f in (opening, income, spent))
         yield _check("balance", closing, expected, expected - d, expected + d,
-                     f"{opening.text} + {income.text} − {spent.text} = {closing.text}")
+                     f"{opening.text} + {income.text} − {spent.text}")
 
 
 # ---------------------------------------------------------------- tables
@@ -311,7 +325,7 @@ def _sum_check(parent: TableRow, children: list[TableRow]) -> Iterator[Check]:
         total = sum((f.value for f in parts), Decimal(0))
         d = sum((_figure_half_unit(f) for f in parts), Decimal(0))
         names = " + ".join(f.text for f in parts)
-        yield _check("subtotal", target, total, total - d, total + d, f"{names} = {target.text}")
+        yield _check("subtotal", target, total, total - d, total + d, names)
 
 
 def _row_total_checks(row: TableRow) -> Iterator[Check]:
@@ -333,8 +347,7 @@ def _row_total_checks(row: TableRow) -> Iterator[Check]:
             continue
         total = sum((f.value for f in parts), Decimal(0))
         d = sum((_figure_half_unit(f) for f in parts), Decimal(0))
-        yield _check("row_total", target, total, total - d, total + d,
-                     f"{' + '.join(f.text for f in parts)} = {target.text}")
+        yield _check("row_total", target, total, total - d, total + d, " + ".join(f.text for f in parts))
 
 
 def _group_total(keys: list[str]) -> str | None:
@@ -357,5 +370,6 @@ def _project_checks(projects: list[PerformanceProject]) -> Iterator[Check]:
             ok = expected == amounts.total
             yield Check(rule="project_funds", ok=ok, expected=expected, actual=amounts.total,
                         difference=amounts.total - expected, tolerance=Decimal(0),
-                        formula=f"{side}: {amounts.fiscal} + {amounts.other} = {amounts.total} 元",
+                        formula=f"{side}: {amounts.fiscal} + {amounts.other} = {expected} 元"
+                        + ("" if ok else f", printed {amounts.total} 元"),
                         label=p.project, prov=p.prov)

@@ -200,8 +200,8 @@ def test_docs_query_of_failed_checks_finds_the_seeds_inconsistent_shares(tmp_pat
         rows = conn.execute(sa.text(failed_checks)).all()
     sink.close()
     assert [(r.rule, r.formula, Decimal(str(r.printed))) for r in rows] == [
-        ("share", "19.42万元 / 349.84万元 × 100 = 3.29%", Decimal("3.29")),
-        ("share", "117.47万元 / 349.84万元 × 100 = 19.92%", Decimal("19.92")),
+        ("share", "19.42万元 / 349.84万元 × 100 = 5.55%, printed 3.29%", Decimal("3.29")),
+        ("share", "117.47万元 / 349.84万元 × 100 = 33.58%, printed 19.92%", Decimal("19.92")),
     ]
 
 
