@@ -187,7 +187,8 @@ def _resolve_labels(found: list[_Found], topic: str | None) -> None:
             base = _neighbour_label(found, i) or subject
             f.label = f"{base}/{phrase}" if base else phrase
             continue
-        if f.relation in ("share", "change_rate") or not own or f.relation == "change" and labels.is_generic(own):
+        if (f.relation == "share" or not own  # 占本年支出合计的80.07%: the words name the whole, not the part
+                or f.relation in ("change", "change_rate") and labels.is_generic(own)):
             f.label = _neighbour_label(found, i) or own or subject
             continue
         qualified = labels.is_generic(own) or labels.is_linked(f.pre)
