@@ -318,3 +318,23 @@ def test_broken_document_xml_is_damaged():
     with pytest.raises(DamagedFileError) as err:
         read_bytes(buf.getvalue(), "badxml.docx")
     assert "badxml.docx" in str(err.value)
+
+
+def test_a_grid_span_beyond_the_table_grid_is_clipped():
+    import io
+
+    import docx
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    document = docx.Document()
+    table = document.add_table(rows=2, cols=3)
+    for i, cell in enumerate(table.rows[1].cells):
+        cell.text = str(i)
+    span = OxmlElement("w:gridSpan")
+    span.set(qn("w:val"), "50")  # damaged: 50 columns in a 3-column grid
+    table.rows[0].cells[0]._tc.get_or_add_tcPr().append(span)
+    buf = io.BytesIO()
+    document.save(buf)
+    [read] = read_bytes(buf.getvalue(), "g.docx").tables()
+    assert read.n_cols < 10 and read.row(0)[0].colspan == 3

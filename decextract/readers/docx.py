@@ -323,8 +323,8 @@ class _BodyReader:
                 elif element.tag == _TBL:
                     self.table(element)
             return
-        rows = [_raw_row(tr) for tr in trs]
         grid_cols = len(tbl.findall(f"{qn('w:tblGrid')}/{qn('w:gridCol')}"))
+        rows = [_raw_row(tr, grid_cols) for tr in trs]
         n_cols = max([grid_cols] + [r[-1].col + r[-1].span for r in rows if r])
         while len(rows) > 1 and len(rows[0]) == 1 and rows[0][0].span == n_cols and n_cols > 1 \
                 and rows[0][0].vmerge != "restart":
@@ -336,8 +336,9 @@ class _BodyReader:
         self.blocks.append(_table(rows, n_cols, index=len(self.blocks), section=self.outline.path))
 
 
-def _raw_row(tr) -> list[_RawCell]:
-    """The cells of one ``w:tr`` with their grid columns."""
+def _raw_row(tr, grid_cols: int) -> list[_RawCell]:
+    """The cells of one ``w:tr`` with their grid columns; a span is clipped to the table's grid
+    (a damaged ``w:gridSpan`` of 50 in a 3-column table spans what is left)."""
     trpr = tr.find(qn("w:trPr"))
     before = trpr.find(qn("w:gridBefore")) if trpr is not None else None
     col = int(before.get(_VAL, "0")) if before is not None else 0
@@ -350,6 +351,8 @@ def _raw_row(tr) -> list[_RawCell]:
         if tcpr is not None:
             gs = tcpr.find(qn("w:gridSpan"))
             span = max(1, int(gs.get(_VAL, "1"))) if gs is not None else 1
+            if grid_cols:
+                span = max(1, min(span, grid_cols - col))
             vm = tcpr.find(qn("w:vMerge"))
             if vm is not None:
                 vmerge = "restart" if vm.get(_VAL) == "restart" else "continue"
