@@ -3,15 +3,17 @@
 Prose is cut into sentences (the ``context`` of a figure) and sentences into
 clauses.  For each quantity the words before it, back to the previous quantity
 or clause mark, give its relation (占 → share, 完成预算 → completion_rate,
-增加/减少 an amount → change, 增长/下降 x% → change_rate, …率 → rate), its
-year (the last “20xx年” among those words, 与上年 → the year before, 由x%… →
-unknown) and its label.  A label too generic to stand alone (支出决算, 执行数)
-is prefixed with the sentence's subject; a figure with no words of its own
-(a share, a comparison base) takes the label of its neighbour.
+增加/减少 an amount → change, 增长/下降 x% → change_rate, any other
+percentage → rate), its year (the last “20xx年” among those words, 与上年 →
+the year before, 由x%… → unknown) and its label.  A label too generic to
+stand alone (支出决算, 执行数) is prefixed with its subject: the sentence's,
+the scene set just before it (…专项经费：), or the paragraph's topic; a figure
+with no words of its own (a share, a comparison base) takes its neighbour's.
 
 Table cells are figures too: the context is the row's cells joined with
 `` | ``, the label comes from the row and column headers, the unit from the
-table when the cell prints none.
+row or column header or the table when the cell prints none (in performance
+tables only under a header that names money).
 """
 
 from __future__ import annotations
