@@ -42,17 +42,40 @@ _YEAR_BEFORE = regex.compile(
     """,
     regex.VERBOSE,
 )
-_PREVIOUS_YEAR = regex.compile(r"(?:与|比|较|同)(?:上年|上一年|去年|上年度)(?:同期)?(?:的|数)?")
-_COMPARED = regex.compile(r"(?:与|比|较|同)\s*$")
-_FROM = regex.compile(r"(?:由|从)\s*$")
-_COMPARISON_BASE = regex.compile(r"^\s*(?:与|比|较|同)\s*(?:(?:19|20)\d{2}\s*年度?|上年|去年|上一年)")
-_BASE_ONLY = regex.compile(r"^(?:上年|去年|上一年|上年度|(?:19|20)\d{2}\s*年度?)(?:同期)?(?:预算数?|决算数?|执行数?|实际数?)?$")
+_BASE_YEAR = r"(?:上年度|上一年|上年|去年|(?:19|20)\d{2}\s*年\s*度?)"  # a comparison base: 上年, 2019年度
+_PREVIOUS_YEAR = regex.compile(
+    r"""
+    (?:与|比|较|同) (?:上年度|上一年|上年|去年)   # 与上年 / 比去年
+    (?:同期)? (?:的|数)?                        # …同期的 / …数
+    """,
+    regex.VERBOSE,
+)
+_COMPARED = regex.compile(r"(?:与|比|较|同) \s* $", regex.VERBOSE)  # a year right after 比 is a base
+_FROM = regex.compile(r"(?:由|从) \s* $", regex.VERBOSE)  # 由95%提升到99%: the earlier level
+_COMPARISON_BASE = regex.compile(
+    rf"""
+    ^\s* (?:与|比|较|同) \s* (?:{_BASE_YEAR})     # “与2019年907.98万元相比”: the figure is the base
+    """,
+    regex.VERBOSE,
+)
+_BASE_ONLY = regex.compile(
+    rf"""
+    ^ {_BASE_YEAR} (?:同期)?                      # words that name only the base of a change:
+    (?:预算数?|决算数?|执行数?|实际数?)? $        # 比上年预算 (减少20万元)
+    """,
+    regex.VERBOSE,
+)
 _SCENE = regex.compile(r"(?:[：:]|的|中)[，,；;、\s]*$")  # clauses that introduce the next figure
 _SCENE_CHARS = 30  # a longer run of clauses before a figure is narrative, not its scene
 _TITLE_SENTENCE = 80  # a paragraph's first sentence up to this long, without figures, names its topic
 _NAMING = regex.compile(r"\p{Han}{2}")  # words that can name a row: two Chinese characters at least
 _DIGIT = regex.compile(r"[0-9０-９]")
-_NUMERIC_CELL = regex.compile(r"^[\s\d.,，．\-—－%％()（）万亿元千]+$")
+_NUMERIC_CELL = regex.compile(
+    r"""
+    ^[\s\d.,，．\-—－%％()（）万亿元千]+$    # a cell holding only a number: digits, signs, brackets, %, a unit
+    """,
+    regex.VERBOSE,
+)
 
 
 def _relations() -> dict:
