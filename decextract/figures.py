@@ -288,6 +288,15 @@ def _header_text(table: Table, grid, row: int, col: int, performance: bool) -> s
     return "/".join(parts) or None
 
 
+def _project_named(slots) -> str | None:
+    """The project a row names (项目名称 | 矛盾纠纷多元化解（大调解）专项经费), if it is such a row."""
+    cells = list(dict.fromkeys(c for c in slots if c is not None))
+    for name, value in zip(cells, cells[1:], strict=False):
+        if labels.clean(name.text) in _cell_words()["project_headers"] and value.text.strip():
+            return " ".join(value.text.split())
+    return None
+
+
 def _inner_header(grid, row: int, col: int, top: int) -> str | None:
     for r in range(row - 1, top - 1, -1):
         texts = [c.text for c in dict.fromkeys(c for c in grid[r] if c is not None and c.text.strip())]
@@ -325,7 +334,10 @@ def table_figures(doc: Document, table: Table, fiscal_year: int | None) -> Itera
     """Figures of the body cells of a table, row by row."""
     grid = table.grid()
     performance = table_kind(classify(table.title)) == "绩效"
+    project: str | None = None  # in a performance table, the project the rows below belong to
     for r in range(table.header_rows, table.n_rows):
+        if performance:
+            project = _project_named(grid[r]) or project
         cells = table.row(r)
         if not cells:
             continue
@@ -343,7 +355,7 @@ def table_figures(doc: Document, table: Table, fiscal_year: int | None) -> Itera
             numeric = bool(_NUMERIC_CELL.match(c.text))
             if numeric:
                 row_label = _row_label(grid[r], c.col)
-                label = "/".join(x for x in (row_label, header) if x) or None
+                label = "/".join(x for x in (project, row_label, header) if x) or None
                 year = _column_year(header, fiscal_year)
                 found = [_Found(q, label or "", "", *_column_relation(header, q), year, label) for q in quantities]
             else:

@@ -109,9 +109,9 @@ def test_performance_table_scores_and_targets_are_not_money():
             if f.prov.cell is not None}
     budget, score_weight, total = figs[(3, 2)], figs[(3, 5)], figs[(15, 7)]
     assert (budget.value, budget.unit, budget.kind) == (Decimal("1200000"), "元", "amount")
-    assert budget.label == "年度资金总额/年初预算数"
+    assert budget.label == "城市道路养护项目/年度资金总额/年初预算数"
     assert (score_weight.value, score_weight.unit, score_weight.kind, score_weight.label) == (
-        Decimal("10"), None, "number", "年度资金总额/分值")
-    assert (total.value, total.kind, total.label) == (Decimal("86.43"), "number", "总分/得分")
+        Decimal("10"), None, "number", "城市道路养护项目/年度资金总额/分值")
+    assert (total.value, total.kind, total.label) == (Decimal("86.43"), "number", "城市道路养护项目/总分/得分")
     target = figs[(11, 4)]  # 道路完好率 | ≥95%, under the indicator header row inside the table
     assert (target.text, target.label) == ("95%", "道路完好率/年度指标值")
