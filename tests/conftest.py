@@ -31,3 +31,33 @@ def write_jsonl(records, path: Path) -> Path:
 
 def load_json(path: Path):
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def score_figures(out: Path, gold: Path, text: Path) -> dict:
+    """Run the shared scorer (``tests/score.py figures``) on a JSONL of figure records: the rates it
+    reports, the span error count and its summary line."""
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "score.py"), "figures", "--json", "--quiet",
+         "--gold", str(gold), "--text", str(text), str(out)],
+        capture_output=True, text=True, check=True,
+    )
+    counts = json.loads(run.stdout.splitlines()[-2])
+    matched = counts["tp"]
+
+    def share(ok: int) -> float:
+        return ok / matched if matched else 0.0
+
+    return {
+        "recall": counts["tp"] / counts["gold"],
+        "precision": counts["good"] / counts["counted"] if counts["counted"] else 0.0,
+        "label": share(counts["label_ok"]),
+        "year": share(counts["year_ok"]),
+        "relation": share(counts["relation_ok"]),
+        "direction": share(counts["direction_ok"]),
+        "approx": share(counts["approx_ok"]),
+        "span_errors": counts["span_errors"],
+        "summary": run.stdout.splitlines()[-1],
+    }

@@ -6,13 +6,10 @@ year and relation >= 0.97, direction and approx >= 0.98, no span errors.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from functools import cache
 
 import pytest
-from conftest import DATA, ROOT, SAMPLES, SEED, write_jsonl
+from conftest import DATA, SAMPLES, SEED, score_figures, write_jsonl
 
 from decextract import extract
 
@@ -25,24 +22,7 @@ def _score(fmt: str, tmp: str) -> dict:
     from pathlib import Path
 
     out = write_jsonl(extract(SAMPLES / f"{SEED}.{fmt}"), Path(tmp) / f"{fmt}.jsonl")
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "tests" / "score.py"), "figures", "--json", "--quiet",
-         "--gold", str(DATA / f"{SEED}.figures.json"), "--text", str(SAMPLES / f"{SEED}.txt"), str(out)],
-        capture_output=True, text=True, check=True,
-    )
-    counts = json.loads(run.stdout.splitlines()[-2])
-    matched = counts["tp"]
-    return {
-        "recall": counts["tp"] / counts["gold"],
-        "precision": counts["good"] / counts["counted"] if counts["counted"] else 0.0,
-        "label": counts["label_ok"] / matched if matched else 0.0,
-        "year": counts["year_ok"] / matched if matched else 0.0,
-        "relation": counts["relation_ok"] / matched if matched else 0.0,
-        "direction": counts["direction_ok"] / matched if matched else 0.0,
-        "approx": counts["approx_ok"] / matched if matched else 0.0,
-        "span_errors": counts["span_errors"],
-        "summary": run.stdout.splitlines()[-1],
-    }
+    return score_figures(out, DATA / f"{SEED}.figures.json", SAMPLES / f"{SEED}.txt")
 
 
 @pytest.fixture(scope="module")

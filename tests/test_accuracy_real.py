@@ -7,14 +7,11 @@ table cells are scored, with the project's copy of the shared scorer.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from functools import cache
 from pathlib import Path
 
 import pytest
-from conftest import DATA, ROOT, write_jsonl
+from conftest import DATA, score_figures, write_jsonl
 
 from decextract import extract
 from decextract.records import Figure
@@ -47,28 +44,7 @@ def _score(name: str, real: str, tmp: str) -> dict:
     pages = DOCS[name]
     records = extract(Path(real) / f"{name}.pdf")
     out = write_jsonl(prose_figures(records, pages), Path(tmp) / f"{name}.jsonl")
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "tests" / "score.py"), "figures", "--json", "--quiet",
-         "--gold", str(PROSE / f"{name}.figures.json"), "--text", str(PROSE / f"{name}.txt"), str(out)],
-        capture_output=True, text=True, check=True,
-    )
-    counts = json.loads(run.stdout.splitlines()[-2])
-    matched = counts["tp"]
-
-    def share(ok: int) -> float:
-        return ok / matched if matched else 0.0
-
-    return {
-        "recall": counts["tp"] / counts["gold"],
-        "precision": counts["good"] / counts["counted"] if counts["counted"] else 0.0,
-        "label": share(counts["label_ok"]),
-        "year": share(counts["year_ok"]),
-        "relation": share(counts["relation_ok"]),
-        "direction": share(counts["direction_ok"]),
-        "approx": share(counts["approx_ok"]),
-        "span_errors": counts["span_errors"],
-        "summary": run.stdout.splitlines()[-1],
-    }
+    return score_figures(out, PROSE / f"{name}.figures.json", PROSE / f"{name}.txt")
 
 
 @pytest.fixture(scope="module")
