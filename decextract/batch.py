@@ -93,7 +93,10 @@ def discover(paths: Iterable[str | os.PathLike], *, exclude: Collection[Path] = 
     seen: dict[Path, str] = {}
 
     def add(path: str) -> None:
-        real = Path(path).resolve()
+        try:
+            real = Path(path).resolve()
+        except (OSError, RuntimeError):  # a symlink loop: keep the path, so it is reported as an open error
+            real = Path(os.path.abspath(path))
         if real in seen or any(real == e or e in real.parents for e in excluded):
             return
         seen[real] = os.path.abspath(path)
@@ -112,17 +115,24 @@ def discover(paths: Iterable[str | os.PathLike], *, exclude: Collection[Path] = 
 
 
 def _walk(folder: str) -> Iterator[str]:
-    for root, dirs, files in os.walk(folder):
+    """Files under ``folder``, then the folders that could not be read (each reported as an error)."""
+    unreadable: list[str] = []
+    for root, dirs, files in os.walk(folder, onerror=lambda exc: unreadable.append(exc.filename)):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if not name.startswith("."):
                 yield os.path.join(root, name)
+    yield from unreadable
 
 
 def _hash_file(path: str) -> tuple[str, bytes]:
     """sha256 and bytes of a regular file; a DamagedFileError naming it when it cannot be read."""
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
+        mode = os.stat(path).st_mode
+        if stat.S_ISDIR(mode):
+            os.listdir(path)  # raises the reason the walk could not enter it
+            raise DamagedFileError("a folder, not a file", path=path)
+        if not stat.S_ISREG(mode):
             raise DamagedFileError("not a regular file", path=path)
         with open(path, "rb") as f:
             data = f.read()
@@ -169,11 +179,16 @@ def extract_bytes(data: bytes, path: str) -> DocumentResult:
     return DocumentResult(path, sha, "ok", records=records, seconds=time.perf_counter() - started)
 
 
-def _extract_path(path: str) -> DocumentResult:
+def _extract_path(path: str, planned: str) -> DocumentResult:
+    """Extract the file the parent hashed as ``planned``; a file deleted or changed since is a failure of
+    that document (so the paths waiting on the same bytes are settled too), never a lost one."""
     try:
-        _, data = _hash_file(path)
+        sha, data = _hash_file(path)
     except DecExtractError as exc:
-        return DocumentResult(path, None, "failed", failure=Failure.of("open", exc))
+        return DocumentResult(path, planned, "failed", failure=Failure.of("open", exc))
+    if sha != planned:
+        return DocumentResult(path, planned, "failed", failure=Failure(
+            "open", "DamagedFileError", "the file changed while the batch ran: run the batch again"))
     return extract_bytes(data, path)
 
 
@@ -188,8 +203,9 @@ def _worker_main(conn) -> None:
     _warm_up()
     try:
         conn.send("ready")
-        while (path := conn.recv()) is not None:
-            result = _extract_path(path)
+        while (item := conn.recv()) is not None:
+            path, planned = item
+            result = _extract_path(path, planned)
             try:
                 conn.send(result)
             except ConnectionError:
@@ -216,7 +232,7 @@ class _Worker:
         self.deadline = float("inf")
 
     def give(self, task: _Task, timeout: float | None) -> None:
-        self.conn.send(task.path)
+        self.conn.send((task.path, task.sha256))
         self.task = task
         self.deadline = time.monotonic() + timeout if timeout else float("inf")
 

@@ -375,3 +375,32 @@ def test_interrupt_and_sigkill_mid_batch_then_rerun_loads_every_document_once(tm
     assert query(db, "SELECT count(*), count(DISTINCT sha256) FROM documents") == [(len(docs), len(docs))]
     assert query(db, "SELECT count(*) FROM sources") == [(len(docs),)]
     check_complete(db)
+
+
+def test_a_file_changed_after_it_was_hashed_fails_under_its_planned_identity(tmp_path):
+    from decextract.batch import _extract_path
+
+    path = tmp_path / "a.txt"
+    path.write_text("2020年收入10万元。", encoding="utf-8")
+    result = _extract_path(str(path), "0" * 64)  # the parent hashed other bytes
+    assert (result.status, result.sha256, result.failure.stage) == ("failed", "0" * 64, "open")
+    assert "changed" in result.failure.message
+    (tmp_path / "gone.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "gone.txt").unlink()
+    gone = _extract_path(str(tmp_path / "gone.txt"), "1" * 64)
+    assert (gone.status, gone.sha256) == ("failed", "1" * 64)
+
+
+def test_a_symlink_loop_is_an_error_row_not_a_crash(tmp_path):
+
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a").symlink_to(folder / "b")
+    (folder / "b").symlink_to(folder / "a")
+    (folder / "ok.txt").write_text("2020年收入10万元。", encoding="utf-8")
+    found = discover([folder])
+    assert sorted(os.path.basename(p) for p in found) == ["a", "b", "ok.txt"]
+    results = {os.path.basename(r.path): r for r in extract_many([folder], workers=1)}
+    assert results["ok.txt"].status == "ok"
+    assert results["a"].status == results["b"].status == "failed"

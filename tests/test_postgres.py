@@ -92,3 +92,20 @@ def test_batch_into_postgresql_with_bad_files_and_resume(pg_url, tmp_path):
     assert re.search(r"skipped\s+3", again.stdout) and re.search(r"failed\s+5", again.stdout)
     assert query(pg_url, "SELECT count(*) FROM documents") == [(3,)]
     assert query(pg_url, "SELECT count(*) FROM errors") == [(5,)]
+
+
+def test_a_nul_character_in_the_text_does_not_lose_the_document(pg_url, tmp_path):
+    """PostgreSQL text cannot hold NUL: it is stored as U+FFFD, one character for one, offsets intact."""
+    from decextract import extract
+
+    path = tmp_path / "nul.txt"
+    lead = "坚持高位推动、高速落实、高效运行。\n" * 40  # past the bytes the format is sniffed from
+    path.write_bytes((lead + "2020年收入合计10万元，其中：\x00其他收入2万元。").encode())
+    records = extract(path)
+    sink = SqlSink(pg_url)
+    sink.write_document(records[0].sha256, [str(path)], records, replace=False)
+    sink.close()
+    rows = query(pg_url, "SELECT text, context, span_start, span_end FROM figures ORDER BY seq")
+    assert [r[0] for r in rows] == ["10万元", "2万元"]
+    assert all(context[start:end] == text for text, context, start, end in rows)
+    assert "\ufffd" in rows[1][1]

@@ -396,3 +396,15 @@ def test_parquet_refuses_to_round_a_decimal(tmp_path):
                   year=None, relation="value", direction=None, prov=records[1].prov)
     with ParquetSink(tmp_path / "pq") as sink, pytest.raises(SinkError, match="more than 10 decimal places"):
         sink.write_document(records[0].sha256, ["/in/a.pdf"], records + [tiny], replace=False)
+
+
+def test_a_path_that_loads_now_loses_its_old_error(tmp_path):
+    sink = sqlite_sink(tmp_path)
+    records = synthetic_document("区委政法委", 2020)
+    sha = records[0].sha256
+    sink.write_document(sha, ["/in/a.pdf"], records, replace=False)
+    sink.write_error("/in/b.pdf", None, "read", "DamagedFileError", "truncated")
+    sink.add_sources(sha, ["/in/b.pdf"])  # b.pdf was fixed: now it holds a.pdf's bytes, already loaded
+    with sink.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM errors")).scalar() == 0
+    sink.close()

@@ -167,3 +167,13 @@ def test_seed_files_are_detected(suffix):
     if not path.exists():
         pytest.skip(f"seed sample not found at {path}")
     assert sniff(path.read_bytes(), str(path)) == suffix
+
+
+@pytest.mark.parametrize("data, name, reason", [
+    (b"<!DOCTYPE html><html><body>404 Not Found</body></html>", "report.pdf", "HTML page"),
+    (b"<html><head><title>x</title></head></html>", "page.txt", "HTML page"),
+    (b"hello, not a zip at all", "report.docx", "named .docx but holds text"),
+])
+def test_a_web_page_or_a_text_named_like_a_binary_file_is_unsupported(data, name, reason):
+    with pytest.raises(UnsupportedFormatError, match=reason):
+        read_bytes(data, name)

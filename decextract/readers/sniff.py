@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import io
+import os
+import re
 import zipfile
 
 from ..errors import DamagedFileError, EncryptedFileError, UnsupportedFormatError
 
+_HTML = re.compile(rb"\s*(?:\xef\xbb\xbf)?\s*<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE)
+_BINARY_SUFFIXES = frozenset({".pdf", ".docx", ".xlsx", ".doc", ".xls", ".wps", ".et", ".zip"})
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc/.xls, and encrypted OOXML
 
 
@@ -33,6 +37,13 @@ def sniff(data: bytes, source: str) -> str:
             raise EncryptedFileError("password-protected Office file", path=source)
         raise UnsupportedFormatError("legacy binary Office file (.doc/.xls): save it as .docx/.xlsx", path=source)
     if _looks_like_text(head):
+        if _HTML.match(head):
+            raise UnsupportedFormatError("an HTML page (a web page or a failed download), not a disclosure file",
+                                         path=source)
+        suffix = os.path.splitext(source)[1].lower()
+        if suffix in _BINARY_SUFFIXES:  # the bytes decide the format, but text named .pdf is a broken download
+            raise UnsupportedFormatError(f"named {suffix} but holds text, not a {suffix[1:].upper()} file",
+                                         path=source)
         return "txt"
     raise UnsupportedFormatError("not a PDF, DOCX, XLSX or text file", path=source)
 

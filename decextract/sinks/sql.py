@@ -49,12 +49,24 @@ def create_engine(url: str) -> sa.Engine:
             event.listen(engine, "connect", _sqlite_pragmas)
         schema.ensure_schema(engine)
     except sa.exc.SQLAlchemyError as exc:
-        raise SinkError(f"cannot open database: {exc.__class__.__name__}: {exc.orig or exc}",
+        raise SinkError(f"cannot open database: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}",
                         path=parsed.render_as_string(hide_password=True)) from exc
     except ModuleNotFoundError as exc:
         raise SinkError(f"the database driver is not installed: {exc.name} (for PostgreSQL: "
                         "pip install 'decextract[postgresql]')", path=parsed.render_as_string()) from exc
     return engine
+
+
+def _without_nul(rows: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """PostgreSQL text cannot hold NUL: U+FFFD stands in, one character for one, so offsets stay true."""
+    def clean(value):
+        if isinstance(value, str):
+            return value.replace("\x00", "\ufffd")
+        if isinstance(value, dict):
+            return {clean(k): clean(v) for k, v in value.items()}
+        return value
+
+    return {name: [{k: clean(v) for k, v in row.items()} for row in table_rows] for name, table_rows in rows.items()}
 
 
 class SqlSink(Sink):
@@ -73,6 +85,8 @@ class SqlSink(Sink):
 
     def write_document(self, sha256: str, paths: Sequence[str], records: Sequence[Record], *, replace: bool) -> None:
         rows = schema.rows_of(sha256, records, version=__version__)
+        if self.engine.dialect.name == "postgresql":
+            rows = _without_nul(rows)
         try:
             try:
                 self._write(sha256, paths, rows, replace)
@@ -98,14 +112,15 @@ class SqlSink(Sink):
                     if rows[table.name]:
                         conn.execute(table.insert(), rows[table.name])
             self._add_sources(conn, sha256, paths)
-            conn.execute(schema.errors.delete().where(
-                sa.or_(schema.errors.c.sha256 == sha256, schema.errors.c.path.in_(list(paths)))))
+            conn.execute(schema.errors.delete().where(schema.errors.c.sha256 == sha256))
 
     def add_sources(self, sha256: str, paths: Sequence[str]) -> None:
         with self.engine.begin() as conn:
             self._add_sources(conn, sha256, paths)
 
     def _add_sources(self, conn: sa.Connection, sha256: str, paths: Sequence[str]) -> None:
+        """Record the paths of a loaded document; a path that loads now has no error any more."""
+        conn.execute(schema.errors.delete().where(schema.errors.c.path.in_(list(paths))))
         known = set(conn.execute(sa.select(schema.sources.c.path).where(schema.sources.c.sha256 == sha256))
                     .scalars())
         new = [{"sha256": sha256, "path": p, "added_at": schema.now_iso()} for p in dict.fromkeys(paths)
