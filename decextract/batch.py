@@ -495,7 +495,9 @@ def to_dataframe(records: Iterable[Record], type: str | None = None):
         import pandas as pd
     except ImportError as exc:
         raise ImportError("to_dataframe needs pandas: pip install 'decextract[pandas]'") from exc
-    from .schema import flatten
+    import sqlalchemy as sa
+
+    from .schema import TABLE_OF_TYPE, flatten
 
     rows = []
     for record in records:
@@ -503,4 +505,12 @@ def to_dataframe(records: Iterable[Record], type: str | None = None):
             prov = getattr(record, "prov", None)
             sha = record.sha256 if record.TYPE == "document" else prov.sha256 if prov else None
             rows.append({"type": record.TYPE, "sha256": sha, **flatten(record)})
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    integers = {name for table in TABLE_OF_TYPE.values() for name, column in table.columns.items()
+                if isinstance(column.type, sa.Integer)}
+    for name in integers & set(frame.columns):  # a year or page with gaps stays an integer, not 2020.0
+        values = frame[name].dropna()
+        whole = values.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer())
+        if whole.all():  # a column that mixes kinds of values across record types stays as it is
+            frame[name] = frame[name].astype("Int64")
+    return frame

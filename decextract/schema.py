@@ -403,13 +403,19 @@ def ensure_schema(engine: sa.Engine) -> int:
 
     Raises :class:`SinkError` when the database was written by a newer decextract.
     """
-    with engine.begin() as conn:
-        version = current_version(conn)
+    try:
+        with engine.begin() as conn:
+            version = current_version(conn)
+            if version == 0:
+                metadata.create_all(conn)
+                conn.execute(schema_version.insert(), {"version": SCHEMA_VERSION, "applied_at": now_iso(),
+                                                       "description": "create tables"})
+                return SCHEMA_VERSION
+    except sa.exc.SQLAlchemyError:  # two first runs at once: the other one created the tables first
+        with engine.connect() as conn:
+            version = current_version(conn)
         if version == 0:
-            metadata.create_all(conn)
-            conn.execute(schema_version.insert(), {"version": SCHEMA_VERSION, "applied_at": now_iso(),
-                                                   "description": "create tables"})
-            return SCHEMA_VERSION
+            raise
     if version > SCHEMA_VERSION:
         raise SinkError(f"database schema version {version} is newer than this decextract "
                         f"(schema version {SCHEMA_VERSION}): upgrade decextract", path=str(engine.url))

@@ -404,3 +404,9 @@ def test_a_symlink_loop_is_an_error_row_not_a_crash(tmp_path):
     results = {os.path.basename(r.path): r for r in extract_many([folder], workers=1)}
     assert results["ok.txt"].status == "ok"
     assert results["a"].status == results["b"].status == "failed"
+
+
+def test_to_dataframe_keeps_integers_with_gaps_as_integers():
+    df = to_dataframe(pipeline.extract(SAMPLES / "xiqu-zhengfawei-2020-juesuan.txt"), type="figure")
+    assert str(df["year"].dtype) == "Int64" and str(df["cell_row"].dtype) == "Int64"
+    assert df["cell_row"].isna().any() and not df["cell_row"].dropna().empty

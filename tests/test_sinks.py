@@ -408,3 +408,19 @@ def test_a_path_that_loads_now_loses_its_old_error(tmp_path):
     with sink.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM errors")).scalar() == 0
     sink.close()
+
+
+def test_two_first_runs_on_one_database_both_go_on(tmp_path, monkeypatch):
+    """The second run to create the schema finds it made by the first instead of failing."""
+    url = f"sqlite:///{tmp_path / 'race.sqlite'}"
+    SqlSink(url).close()  # the first run made the tables
+    real, looked = schema.current_version, []
+
+    def stale_then_real(conn):  # the second run looked before the first had made them
+        looked.append(conn)
+        return 0 if len(looked) == 1 else real(conn)
+
+    monkeypatch.setattr(schema, "current_version", stale_then_real)
+    engine = sa.create_engine(url)
+    assert schema.ensure_schema(engine) == schema.SCHEMA_VERSION
+    engine.dispose()
