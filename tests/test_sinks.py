@@ -424,3 +424,13 @@ def test_two_first_runs_on_one_database_both_go_on(tmp_path, monkeypatch):
     engine = sa.create_engine(url)
     assert schema.ensure_schema(engine) == schema.SCHEMA_VERSION
     engine.dispose()
+
+
+def test_an_output_deleted_behind_its_manifest_is_an_error_not_a_silent_skip(tmp_path):
+    out = tmp_path / "out.jsonl"
+    records = synthetic_document("区委政法委", 2020)
+    with JsonlSink(out) as sink:
+        sink.write_document(records[0].sha256, ["/in/a.pdf"], records, replace=False)
+    out.unlink()
+    with pytest.raises(SinkError, match="shorter than its commit manifest"):
+        JsonlSink(out)

@@ -194,6 +194,11 @@ class CommitLog:
         for f in self.files:
             header = self.headers.get(f.name, b"")
             ends = [e["ranges"][f.name][1] for e in self.entries if f.name in e["ranges"]]
+            if ends and (not f.exists() or f.stat().st_size < max(ends)):
+                # the data the manifest commits is gone (the file deleted or cut by hand): writing on would
+                # skip documents that are no longer there
+                raise SinkError(f"{f.name} is shorter than its commit manifest says: delete {self.manifest.name} "
+                                "too to start afresh, or restore the file", path=str(f))
             if not f.exists() or f.stat().st_size < len(header):
                 f.write_bytes(header)
             _truncate(f, max(ends, default=len(header)))
