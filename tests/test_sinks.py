@@ -434,3 +434,15 @@ def test_an_output_deleted_behind_its_manifest_is_an_error_not_a_silent_skip(tmp
     out.unlink()
     with pytest.raises(SinkError, match="shorter than its commit manifest"):
         JsonlSink(out)
+
+
+@pytest.mark.parametrize("make", [lambda p: JsonlSink(p / "out.jsonl"), lambda p: CsvSink(p / "csv")],
+                         ids=["jsonl", "csv"])
+def test_file_sinks_drop_the_error_of_a_path_that_loads_later(tmp_path, make):
+    records = synthetic_document("区委政法委", 2020)
+    with make(tmp_path) as sink:
+        sink.write_error("/in/b.pdf", None, "read", "DamagedFileError", "truncated")
+        sink.write_error("/in/c.pdf", None, "read", "DamagedFileError", "truncated")
+        sink.write_document(records[0].sha256, ["/in/b.pdf"], records, replace=False)  # b.pdf was fixed
+    with make(tmp_path) as sink:
+        assert [e["key"] for e in sink.log.entries if e["kind"] == "error"] == ["/in/c.pdf"]

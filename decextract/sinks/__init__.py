@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from ..errors import SinkError
@@ -100,9 +100,11 @@ class LoggedSink(Sink):
         self.log.append(path, "error", self._error_chunks(error))
 
     def _compact(self) -> None:
-        """Keep the latest copy of each replaced document and the latest error of each path."""
+        """Keep the latest copy of each replaced document and the latest error of each path, unless the
+        path has loaded since (it was fixed)."""
         self.log.compact("document")
-        self.log.compact("error")
+        loaded_at = {e["key"].split("\t", 1)[1]: i for i, e in enumerate(self.log.entries) if e["kind"] == "source"}
+        self.log.compact("error", drop=lambda i, e: loaded_at.get(e["key"], -1) > i)
 
     def close(self) -> None:
         self._compact()
@@ -232,10 +234,11 @@ class CommitLog:
         for e in self.entries:
             self._keys.setdefault(e["kind"], set()).add(e["key"])
 
-    def compact(self, kind: str) -> None:
-        """Keep only the last entry of each key of ``kind``."""
+    def compact(self, kind: str, drop: Callable[[int, dict], bool] | None = None) -> None:
+        """Keep only the last entry of each key of ``kind``, and of those not the ones ``drop(index, entry)`` names."""
         last = {e["key"]: i for i, e in enumerate(self.entries) if e["kind"] == kind}
-        keep = [e for i, e in enumerate(self.entries) if e["kind"] != kind or last[e["key"]] == i]
+        keep = [e for i, e in enumerate(self.entries)
+                if e["kind"] != kind or last[e["key"]] == i and not (drop and drop(i, e))]
         if len(keep) == len(self.entries):
             return
         new_ranges: list[dict] = [{} for _ in keep]
