@@ -20,6 +20,13 @@ from fixtures_tables import docx_bytes, model_document, xlsx_bytes
 from decextract.readers import read_bytes, read_document
 from decextract.records import TableInfo, TableRow
 from decextract.tables.annex import annex_records, classify, table_kind
+from decextract.tables.structure import annotate
+
+
+def _annex(doc):
+    """The annex records of a document annotated as the pipeline annotates it."""
+    return annex_records(annotate(doc))
+
 
 # ---------------------------------------------------------------------------
 # classify
@@ -53,6 +60,7 @@ from decextract.tables.annex import annex_records, classify, table_kind
         ("部门整体支出绩效自评表", "performance.department_self_evaluation"),
     ],
 )
+
 def test_classify_variants(title, table_id):
     assert classify(title) == table_id
 
@@ -108,7 +116,7 @@ TWO_SIDED = [
 
 
 def test_two_sided_table_gives_one_row_per_side_item():
-    records = annex_records(model_document(TWO_SIDED))
+    records = _annex(model_document(TWO_SIDED))
     (info,) = _infos(records)
     assert (info.table_id, info.unit, info.empty) == ("juesuan.income_expenditure_total", "万元", False)
     rows = _rows(records)
@@ -131,7 +139,7 @@ def test_two_sided_table_gives_one_row_per_side_item():
 
 @pytest.mark.parametrize("build, source", [(docx_bytes, "two-sided.docx"), (xlsx_bytes, "two-sided.xlsx")])
 def test_two_sided_table_from_docx_and_xlsx(build, source):
-    records = annex_records(read_bytes(build(TWO_SIDED), source))
+    records = _annex(read_bytes(build(TWO_SIDED), source))
     assert [i.table_id for i in _infos(records)] == ["juesuan.income_expenditure_total"]
     rows = _rows(records)
     assert [(r.side, r.name, list(r.values.values())) for r in rows if r.name.startswith(("一", "本年"))] == [
@@ -159,7 +167,7 @@ SPLIT_CODES = [
 
 
 def test_split_code_columns_are_joined_and_levelled():
-    records = annex_records(model_document(SPLIT_CODES))
+    records = _annex(model_document(SPLIT_CODES))
     rows = _rows(records, "yusuan.expenditure")
     assert [(r.code, r.level, r.name, r.side) for r in rows] == [
         ("201", "类", "一般公共服务支出", None),
@@ -190,7 +198,7 @@ SIDE_BY_SIDE = [
 
 
 def test_side_by_side_economic_table_is_not_two_sided():
-    rows = _rows(annex_records(model_document(SIDE_BY_SIDE)))
+    rows = _rows(_annex(model_document(SIDE_BY_SIDE)))
     assert [(r.code, r.name, r.side, list(r.cells.values())) for r in rows] == [
         ("301", "工资福利支出", None, ["95.36"]),
         ("302", "商品和服务支出", None, ["10.23"]),
@@ -208,7 +216,7 @@ def test_code_printed_in_the_name_cell_is_split_off():
         "一般公共预算财政拨款支出决算表",
         [["科目", "合计"], ["2013901 行政运行", "51.32"], ["合计", "51.32"]],
     ]
-    rows = _rows(annex_records(model_document(layout)))
+    rows = _rows(_annex(model_document(layout)))
     assert [(r.code, r.level, r.name) for r in rows] == [("2013901", "项", "行政运行"), (None, None, "合计")]
 
 
@@ -223,7 +231,7 @@ def test_name_cell_merged_across_two_expenditure_segments_gives_one_item():
             ["收入合计", "100", "支出合计", "<", "<", "100"],
         ],
     ]
-    rows = _rows(annex_records(model_document(layout)))
+    rows = _rows(_annex(model_document(layout)))
     assert [(r.side, r.name, r.cells) for r in rows] == [
         ("income", "一、财政拨款", {"收入/金额": "100"}),
         ("expenditure", "一、公共安全支出", {"支出/功能分类/金额": "100"}),
@@ -243,7 +251,7 @@ def test_repeated_header_rows_below_the_top_are_not_rows():
             ["210", "卫生健康支出", "5"],
         ],
     ]
-    rows = _rows(annex_records(model_document(layout)))
+    rows = _rows(_annex(model_document(layout)))
     assert [(r.code, r.name) for r in rows] == [("208", "社会保障和就业支出"), ("210", "卫生健康支出")]
 
 
@@ -258,7 +266,7 @@ EMPTY_BY_NOTE = [
 
 
 def test_tables_declared_empty_give_an_empty_table_record_and_no_rows():
-    records = annex_records(model_document(EMPTY_BY_NOTE))
+    records = _annex(model_document(EMPTY_BY_NOTE))
     assert [(i.table_id, i.empty) for i in _infos(records)] == [
         ("juesuan.fund", True),
         ("yusuan.state_capital", True),
@@ -271,7 +279,7 @@ def test_note_of_the_previous_table_does_not_empty_the_next():
         "收入决算表",
         [["科目编码", "科目名称", "本年收入合计"], ["201", "一般公共服务支出", "1.00"]],
     ]
-    records = annex_records(model_document(layout))
+    records = _annex(model_document(layout))
     assert [(i.table_id, i.empty) for i in _infos(records)] == [("juesuan.fund", True), ("juesuan.income", False)]
     assert [r.code for r in _rows(records)] == ["201"]
 
@@ -286,7 +294,7 @@ def test_title_printed_without_a_table_but_declared_empty_is_an_empty_table():
         "三、政府性基金预算财政拨款收入支出决算表",
         "本单位无政府性基金收支，故本表为空表。",
     ]
-    infos = _infos(annex_records(model_document(layout)))
+    infos = _infos(_annex(model_document(layout)))
     assert [(i.table, i.table_id, i.empty, i.n_rows) for i in infos] == [
         ("支出决算表", "juesuan.expenditure", False, 2),
         ("三、政府性基金预算财政拨款收入支出决算表", "juesuan.fund", True, 0),
@@ -297,7 +305,7 @@ def test_title_printed_without_a_table_but_declared_empty_is_an_empty_table():
 def test_a_listed_title_is_no_table():
     """The 附表 list of a disclosure published without its tables names tables it does not hold."""
     layout = ["第五部分 附表", "一、收入决算表", "二、支出决算表", "三、财政拨款收入支出决算总表"]
-    assert annex_records(model_document(layout)) == []
+    assert _annex(model_document(layout)) == []
 
 
 def test_unrecognised_and_performance_tables_give_only_a_table_record():
@@ -307,7 +315,7 @@ def test_unrecognised_and_performance_tables_give_only_a_table_record():
         "项目支出绩效自评表",
         [["项目名称", "某项目"], ["预算数", "10"]],
     ]
-    records = annex_records(model_document(layout))
+    records = _annex(model_document(layout))
     assert [(i.table_id, i.empty) for i in _infos(records)] == [
         (None, False),
         ("performance.project_self_evaluation", False),
@@ -328,7 +336,7 @@ def _real(name: str) -> Path:
 
 @cache
 def _records(name: str) -> tuple:
-    return tuple(annex_records(read_document(_real(name))))
+    return tuple(_annex(read_document(_real(name))))
 
 
 def _counts(records) -> list[tuple[str | None, int, bool]]:

@@ -25,7 +25,7 @@ import regex
 from .. import data
 from ..model import Cell, Document, Paragraph, Table
 from ..records import CellRef, Provenance, TableInfo, TableRow
-from .structure import amount_in_yuan, annotate, clean_text, find_unit, is_number, lines_above, row_page
+from .structure import amount_in_yuan, clean_text, find_unit, is_number, lines_above, row_page
 
 _LEVELS = {3: "类", 5: "款", 7: "项"}
 
@@ -493,9 +493,9 @@ def annex_records(doc: Document) -> list[TableInfo | TableRow]:
     Tables declared empty (“本表无数据”, “故本表为空表”, in or beside the table,
     or under a title printed with no table) give a ``table`` record with
     ``empty=True`` and no rows.  A title merely listed (the 附表 list of a
-    disclosure published without its tables) is no table.
+    disclosure published without its tables) is no table.  ``doc`` must be annotated
+    (:func:`~decextract.tables.structure.annotate`), as the pipeline does once for all table layers.
     """
-    doc = annotate(doc)  # idempotent and cheap: callers may pass a document not yet annotated
     blocks = list(doc.blocks)
     placed: list[tuple[int, list[TableInfo | TableRow]]] = []
     found: set[str] = set()
