@@ -38,6 +38,7 @@ from decimal import ROUND_CEILING, Decimal
 import regex
 
 from . import labels
+from .numerals import parse_number
 from .records import Check, Figure, PerformanceProject, Record, TableRow
 
 _HUNDRED = Decimal(100)
@@ -45,7 +46,7 @@ _TOTAL_WORDS = ("合计", "总计", "小计")
 _PART_MARKERS = regex.compile(r"其中|主要用于|包括|具体为")
 _DENOMINATOR = regex.compile(r"占(?P<what>[^，,。；;：:%％0-9０-９]*?)的?\s*$")
 _DECIMALS = regex.compile(r"[.．](\d+)")
-_LEADING_NUMBER = regex.compile(r"^\D*?[\d０-９][\d０-９,，.．]*")
+_NUMBER = regex.compile(r"[-−]?[\d０-９][\d０-９,，.．]*")  # the numeral in a figure's printed text
 
 
 def checks_of(records: Sequence[Record]) -> list[Check]:
@@ -79,9 +80,7 @@ def _printed_scale(fig: Figure) -> Decimal:
 
 
 def _number_in(text: str) -> Decimal | None:
-    from .numerals import parse_number
-
-    m = regex.search(r"[-−]?[\d０-９][\d０-９,，.．]*", text)
+    m = _NUMBER.search(text)
     return parse_number(m.group()) if m else None
 
 
@@ -116,7 +115,7 @@ def _check(rule: str, actual_fig: Figure, expected: Decimal, lo: Decimal, hi: De
 def _shown(value: Decimal, like: Figure) -> str:
     """``value`` (base units) written as ``like`` is printed: 316900 like “31.69万元” -> “31.69万元”."""
     places = len(_DECIMALS.findall(like.text)[-1]) if _DECIMALS.search(like.text) else 0
-    m = _LEADING_NUMBER.match(like.text)
+    m = _NUMBER.search(like.text)
     unit = like.text[m.end():] if m else ""
     return f"{value / _printed_scale(like):.{places}f}{unit}"
 
