@@ -87,6 +87,7 @@ def document_info(doc: Document) -> DocumentInfo:
         fiscal_year=year,
         kind=kind,
         size=doc.size,
+        warnings=doc.warnings,
     )
 
 

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 
 import attrs
 
+from .records import Notice
+
 #: (page, x0, top, x1, bottom) in PDF points, page 1-based, top-left origin (pdfplumber's convention).
 Box = tuple[int, float, float, float, float]
 
@@ -93,6 +95,7 @@ class Table:
     title: str | None = None
     unit: str | None = None
     header_rows: int = 0
+    warnings: tuple[Notice, ...] = ()  # what the reader could not read whole (a continuation not joined …)
 
     def row(self, r: int) -> tuple[Cell, ...]:
         """Cells whose top-left slot is in row ``r``, left to right."""
@@ -126,6 +129,7 @@ class Document:
     pages: int | None = None
     title: str | None = None  # from the file's own metadata, when it has one
     size: int | None = None  # bytes of the file
+    warnings: tuple[Notice, ...] = ()  # what the reader could not read (pages without text, replaced characters …)
 
     def paragraphs(self) -> Iterator[Paragraph]:
         return (b for b in self.blocks if isinstance(b, Paragraph))

@@ -16,6 +16,19 @@ import attrs
 
 
 @attrs.frozen
+class Notice:
+    """Something a reader of the record must know: a page with no text, a table read only in part.
+
+    ``code`` is a stable machine name (``empty_pages``, ``continuation_not_joined`` …, listed in
+    docs/records.md), ``message`` says it for a person, ``pages`` lists the pages concerned.
+    """
+
+    code: str
+    message: str
+    pages: tuple[int, ...] = ()
+
+
+@attrs.frozen
 class CellRef:
     """Coordinates of a table cell: block index of the table, 0-based row and column."""
 
@@ -78,6 +91,7 @@ class DocumentInfo:
     fiscal_year: int | None
     kind: str | None  # 决算 | 预算 | None
     size: int | None = None
+    warnings: tuple[Notice, ...] = ()  # what could not be read, or reads doubtfully (pages, garbled text …)
 
 
 @attrs.frozen
@@ -94,6 +108,8 @@ class TableInfo:
     n_cols: int
     empty: bool  # declared empty (本表无数据) or without body rows
     prov: Provenance
+    warnings: tuple[Notice, ...] = ()  # empty means the table came back whole
+    bboxes: tuple[tuple[int, float, float, float, float], ...] = ()  # (page, x0, top, x1, bottom) per page
 
 
 @attrs.frozen

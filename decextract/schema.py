@@ -25,11 +25,37 @@ from sqlalchemy.dialects import postgresql
 from .errors import SinkError
 from .records import Record, decimal_text
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+
+
+def add_missing(conn: sa.Connection) -> None:
+    """Bring a database up to :data:`metadata` by adding what it lacks: tables, then columns, then indexes.
+
+    Additive only (nothing is dropped or retyped), so every migration that adds tables or
+    columns is this one function; a new column is NULL in the rows written before it existed.
+    """
+    inspector = sa.inspect(conn)
+    for table in metadata.sorted_tables:
+        if not inspector.has_table(table.name):
+            table.create(conn)
+            continue
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        preparer = conn.dialect.identifier_preparer
+        for column in table.columns:
+            if column.name not in present:
+                kind = column.type.compile(dialect=conn.dialect)
+                conn.execute(sa.text(f"ALTER TABLE {preparer.quote(table.name)} "
+                                     f"ADD COLUMN {preparer.quote(column.name)} {kind}"))
+        indexes = {i["name"] for i in inspector.get_indexes(table.name)}
+        for index in table.indexes:
+            if index.name not in indexes:
+                index.create(conn)
+
 
 #: version -> (description, function applying it to a database at version - 1)
 MIGRATIONS: dict[int, tuple[str, Callable[[sa.Connection], None]]] = {
     2: ("add checks", lambda conn: metadata.tables["checks"].create(conn)),
+    3: ("add warnings of documents and tables, table boxes per page", add_missing),
 }
 
 
@@ -113,6 +139,7 @@ documents = sa.Table(
     sa.Column("n_records", sa.Integer, nullable=False),
     sa.Column("extracted_at", sa.Text, nullable=False),  # ISO 8601 UTC
     sa.Column("decextract_version", sa.Text, nullable=False),
+    sa.Column("warnings_json", JsonText),  # [{code, message, pages}]: what could not be read
     sa.Index("ix_documents_fiscal_year", "fiscal_year"),
     sa.Index("ix_documents_issuer", "issuer"),
 )
@@ -151,6 +178,8 @@ tables = _record_table(
     sa.Column("n_rows", sa.Integer, nullable=False),
     sa.Column("n_cols", sa.Integer, nullable=False),
     sa.Column("empty", sa.Boolean, nullable=False),
+    sa.Column("warnings_json", JsonText),  # [{code, message, pages}]: what was read only in part
+    sa.Column("bboxes_json", JsonText),  # [[page, x0, top, x1, bottom]] per page
     *_prov_columns(),
     sa.Index("ix_tables_table_id", "table_id"),
 )
@@ -306,6 +335,10 @@ def _amounts(prefix: str, amounts) -> dict[str, Any]:
     return {f"{prefix}_total": amounts.total, f"{prefix}_fiscal": amounts.fiscal, f"{prefix}_other": amounts.other}
 
 
+def _notices(notices) -> list[dict[str, Any]]:
+    return [{"code": n.code, "message": n.message, "pages": list(n.pages)} for n in notices]
+
+
 def _json_values(values: dict[str, Decimal | None]) -> dict[str, str | None]:
     return {k: None if v is None else decimal_text(v) for k, v in values.items()}
 
@@ -316,7 +349,7 @@ def flatten(record: Record) -> dict[str, Any]:
     if t == "document":
         return {"source": record.source, "format": record.format, "pages": record.pages, "title": record.title,
                 "issuer": record.issuer, "fiscal_year": record.fiscal_year, "kind": record.kind,
-                "size": record.size}
+                "size": record.size, "warnings_json": _notices(record.warnings)}
     if t == "figure":
         return {"text": record.text, "value": record.value, "unit": record.unit, "kind": record.kind,
                 "approx": record.approx, "label": record.label, "year": record.year, "relation": record.relation,
@@ -324,7 +357,8 @@ def flatten(record: Record) -> dict[str, Any]:
     if t == "table":
         return {"table_title": record.table, "table_id": record.table_id, "unit": record.unit,
                 "pages": ",".join(str(p) for p in record.pages), "n_rows": record.n_rows, "n_cols": record.n_cols,
-                "empty": record.empty, **_prov_row(record.prov)}
+                "empty": record.empty, "warnings_json": _notices(record.warnings),
+                "bboxes_json": [list(b) for b in record.bboxes], **_prov_row(record.prov)}
     if t == "table_row":
         return {"table_title": record.table, "table_id": record.table_id, "unit": record.unit, "code": record.code,
                 "level": record.level, "name": record.name, "side": record.side, "cells_json": dict(record.cells),

@@ -260,9 +260,31 @@ def test_a_version_1_database_gains_the_checks_table_and_takes_checks(tmp_path):
     sink.close()
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT version, description FROM schema_version ORDER BY version")).all() \
-            == [(1, "create tables"), (2, "add checks")]
+            == [(1, "create tables"), (2, "add checks"),
+                (3, "add warnings of documents and tables, table boxes per page")]
         assert conn.execute(sa.text("SELECT count(*) FROM checks WHERE NOT ok")).scalar() == 2
         assert conn.execute(sa.text("SELECT count(*) FROM checks")).scalar() >= 40
+    engine.dispose()
+
+
+def test_a_version_2_database_gains_the_new_columns_and_keeps_its_rows(tmp_path):
+    """Schema 3 added columns: the additive migration adds them to a version-2 database, old rows NULL."""
+    url = f"sqlite:///{tmp_path / 'v2.sqlite'}"
+    records = extract(SAMPLES / f"{SEED}.txt")
+    sink = SqlSink(url)
+    sink.write_document(records[0].sha256, [records[0].source], records, replace=False)
+    sink.close()
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:  # make it what version 2 wrote
+        for table, column in (("documents", "warnings_json"), ("tables", "warnings_json"), ("tables", "bboxes_json")):
+            conn.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+        conn.execute(sa.text("UPDATE schema_version SET version = 2"))
+    assert schema.ensure_schema(engine) == schema.SCHEMA_VERSION
+    with engine.connect() as conn:
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("tables")}
+        assert {"warnings_json", "bboxes_json"} <= columns
+        assert conn.execute(sa.text("SELECT count(*), count(bboxes_json) FROM tables")).one() == (
+            sum(r.TYPE == "table" for r in records), 0)
     engine.dispose()
 
 

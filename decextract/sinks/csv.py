@@ -29,7 +29,7 @@ def _text(value: Any) -> Any:
         return "true" if value else "false"
     if isinstance(value, Decimal):
         return decimal_text(value)
-    if isinstance(value, dict):
+    if isinstance(value, (dict, list)):
         return schema.json_text(value)
     return value
 

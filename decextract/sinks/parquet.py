@@ -49,7 +49,7 @@ def arrow_schema(table: sa.Table) -> pa.Schema:
 
 
 def _cell(value: Any, type_: pa.DataType) -> Any:
-    if isinstance(value, dict):
+    if isinstance(value, (dict, list)):
         return schema.json_text(value)
     if isinstance(value, Decimal) and type_ == DECIMAL:
         whole, _, fraction = decimal_text(value).lstrip("-").partition(".")

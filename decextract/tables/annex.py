@@ -439,8 +439,22 @@ def _table_records(doc: Document, blocks, i: int, table: Table) -> list[TableInf
         n_cols=table.n_cols,
         empty=empty,
         prov=_prov(doc, table, table.page, title or "", None),
+        warnings=table.warnings,
+        bboxes=table_bboxes(table),
     )
     return [info, *rows]
+
+
+def table_bboxes(table: Table) -> tuple[tuple[int, float, float, float, float], ...]:
+    """The box a table covers on each of its pages, from its cells' boxes (none for formats without boxes)."""
+    spans: dict[int, list[float]] = {}
+    for c in table.cells:
+        if c.bbox is None or c.page is None:
+            continue
+        x0, top, x1, bottom = c.bbox
+        box = spans.setdefault(c.page, [x0, top, x1, bottom])
+        box[0], box[1], box[2], box[3] = min(box[0], x0), min(box[1], top), max(box[2], x1), max(box[3], bottom)
+    return tuple((page, *(round(v, 2) for v in box)) for page, box in sorted(spans.items()))
 
 
 def _note_says_empty(blocks, i: int) -> bool:
