@@ -7,10 +7,11 @@ import io
 import json
 import unicodedata
 import zipfile
-from pathlib import Path
 
 import docx
 import pytest
+from conftest import DATA, SAMPLES
+from conftest import SEED as SEED_STEM
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -20,10 +21,10 @@ from decextract.model import Paragraph, Table
 from decextract.readers import read_bytes, read_document
 from decextract.readers.docx import read
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-SEED = SHARED / "samples" / "seed" / "xiqu-zhengfawei-2020-juesuan.docx"
+# the seed and its gold are the project's own copies (samples/, tests/data/): no shared folder needed
+SEED = SAMPLES / f"{SEED_STEM}.docx"
 SEED_TXT = SEED.with_suffix(".txt")
-PERF_GOLD = SHARED / "gold" / "xiqu-zhengfawei-2020-juesuan.performance.json"
+PERF_GOLD = DATA / f"{SEED_STEM}.performance.json"
 
 
 def norm(s: str) -> str:

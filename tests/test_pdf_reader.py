@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import regex
+from conftest import REAL, SAMPLES
+from conftest import SEED as SEED_STEM
 from fixtures_pdf import encrypted_pdf
 
 from decextract.errors import DamagedFileError, DecExtractError, EncryptedFileError
@@ -14,9 +16,7 @@ from decextract.model import Paragraph, Table, span_box
 from decextract.readers import read_bytes, read_document
 from decextract.readers.pdf import read
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-SEED = SHARED / "samples" / "seed" / "xiqu-zhengfawei-2020-juesuan"
-REAL = SHARED / "samples" / "real"
+SEED = SAMPLES / SEED_STEM  # the project's own copy: no shared folder needed
 REAL_PDFS = (
     "jiangsu-jianchayuan-2019-yusuan.pdf",
     "putuo-shangwuwei-2025-yusuan.pdf",

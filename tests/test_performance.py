@@ -17,7 +17,7 @@ from decextract.tables import annotate, performance_records
 from decextract.tables.performance import label
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT.parent / "shared" / "samples" / "seed" / "xiqu-zhengfawei-2020-juesuan"
+SEED = ROOT / "samples" / "xiqu-zhengfawei-2020-juesuan"  # the project's own copy of the seed
 GOLD = ROOT / "tests" / "data" / "xiqu-zhengfawei-2020-juesuan.performance.json"
 
 

@@ -7,11 +7,11 @@ import random
 import sys
 import types
 import zipfile
-from pathlib import Path
 
 import docx
 import openpyxl
 import pytest
+from conftest import SAMPLES
 
 from decextract.errors import (
     DamagedFileError,
@@ -23,7 +23,7 @@ from decextract.errors import (
 from decextract.readers import READERS, read_bytes, read_document
 from decextract.readers.sniff import sniff
 
-SEED = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "seed"
+SEED = SAMPLES  # the project's own copies of the seed
 
 
 def docx_bytes() -> bytes:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
+from conftest import REAL, SAMPLES
+from conftest import SEED as SEED_STEM
 from fixtures_tables import model_document, model_table
 
 from decextract.model import Document, Paragraph
@@ -13,9 +14,7 @@ from decextract.readers import read_document
 from decextract.tables import amount_in_yuan, annotate, clean_text, distinct_rows, row_context, unit_scale
 from decextract.tables.structure import find_unit, is_number, year_of_line
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-SEED = SHARED / "samples" / "seed" / "xiqu-zhengfawei-2020-juesuan"
-REAL = SHARED / "samples" / "real"
+SEED = SAMPLES / SEED_STEM  # the project's own copy of the seed
 
 ANNEX = [
     ["项目", "<", "本年收入合计", "财政拨款收入", "其他收入"],

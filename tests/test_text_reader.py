@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from pathlib import Path
 
 import pytest
+from conftest import DATA, SAMPLES
+from conftest import SEED as SEED_STEM
 
 from decextract.errors import EncodingError
 from decextract.model import Paragraph, Table
 from decextract.readers import read_bytes, read_document
 from decextract.readers.text import decode, read
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-SEED = SHARED / "samples" / "seed" / "xiqu-zhengfawei-2020-juesuan.txt"
-PERF_GOLD = SHARED / "gold" / "xiqu-zhengfawei-2020-juesuan.performance.json"
+# the seed and its gold are the project's own copies (samples/, tests/data/)
+SEED = SAMPLES / f"{SEED_STEM}.txt"
+PERF_GOLD = DATA / f"{SEED_STEM}.performance.json"
 
 
 @pytest.fixture(scope="module")
