@@ -1,18 +1,52 @@
 """The records decextract emits, and their JSON form.
 
 Records are frozen, slotted attrs classes.  Money is :class:`~decimal.Decimal`
-(serialised as a decimal string), never float.  Every record serialises to one
+(serialised as a decimal string), never float, and always in plain notation: ``str`` of a
+value never shows an exponent (:func:`plain_decimal`).  Every record serialises to one
 JSON object with a ``type`` key; :func:`to_dict` and :func:`to_json` are the
 only serialisers, used by every sink.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from decimal import Decimal
 from typing import Any
 
 import attrs
+
+
+def plain_decimal(value: Any) -> Any:
+    """A Decimal whose ``str`` is plain notation: ``Decimal("5E+4")`` becomes ``Decimal("50000")``, same value.
+
+    Arithmetic (``normalize``, products of scaled numbers) gives positive exponents, which ``str`` prints
+    as 5E+4; every Decimal field of a record goes through this, so no reader of a value sees E-notation.
+    (Magnitudes under 1e-6, which no disclosure prints, have an exponent in any form: ``str`` chooses it.)
+    """
+    if isinstance(value, Decimal) and value.is_finite() and value.as_tuple().exponent > 0:
+        return Decimal(format(value, "f"))
+    return value
+
+
+def _plain_values(values: Any) -> Any:
+    return {k: plain_decimal(v) for k, v in values.items()} if isinstance(values, dict) else values
+
+
+def _plain_decimal_fields(cls: type, fields: list[attrs.Attribute]) -> list[attrs.Attribute]:
+    """attrs field transformer: every field annotated with Decimal (or a dict of them) gets a converter to
+    plain notation (:func:`plain_decimal`)."""
+    out = []
+    for f in fields:
+        kind = str(f.type or "")
+        if "Decimal" in kind and f.converter is None:
+            f = f.evolve(converter=_plain_values if kind.startswith("dict[") else plain_decimal)
+        out.append(f)
+    return out
+
+
+#: a record class: frozen, slotted, its Decimals in plain notation
+_record = functools.partial(attrs.frozen, field_transformer=_plain_decimal_fields)
 
 
 @attrs.frozen
@@ -58,7 +92,7 @@ class Provenance:
     bbox: tuple[float, float, float, float] | None = None
 
 
-@attrs.frozen
+@_record
 class Figure:
     """One reported quantity: an amount, a percentage, a count or a bare number."""
 
@@ -112,7 +146,7 @@ class TableInfo:
     bboxes: tuple[tuple[int, float, float, float, float], ...] = ()  # (page, x0, top, x1, bottom) per page
 
 
-@attrs.frozen
+@_record
 class TableRow:
     """A body row of a standard annex table."""
 
@@ -130,7 +164,7 @@ class TableRow:
     prov: Provenance
 
 
-@attrs.frozen
+@_record
 class Amounts:
     """Budget or executed amounts of a project, in 元."""
 
@@ -139,7 +173,7 @@ class Amounts:
     other: Decimal | None = None
 
 
-@attrs.frozen
+@_record
 class PerformanceProject:
     """A project of a performance table (项目绩效目标完成情况表 / 项目支出绩效自评表)."""
 
@@ -159,7 +193,7 @@ class PerformanceProject:
     prov: Provenance | None = None
 
 
-@attrs.frozen
+@_record
 class PerformanceIndicator:
     """An indicator row of a performance table."""
 
@@ -179,7 +213,7 @@ class PerformanceIndicator:
     prov: Provenance | None = None
 
 
-@attrs.frozen
+@_record
 class Check:
     """A check of the document's own arithmetic: one printed figure recomputed from others.
 
