@@ -332,7 +332,8 @@ def test_cli_exit_status_says_some_failed(tmp_path):
 
 
 def test_cli_rejects_a_bad_database_url(tmp_path):
-    proc = run_cli("in", "--db", "nonsense-url", cwd=tmp_path)
+    make_docs(tmp_path / "in", 1)
+    proc = run_cli("in", "--db", "not a url://", cwd=tmp_path)
     assert proc.returncode == 2 and "not a database URL" in proc.stderr
 
 

@@ -208,8 +208,15 @@ def test_docs_query_of_failed_checks_finds_the_seeds_inconsistent_shares(tmp_pat
 def test_postgresql_urls_use_psycopg_and_bad_urls_are_sink_errors():
     assert engine_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
     assert engine_url("sqlite:///x.sqlite").drivername == "sqlite"
-    with pytest.raises(SinkError, match="not a database URL"):
-        engine_url("decextract.sqlite")
+    for bad in ("not a url://", "postgresql://u@h:port/db"):
+        with pytest.raises(SinkError, match="not a database URL"):
+            engine_url(bad)
+
+
+def test_a_database_given_as_a_plain_path_is_an_sqlite_file():
+    for path in ("decextract.sqlite", "out/x.db", "C:\\data\\x.sqlite"):
+        url = engine_url(path)
+        assert (url.drivername, url.database) == ("sqlite", path)
 
 
 def test_default_sink_is_sqlite_in_the_working_directory(tmp_path, monkeypatch):

@@ -7,6 +7,7 @@ record row commit together or not at all, and the ``documents`` primary key
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,15 +21,24 @@ from . import Sink
 
 
 def engine_url(url: str) -> sa.URL:
-    """Parse a database URL; plain ``postgresql://`` means the psycopg (3) driver."""
+    """Parse a database URL; plain ``postgresql://`` means the psycopg (3) driver.
+
+    Anything without ``://`` is the path of an SQLite file: ``out.sqlite`` is ``sqlite:///out.sqlite``.
+    """
+    if "://" not in url:
+        return sa.URL.create("sqlite", database=url)
     try:
         parsed = sa.make_url(url)
-    except sa.exc.ArgumentError as exc:
+    except (sa.exc.ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
         raise SinkError(f"not a database URL: {url!r} (e.g. sqlite:///out.sqlite or postgresql://user@host/db)",
                         path=url) from exc
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed
+
+
+def _json_text(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -44,7 +54,8 @@ def create_engine(url: str) -> sa.Engine:
     """An engine for ``url`` with the schema created or migrated."""
     parsed = engine_url(url)
     try:
-        engine = sa.create_engine(parsed)
+        # JSON columns as a person reads them in sqlite3 or DB Browser: 中文, not \u4e2d\u6587
+        engine = sa.create_engine(parsed, json_serializer=_json_text)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         schema.ensure_schema(engine)
