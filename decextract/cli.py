@@ -1,8 +1,19 @@
-"""The ``decextract`` command line: a thin layer over the library."""
+"""The ``decextract`` command line: a thin layer over the library.
+
+Exit status of every command: 0 when everything was done; 1 when some input files could not be read
+(each reported on standard error, the others done) or a query failed; 2 for a usage error — a bad
+option, a path that does not exist, an output that cannot be written, a database that cannot be
+opened — reported before anything is created; 130 when interrupted.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import glob
+import logging
+import os
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -13,32 +24,172 @@ from .pipeline import extract, read_tables
 from .records import to_json
 from .tables.export import write_table_csv
 
+log = logging.getLogger("decextract")
+_GLOB_CHARS = frozenset("*?[")
+_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
+
+
+def _print_version(ctx: click.Context, _param, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from .schema import SCHEMA_VERSION
+
+    click.echo(f"decextract {__version__} (database schema {SCHEMA_VERSION})")
+    ctx.exit()
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Log lines on whatever ``sys.stderr`` is when they are written."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.lower()}: {record.getMessage()}"
+
+
+_handler = _StderrHandler()
+
+
+def _configure_logging(verbose: int, quiet: bool, level: str | None) -> None:
+    """decextract's messages on stderr: warnings by default, -v info, -vv debug, -q errors only."""
+    if level:
+        chosen = _LEVELS[level.lower()]
+    elif quiet:
+        chosen = logging.ERROR
+    else:
+        chosen = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    log.setLevel(chosen)
+    log.propagate = False
+    if _handler not in log.handlers:
+        log.addHandler(_handler)
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="decextract")
-def cli() -> None:
-    """Extract figures, tables and provenance from 部门决算/部门预算 disclosures."""
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version (and the database schema version) and exit.")
+@click.option("-v", "--verbose", count=True, help="More messages on standard error: -v each file, -vv debugging.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on standard error: no warnings, no progress.")
+@click.option("--log-level", type=click.Choice(list(_LEVELS), case_sensitive=False),
+              help="The level of messages on standard error (overrides -v and -q).")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: bool, log_level: str | None) -> None:
+    """Extract figures, tables and provenance from 部门决算/部门预算 disclosures.
+
+    Exit status: 0 all done, 1 some files failed (or the query failed), 2 usage error, 130 interrupted.
+    """
+    _configure_logging(verbose, quiet, log_level)
+    ctx.obj = {"quiet": quiet or (log_level or "").lower() == "error"}
+
+
+def _existing(paths: tuple[str, ...]) -> None:
+    """A usage error (exit 2) naming every path that does not exist and every glob that matches nothing."""
+    missing = [p for p in paths if not os.path.lexists(p)
+               and not (_GLOB_CHARS & set(p) and glob.glob(p, recursive=True))]
+    if missing:
+        raise click.UsageError("no such file or folder: " + ", ".join(missing))
+
+
+def _inputs(paths: tuple[str, ...]) -> list[str]:
+    """The files named by ``paths``: files as given, folders and globs expanded as ``batch`` does.
+
+    Files found under a relative folder or glob are shown relative to the working directory.
+    """
+    from .batch import discover
+
+    _existing(paths)
+    files: list[str] = []
+    for arg in paths:
+        if os.path.lexists(arg) and not os.path.isdir(arg):
+            files.append(arg)
+            continue
+        found = discover([arg])
+        if not found:
+            log.warning("%s: no files found", arg)
+        files.extend(f if os.path.isabs(arg) else os.path.relpath(f) for f in found)
+    return list(dict.fromkeys(files))
 
 
 @cli.command("extract")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
-              help="Write the JSON Lines here instead of standard output.")
-def extract_command(files: tuple[str, ...], output) -> None:
-    """Write the records of each FILE as JSON Lines, one record a line.
+@click.argument("files", nargs=-1, required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+              help="Write here instead of standard output: FILE.xlsx as Excel, anything else as JSON Lines.")
+@click.option("--jsonl", type=click.Path(dir_okay=False, allow_dash=True), metavar="FILE",
+              help="Write the records as JSON Lines to FILE.")
+@click.option("--xlsx", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write an Excel workbook: one sheet per record kind.")
+@click.option("--csv", "csv_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Write one CSV per record kind (UTF-8 with BOM) into DIR.")
+@click.option("--dta", "dta_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Write one Stata .dta per record kind into DIR (needs pandas).")
+def extract_command(files: tuple[str, ...], output, jsonl, xlsx, csv_dir, dta_dir) -> None:
+    """Write the records of each FILE (files, folders, globs) as JSON Lines, one record a line.
 
-    A file that cannot be read is reported on standard error with the reason;
-    the other files still run, and the exit status is 1 if any file failed.
+    With --xlsx, --csv or --dta the records go there instead (add -o - to also
+    print them).  A file that cannot be read is reported on standard error with
+    the reason; the other files still run, and the exit status is 1 if any file failed.
     """
-    for _, records in _each_file(files, extract):
-        output.write("".join(to_json(r) + "\n" for r in records))
-        output.flush()
+    if output and Path(output).suffix.lower() == ".xlsx":
+        xlsx, output = xlsx or output, None
+    elif output and Path(output).suffix.lower() in (".csv", ".dta"):
+        raise click.BadParameter(f"{output}: {Path(output).suffix} is one file per record kind: use "
+                                 f"--{Path(output).suffix[1:].lower()} DIR", param_hint="-o")
+    if output and jsonl:
+        raise click.UsageError("give -o or --jsonl, not both")
+    paths = _inputs(files)
+    jsonl = output or jsonl or (None if (xlsx or csv_dir or dta_dir) else "-")
+    tabular = bool(xlsx or csv_dir or dta_dir)
+    kept = []
+    with click.open_file(jsonl, "w", encoding="utf-8", lazy=True) if jsonl else contextlib.nullcontext() as out:
+        def use(_path: str, records) -> None:
+            if out is not None:
+                out.write("".join(to_json(r) + "\n" for r in records))
+                out.flush()
+            if tabular:
+                kept.extend(records)
+
+        status = _every_file(paths, extract, use)
+    if tabular:
+        from . import exports
+
+        _write_exports(exports.sheets_of_records(kept), xlsx, csv_dir, dta_dir)
+    sys.exit(status)
+
+
+def _every_file(paths: list[str], read, use) -> int:
+    """``use(path, read(path))`` for each file; the exit status: 1 when some file failed (reported), else 0."""
+    try:
+        for path, result in _each_file(paths, read):
+            use(path, result)
+    except SystemExit as stop:
+        return stop.code
+    return 0
+
+
+def _write_exports(sheets, xlsx: str | None, csv_dir: str | None, dta_dir: str | None) -> None:
+    from . import exports
+
+    try:
+        if xlsx:
+            log.info("wrote %s", exports.write_xlsx(sheets, xlsx))
+        if csv_dir:
+            log.info("wrote %d CSV files into %s", len(exports.write_csv(sheets, csv_dir)), csv_dir)
+        if dta_dir:
+            log.info("wrote %d Stata files into %s", len(exports.write_dta(sheets, dta_dir)), dta_dir)
+    except DecExtractError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
 
 
 @cli.command("batch")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--db", metavar="URL", help="Database URL (SQLAlchemy): sqlite:///FILE, postgresql://USER@HOST/DB. "
-              "Default when no output is given: sqlite:///decextract.sqlite in the working directory.")
+@click.option("--db", metavar="PATH|URL", help="Database: an SQLite file's path, or a URL (SQLAlchemy): sqlite:///FILE, "
+              "postgresql://USER@HOST/DB. Default when no output is given: decextract.sqlite in the working directory.")
 @click.option("--jsonl", metavar="FILE", help="Also/instead write JSON Lines to FILE.")
 @click.option("--csv", "csv_dir", metavar="DIR", help="Also/instead write one CSV per table into DIR.")
 @click.option("--parquet", "parquet_dir", metavar="DIR", help="Also/instead write Parquet partitions into DIR.")
@@ -63,6 +214,8 @@ def batch_command(paths, db, jsonl, csv_dir, parquet_dir, jobs, force, timeout, 
 
     if engine == "dask" and not scheduler:
         raise click.UsageError("--engine dask needs --scheduler tcp://HOST:PORT")
+    _existing(paths)  # before any output is created
+    quiet = quiet or (click.get_current_context().find_root().obj or {}).get("quiet", False)
     try:
         sinks = open_sinks(db=db, jsonl=jsonl, csv=csv_dir, parquet=parquet_dir)
         try:
@@ -83,26 +236,105 @@ def batch_command(paths, db, jsonl, csv_dir, parquet_dir, jobs, force, timeout, 
 
 
 @cli.command("tables")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True)
 @click.option("--csv", "csv_dir", type=click.Path(file_okay=False), metavar="DIR",
               help="Also write each table as a CSV file (UTF-8 with BOM) into DIR.")
-def tables_command(files: tuple[str, ...], csv_dir: str | None) -> None:
-    """List the tables found in each FILE: title, table id, unit, pages, rows x columns.
+@click.option("--xlsx", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Also write every table into one Excel workbook: a sheet per table, as printed.")
+def tables_command(files: tuple[str, ...], csv_dir: str | None, xlsx: str | None) -> None:
+    """List the tables found in each FILE (files, folders, globs): title, table id, unit, pages, rows x columns.
 
     An empty table (declared 本表无数据) is marked "empty".  Exit status 1 if
     any file could not be read.
     """
-    for path, found in _each_file(files, read_tables):
-        click.echo(f"{path}: {len(found)} table(s)")
-        for n, (info, table) in enumerate(found, 1):
-            first, last = (info.pages[0], info.pages[-1]) if info.pages else ("-", "-")
-            pages = f"{first}" if first == last else f"{first}-{last}"
-            size = f"{info.n_rows}x{info.n_cols}" + (" empty" if info.empty else "")
-            click.echo(f"  {n:>3}  p.{pages:<7} {size:<13} {info.unit or '-':<4} {info.table_id or '-':<40} "
-                       f"{info.table or '(untitled)'}")
-            if csv_dir and table is not None:
-                out = write_table_csv(table, Path(csv_dir), f"{Path(path).stem}-{n:02d}-{info.table_id or 'table'}")
-                click.echo(f"       -> {out}")
+    grids: list = []
+    status = _every_file(_inputs(files), read_tables, lambda path, found: _list_tables(path, found, csv_dir, grids))
+    if xlsx:
+        from .exports import write_grids_xlsx
+
+        try:
+            write_grids_xlsx(grids, xlsx)
+        except DecExtractError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+    sys.exit(status)
+
+
+def _list_tables(path: str, found, csv_dir: str | None, grids: list) -> None:
+    click.echo(f"{path}: {len(found)} table(s)")
+    for n, (info, table) in enumerate(found, 1):
+        first, last = (info.pages[0], info.pages[-1]) if info.pages else ("-", "-")
+        pages = f"{first}" if first == last else f"{first}-{last}"
+        size = f"{info.n_rows}x{info.n_cols}" + (" empty" if info.empty else "")
+        click.echo(f"  {n:>3}  p.{pages:<7} {size:<13} {info.unit or '-':<4} {info.table_id or '-':<40} "
+                   f"{info.table or '(untitled)'}")
+        if csv_dir and table is not None:
+            out = write_table_csv(table, Path(csv_dir), f"{Path(path).stem}-{n:02d}-{info.table_id or 'table'}")
+            click.echo(f"       -> {out}")
+        grids.append((path, info, table))
+
+
+@cli.command("export")
+@click.option("--db", required=True, metavar="PATH|URL", help="The batch database: an SQLite file or a URL.")
+@click.option("--xlsx", type=click.Path(dir_okay=False), metavar="FILE", help="Write an Excel workbook, a sheet per table.")
+@click.option("--csv", "csv_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Write one CSV per table (UTF-8 with BOM) into DIR.")
+@click.option("--dta", "dta_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Write one Stata .dta per table into DIR (needs pandas).")
+@click.option("--table", "tables", multiple=True, metavar="NAME",
+              help="Export only this table (figures, table_rows, checks …); repeat for more.")
+def export_command(db: str, xlsx: str | None, csv_dir: str | None, dta_dir: str | None, tables: tuple[str, ...]) -> None:
+    """Export a batch database as Excel, CSV or Stata files, for spreadsheets and statistics.
+
+    Decimals are numbers in Excel and Stata, with their exact text in a
+    neighbouring <column>_text column; CSV holds the exact text.  The database
+    is only read.
+    """
+    from . import exports
+    from .database import open_readonly
+
+    if not (xlsx or csv_dir or dta_dir):
+        raise click.UsageError("give at least one of --xlsx FILE, --csv DIR, --dta DIR")
+    try:
+        engine = open_readonly(db)
+        sheets = exports.sheets_of_database(engine, tables or None)
+    except DecExtractError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    _write_exports(sheets, xlsx, csv_dir, dta_dir)
+
+
+@cli.command("query")
+@click.argument("sql")
+@click.option("--db", required=True, metavar="PATH|URL", help="The database: an SQLite file or a URL.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON Lines, one object per row.")
+@click.option("-p", "--param", "params", nargs=2, multiple=True, metavar="NAME VALUE",
+              help="A value for :NAME in the SQL; repeat for more.")
+def query_command(sql: str, db: str, as_csv: bool, as_json: bool, params) -> None:
+    """Run SQL on a decextract database (read-only) and print the rows as a table, CSV or JSON.
+
+    \b
+    decextract query --db decextract.sqlite "SELECT rule, formula FROM checks WHERE NOT ok"
+    """
+    from .database import open_readonly, run_query
+    from .tabulate import print_rows
+
+    if as_csv and as_json:
+        raise click.UsageError("give --csv or --json, not both")
+    try:
+        engine = open_readonly(db)
+    except DecExtractError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    try:
+        columns, rows = run_query(engine, sql, dict(params))
+        print_rows(columns, rows, "csv" if as_csv else "json" if as_json else "table")
+    except DecExtractError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        engine.dispose()
 
 
 def _each_file(files: tuple[str, ...], read):
@@ -110,16 +342,32 @@ def _each_file(files: tuple[str, ...], read):
     with the reason, and the command exits 1 at the end when any failed."""
     failed = 0
     for path in files:
+        started = time.monotonic()
         try:
             result = read(path)
         except DecExtractError as exc:
             failed += 1
             click.echo(f"error: {exc}", err=True)
             continue
+        _log_read(path, result, time.monotonic() - started)
         yield path, result
     if failed:
         click.echo(f"{failed} of {len(files)} file(s) failed", err=True)
         sys.exit(1)
+
+
+def _log_read(path: str, result, seconds: float) -> None:
+    """INFO: what was read; WARNING: the document's warnings, and a document with nothing in it."""
+    items = [r for r in result if not isinstance(r, tuple)]
+    document = items[0] if items and getattr(items[0], "TYPE", None) == "document" else None
+    log.info("%s: %d %s in %.1f s", path, len(result), "records" if document else "tables", seconds)
+    if document is None:
+        return
+    for notice in document.warnings:
+        pages = f" (pages {', '.join(map(str, notice.pages))})" if notice.pages else ""
+        log.warning("%s: %s: %s%s", path, notice.code, notice.message, pages)
+    if len(items) == 1:
+        log.warning("%s: no figures or tables found", path)
 
 
 def main() -> None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
+import os
+import re
+import sqlite3
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
-from conftest import SAMPLES, SEED
+from conftest import ROOT, SAMPLES, SEED
 
 from decextract.cli import cli
 
@@ -27,9 +32,11 @@ def test_extract_writes_one_json_record_a_line():
 def test_a_bad_file_is_reported_and_the_others_still_run(tmp_path):
     bad = tmp_path / "broken.docx"
     bad.write_bytes(b"PK\x03\x04 not really a zip")
-    result = CliRunner().invoke(cli, ["extract", str(bad), TXT, str(tmp_path / "missing.pdf")])
+    empty = tmp_path / "empty.pdf"
+    empty.write_bytes(b"")
+    result = CliRunner().invoke(cli, ["extract", str(bad), TXT, str(empty)])
     assert result.exit_code == 1
-    assert "broken.docx" in result.stderr and "missing.pdf" in result.stderr
+    assert "broken.docx" in result.stderr and "empty.pdf" in result.stderr
     assert "2 of 3 file(s) failed" in result.stderr
     docs = [json.loads(line) for line in result.stdout.splitlines() if '"type":"document"' in line]
     assert [d["source"] for d in docs] == [TXT]
@@ -56,3 +63,146 @@ def test_tables_lists_what_was_recognised_and_writes_csv(tmp_path):
 def test_python_dash_m_runs_the_cli():
     run = subprocess.run([sys.executable, "-m", "decextract", "--version"], capture_output=True, text=True)
     assert run.returncode == 0 and "decextract" in run.stdout
+
+
+# --- like the tools researchers know -------------------------------------------------------------------------------
+
+
+def test_version_names_the_package_and_the_schema():
+    from decextract import __version__
+    from decextract.schema import SCHEMA_VERSION
+
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"decextract {__version__} (database schema {SCHEMA_VERSION})"
+
+
+@pytest.mark.parametrize("command", [
+    ["extract", "{missing}", TXT, "-o", "{out}"],
+    ["extract", TXT, "{missing}", "--xlsx", "{out}"],
+    ["tables", "{missing}", "--csv", "{out}"],
+    ["batch", "{missing}", "--db", "{out}"],
+    ["batch", TXT, "{missing}"],  # not even the default database in the working directory
+], ids=lambda c: " ".join(c[:2]).replace(TXT, "FILE"))
+def test_a_path_that_does_not_exist_is_a_usage_error_and_creates_nothing(command, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = [a.format(missing=tmp_path / "missing", out=tmp_path / "out") for a in command]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert "no such file or folder" in result.output and "missing" in result.output
+    assert list(tmp_path.iterdir()) == []  # no database, no output file, no folder
+
+
+def test_a_glob_that_matches_nothing_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(cli, ["extract", str(tmp_path / "*.pdf")])
+    assert result.exit_code == 2 and "no such file or folder" in result.output
+
+
+def test_extract_and_tables_take_folders_and_globs(tmp_path, monkeypatch):
+    (tmp_path / "in" / "sub").mkdir(parents=True)
+    (tmp_path / "in" / "a.txt").write_bytes(SAMPLES.joinpath(f"{SEED}.txt").read_bytes())
+    (tmp_path / "in" / "sub" / "b.docx").write_bytes(SAMPLES.joinpath(f"{SEED}.docx").read_bytes())
+    (tmp_path / "in" / ".hidden.txt").write_text("2020年收入100万元。", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    folder = runner.invoke(cli, ["extract", "in"])
+    assert folder.exit_code == 0, folder.output
+    sources = [json.loads(line)["source"] for line in folder.stdout.splitlines() if '"type":"document"' in line]
+    assert sources == [os.path.join("in", "a.txt"), os.path.join("in", "sub", "b.docx")]  # relative, as given
+    globbed = runner.invoke(cli, ["tables", "in/**/*.docx"])
+    assert globbed.exit_code == 0 and globbed.stdout.startswith(os.path.join("in", "sub", "b.docx") + ": 5 table(s)")
+    both = runner.invoke(cli, ["extract", "in/a.txt", "in"])  # a file named twice is read once
+    assert both.stdout.count('"type":"document"') == 2
+
+
+def test_log_levels(tmp_path):
+    quiet_doc = tmp_path / "nothing.txt"
+    quiet_doc.write_text("本部门没有需要说明的事项。\n", encoding="utf-8")
+    runner = CliRunner()
+    default = runner.invoke(cli, ["extract", str(quiet_doc)])
+    assert default.exit_code == 0 and "warning: " in default.stderr and "no figures or tables" in default.stderr
+    assert "info:" not in default.stderr
+    verbose = runner.invoke(cli, ["-v", "extract", str(quiet_doc)])
+    assert re.search(r"info: .*nothing\.txt: 1 records in [0-9.]+ s", verbose.stderr)
+    for quiet in (["-q"], ["--log-level", "error"], ["--log-level", "ERROR"]):
+        result = runner.invoke(cli, [*quiet, "extract", str(quiet_doc)])
+        assert result.exit_code == 0 and result.stderr == "", quiet
+    debug = runner.invoke(cli, ["--log-level", "info", "extract", str(quiet_doc)])
+    assert "info: " in debug.stderr
+    assert runner.invoke(cli, ["--log-level", "loud", "extract", str(quiet_doc)]).exit_code == 2
+
+
+def test_batch_takes_a_plain_path_for_the_database(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["-q", "batch", TXT, "--db", "out.sqlite", "-j", "1"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out.sqlite").is_file()
+    listed = CliRunner().invoke(cli, ["query", "--db", "out.sqlite", "SELECT fiscal_year, kind FROM documents"])
+    assert listed.exit_code == 0 and re.search(r"2020\s+决算", listed.stdout)
+
+
+@pytest.fixture(scope="module")
+def seed_db(tmp_path_factory):
+    db = tmp_path_factory.mktemp("q") / "seed.sqlite"
+    result = CliRunner().invoke(cli, ["-q", "batch", TXT, "--db", str(db), "-j", "1"])
+    assert result.exit_code == 0, result.output
+    return db
+
+
+def test_query_prints_a_table_csv_or_json(seed_db):
+    runner = CliRunner()
+    sql = "SELECT label, value, relation FROM figures WHERE label = :label ORDER BY seq"
+    table = runner.invoke(cli, ["query", "--db", str(seed_db), sql, "-p", "label", "一般公共预算财政拨款收入"])
+    assert table.exit_code == 0, table.output
+    lines = table.stdout.splitlines()
+    assert lines[0].split() == ["label", "value", "relation"] and set(lines[1]) == {"-", " "}
+    assert re.match(r"一般公共预算财政拨款收入\s+3398400\s+value", lines[2]) and lines[-1].endswith("rows)")
+    widths = {len(line.rstrip()) for line in lines[:1]}
+    assert widths  # header printed
+    as_csv = runner.invoke(cli, ["query", "--db", str(seed_db), sql, "--csv", "-p", "label", "一般公共预算财政拨款收入"])
+    assert as_csv.stdout.splitlines()[:2] == ["label,value,relation", "一般公共预算财政拨款收入,3398400,value"]
+    as_json = runner.invoke(cli, ["query", "--db", str(seed_db), "SELECT warnings_json FROM documents", "--json"])
+    assert json.loads(as_json.stdout.splitlines()[0]) == {"warnings_json": "[]"}
+
+
+def test_query_errors_and_the_database_is_only_read(seed_db, tmp_path):
+    runner = CliRunner()
+    bad = runner.invoke(cli, ["query", "--db", str(seed_db), "SELECT nope FROM figures"])
+    assert bad.exit_code == 1 and "query failed" in bad.stderr and "nope" in bad.stderr
+    write = runner.invoke(cli, ["query", "--db", str(seed_db), "DELETE FROM figures"])
+    assert write.exit_code == 1 and "readonly" in write.stderr.replace("-", "").replace(" ", "").lower()
+    missing = runner.invoke(cli, ["query", "--db", str(tmp_path / "none.sqlite"), "SELECT 1"])
+    assert missing.exit_code == 2 and "no such database file" in missing.stderr
+    assert not (tmp_path / "none.sqlite").exists()
+    other = tmp_path / "other.sqlite"
+    sqlite3.connect(other).close()
+    foreign = runner.invoke(cli, ["query", "--db", str(other), "SELECT 1"])
+    assert foreign.exit_code == 2 and "not a decextract database" in foreign.stderr
+
+
+def test_parquet_without_pyarrow_names_the_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if pyarrow were not installed
+    monkeypatch.delitem(sys.modules, "decextract.sinks.parquet", raising=False)
+    result = CliRunner().invoke(cli, ["-q", "batch", TXT, "--parquet", str(tmp_path / "pq")])
+    assert result.exit_code == 2
+    assert "pip install 'decextract[parquet]'" in result.stderr
+
+
+def test_core_modules_do_not_need_pyarrow():
+    code = ("import sys; sys.modules['pyarrow'] = None; import decextract, decextract.cli, decextract.batch, "
+            "decextract.exports, decextract.review, decextract.sinks.sql, decextract.sinks.csv, "
+            "decextract.sinks.jsonl; print('ok')")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr
+
+
+def test_py_typed_and_assets_are_shipped():
+    from setuptools.config.setupcfg import read_configuration
+
+    package_data = read_configuration(str(ROOT / "setup.cfg"))["options"]["package_data"]
+    assert (ROOT / "decextract" / "py.typed").is_file() and "py.typed" in package_data["decextract"]
+    for path in (ROOT / "decextract").rglob("*"):  # every file that is not Python code is listed
+        if path.is_file() and path.suffix not in (".py", ".pyc") and "__pycache__" not in path.parts:
+            package = ".".join(path.parent.relative_to(ROOT).parts)
+            patterns = package_data.get(package, [])
+            assert any(fnmatch.fnmatch(path.name, p) for p in patterns), f"{path} is not in package_data"

@@ -52,6 +52,9 @@ def test_every_provenance_field_is_documented():
 
 def test_every_command_and_option_is_documented():
     text = (DOCS / "cli.md").read_text(encoding="utf-8")
+    for param in cli.params:  # the options of every command (--version, -v, -q, --log-level)
+        for opt in param.opts:
+            assert f"`{opt}" in text, opt
     for name, command in cli.commands.items():
         assert f"## `decextract {name}" in text, name
         for param in command.params:

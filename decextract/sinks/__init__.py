@@ -130,7 +130,13 @@ def open_sinks(*, db: str | None = None, jsonl: str | None = None, csv: str | No
 
             sinks.append(CsvSink(csv))
         if parquet:
-            from .parquet import ParquetSink
+            try:
+                from .parquet import ParquetSink
+            except ModuleNotFoundError as exc:  # pyarrow is an extra: the core does not need it
+                if not (exc.name or "").startswith("pyarrow"):
+                    raise
+                raise SinkError("Parquet output needs pyarrow: pip install 'decextract[parquet]'",
+                                path=parquet) from exc
 
             sinks.append(ParquetSink(parquet))
     except BaseException:
