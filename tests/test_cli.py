@@ -83,6 +83,8 @@ def test_version_names_the_package_and_the_schema():
     ["tables", "{missing}", "--csv", "{out}"],
     ["batch", "{missing}", "--db", "{out}"],
     ["batch", TXT, "{missing}"],  # not even the default database in the working directory
+    ["review", "{missing}", "-o", "{out}"],
+    ["show", "{missing}", "--page", "1", "--png", "{out}"],
 ], ids=lambda c: " ".join(c[:2]).replace(TXT, "FILE"))
 def test_a_path_that_does_not_exist_is_a_usage_error_and_creates_nothing(command, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
