@@ -22,7 +22,7 @@ from .records import (
     to_json,
 )
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "Check",

@@ -208,3 +208,14 @@ def test_py_typed_and_assets_are_shipped():
             package = ".".join(path.parent.relative_to(ROOT).parts)
             patterns = package_data.get(package, [])
             assert any(fnmatch.fnmatch(path.name, p) for p in patterns), f"{path} is not in package_data"
+
+
+def test_changelog_names_this_version_and_schema():
+    from decextract import __version__
+    from decextract.schema import SCHEMA_VERSION
+
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    first = re.search(r"^## (\S+)", text, re.M)
+    assert first and first.group(1) == __version__
+    section = text.split("\n## ", 2)[1]
+    assert f"schema {SCHEMA_VERSION}" in section.lower()
