@@ -35,6 +35,7 @@ from . import __version__, schema
 from .errors import SinkError
 from .model import Table
 from .records import Record, TableInfo, decimal_text
+from .tabulate import cell_text
 
 #: the tables of an export, in this order (any other table of the schema follows them)
 ORDER = ("documents", "figures", "tables", "table_rows", "table_cells", "performance_projects",
@@ -159,17 +160,7 @@ def sheets_of_database(engine: sa.Engine, tables: Sequence[str] | None = None) -
 
 def text_value(value: Any) -> str:
     """A value as text for CSV: exact decimals in plain notation, JSON as JSON, ``true``/``false``, NULL as ''."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return decimal_text(value)
-    if isinstance(value, (dict, list)):
-        return schema.json_text(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    return cell_text(value)
 
 
 def number_value(value: Decimal) -> int | float:
@@ -287,11 +278,16 @@ def _xlsx_cell(ws, row: tuple, source: int, cell_class) -> Any:
 
 
 def _save(book, path: Path) -> None:
-    """Save via a temporary file beside ``path``, so a failed export leaves no half-written file."""
+    _replace(path, book.save)
+
+
+def _replace(path: Path, write: Callable[[Path], Any]) -> None:
+    """``write(tmp)`` a temporary file beside ``path``, then rename it: a failed export leaves no
+    half-written file, and an earlier export stays whole until the new one is complete."""
     _folder(path.parent)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        book.save(tmp)
+        write(tmp)
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -377,7 +373,8 @@ def write_dta(sheets: Sequence[Sheet], folder: str | os.PathLike) -> list[Path]:
                            data_label=f"decextract {__version__}: {sheet.name}"[:80])
         except (ValueError, TypeError) as exc:
             raise SinkError(f"cannot write Stata file: {exc}", path=str(path)) from exc
-        _write_bytes(path, buf.getvalue())
+        data = buf.getvalue()
+        _replace(path, lambda tmp: tmp.write_bytes(data))  # noqa: B023 (called at once)
         written.append(path)
     return written
 
@@ -391,16 +388,6 @@ def _dta_value(row: tuple, source: int) -> Any:
     if isinstance(value, str):
         return _clean(value)
     return value
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise SinkError(f"cannot write: {exc.strerror or exc}", path=str(path)) from exc
 
 
 # ---------------------------------------------------------------- table grids

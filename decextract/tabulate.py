@@ -21,7 +21,8 @@ MAX_WIDTH = 60
 
 
 def cell_text(value: Any) -> str:
-    """A value as text: decimals plain, JSON compact with Chinese kept, NULL empty."""
+    """A value as text (a terminal's table, CSV): decimals plain, JSON compact with Chinese kept,
+    ``true``/``false``, a whole float without ``.0``, NULL empty."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -30,6 +31,8 @@ def cell_text(value: Any) -> str:
         return decimal_text(value)
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     if isinstance(value, bytes):
         return value.hex()
     return str(value)
