@@ -411,6 +411,7 @@ def _each_file(files: tuple[str, ...], read):
     with the reason, and the command exits 1 at the end when any failed."""
     failed = 0
     for path in files:
+        log.debug("reading %s", path)
         started = time.monotonic()
         try:
             result = read(path)

@@ -129,8 +129,10 @@ def test_log_levels(tmp_path):
     for quiet in (["-q"], ["--log-level", "error"], ["--log-level", "ERROR"]):
         result = runner.invoke(cli, [*quiet, "extract", str(quiet_doc)])
         assert result.exit_code == 0 and result.stderr == "", quiet
-    debug = runner.invoke(cli, ["--log-level", "info", "extract", str(quiet_doc)])
-    assert "info: " in debug.stderr
+    info = runner.invoke(cli, ["--log-level", "info", "extract", str(quiet_doc)])
+    assert "info: " in info.stderr and "debug: " not in info.stderr
+    debug = runner.invoke(cli, ["-vv", "extract", str(quiet_doc)])
+    assert f"debug: reading {quiet_doc}" in debug.stderr
     assert runner.invoke(cli, ["--log-level", "loud", "extract", str(quiet_doc)]).exit_code == 2
 
 

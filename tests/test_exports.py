@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import sqlite3
 import zipfile
@@ -249,7 +250,12 @@ def test_no_exponent_in_any_seed_value(seed_records, tmp_path):
         written = [w for r in records for w in _json_decimals(r, json.loads(to_json(r)))]
         assert len(written) == len(values) and not [w for w in written if _E.search(w)], fmt  # JSON
         sheets = exports.sheets_of_records(records)
-        for path in exports.write_csv(sheets, tmp_path / fmt):
+        with zipfile.ZipFile(exports.write_xlsx(sheets, tmp_path / f"{fmt}.xlsx")) as z:  # XLSX
+            stored = [v for name in z.namelist() if name.startswith("xl/worksheets/")
+                      for v in re.findall(r"<v>([^<]*)</v>", z.read(name).decode("utf-8"))]
+            formats = re.findall(r'formatCode="([^"]*)"', z.read("xl/styles.xml").decode("utf-8"))
+        assert stored and not [v for v in stored if _E.search(v)] and not [f for f in formats if "E" in f], fmt
+        for path in exports.write_csv(sheets, tmp_path / fmt):  # CSV
             decimal_columns = [c for c, k in zip(*_sheet_types(sheets, path.stem), strict=True) if k == "decimal"]
             with open(path, encoding="utf-8-sig", newline="") as f:
                 for row in csv.DictReader(f):
@@ -327,3 +333,37 @@ def test_extract_exports_several_files_and_folders(tmp_path):
     with open(tmp_path / "out" / "documents.csv", encoding="utf-8-sig", newline="") as f:
         docs = list(csv.DictReader(f))
     assert sorted(Path(d["source"]).suffix for d in docs) == [".docx", ".txt"]
+
+
+def test_export_and_query_a_postgresql_database(tmp_path):
+    """The same commands on PostgreSQL (NUMERIC money, JSONB): exact values out, and only reading."""
+    url = os.environ.get("DECEXTRACT_TEST_POSTGRES")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but DECEXTRACT_TEST_POSTGRES is not: source .ci/postgres.sh first")
+        pytest.skip("DECEXTRACT_TEST_POSTGRES is not set (see .ci/postgres.sh)")
+    import sqlalchemy as sa
+
+    from decextract import schema
+    from decextract.sinks.sql import SqlSink
+
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        schema.metadata.drop_all(conn)
+    engine.dispose()
+    records = decextract.extract(DOCX)
+    sink = SqlSink(url)
+    sink.write_document(records[0].sha256, [str(DOCX)], records, replace=False)
+    sink.close()
+    runner = CliRunner()
+    result = runner.invoke(cli, ["export", "--db", url, "--csv", str(tmp_path / "csv"), "--xlsx", str(tmp_path / "x.xlsx")])
+    assert result.exit_code == 0, result.output
+    with open(tmp_path / "csv" / "figures.csv", encoding="utf-8-sig", newline="") as f:
+        values = [Decimal(r["value"]) for r in csv.DictReader(f)]
+    assert values == [r.value for r in records if r.TYPE == "figure"]
+    with open(tmp_path / "csv" / "table_rows.csv", encoding="utf-8-sig", newline="") as f:
+        assert all("\\u" not in r["cells_json"] for r in csv.DictReader(f))
+    shown = runner.invoke(cli, ["query", "--db", url, "SELECT value FROM figures ORDER BY seq LIMIT 1", "--csv"])
+    assert shown.exit_code == 0 and Decimal(shown.stdout.splitlines()[1]) == values[0]
+    write = runner.invoke(cli, ["query", "--db", url, "DELETE FROM figures"])
+    assert write.exit_code == 1 and "read-only" in write.stderr

@@ -177,6 +177,13 @@ def test_only_failed_keeps_the_failed_checks_and_their_pages(seed_pdf):
     assert text.count("<section class=\"page") == len(pages)
 
 
+def test_only_failed_says_so_when_nothing_failed(tmp_path):
+    doc = tmp_path / "fine.txt"
+    doc.write_text("2020年本年收入合计350.01万元，比上年增加10万元。\n", encoding="utf-8")
+    text = review_html(review_of(doc), only_failed=True)
+    assert "Nothing failed" in text and '<ul id="list"></ul>' in text
+
+
 def test_document_text_is_escaped_in_the_report():
     evil = "<script>alert(1)</script>收入合计350.01万元。"
     doc = Document("evil.txt", "0" * 64, "txt", (Paragraph(0, evil),))

@@ -80,7 +80,9 @@ def review_html(review: Review, *, only_failed: bool = False, dpi: int = DEFAULT
     marks = [m for m in review.marks if m.record in kept]
     doc = review.document
     info = records[0]
-    if doc.format == "pdf":
+    if only_failed and not keep:
+        body = "<p class=\"hint\" id=\"nothing\">Nothing failed: no failed checks and no warnings.</p>"
+    elif doc.format == "pdf":
         body = _pdf_pages(doc, records, marks, dpi, only_failed)
     else:
         body = _text_view(doc, records, marks)
