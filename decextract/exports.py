@@ -201,10 +201,14 @@ def write_csv(sheets: Sequence[Sheet], folder: str | os.PathLike, *, encoding: s
     written = []
     for sheet in sheets:
         path = folder / f"{sheet.name}.csv"
-        with open(path, "w", encoding=encoding, newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(sheet.columns)
-            writer.writerows([text_value(v) for v in row] for row in sheet.rows())
+
+        def write(tmp: Path, sheet: Sheet = sheet) -> None:
+            with open(tmp, "w", encoding=encoding, newline="") as f:
+                writer = csv.writer(f)  # CRLF line ends, as RFC 4180 and Excel write them
+                writer.writerow(sheet.columns)
+                writer.writerows([text_value(v) for v in row] for row in sheet.rows())
+
+        _replace(path, write)
         written.append(path)
     return written
 
