@@ -249,6 +249,8 @@ def test_no_exponent_in_any_seed_value(seed_records, tmp_path):
         assert not [str(v) for v in values if "E" in str(v)], fmt  # str of every value
         written = [w for r in records for w in _json_decimals(r, json.loads(to_json(r)))]
         assert len(written) == len(values) and not [w for w in written if _E.search(w)], fmt  # JSON
+        formulas = [r.formula for r in records if r.TYPE == "check"]
+        assert formulas and not [f for f in formulas if _E.search(f)], fmt  # the arithmetic as shown
         sheets = exports.sheets_of_records(records)
         with zipfile.ZipFile(exports.write_xlsx(sheets, tmp_path / f"{fmt}.xlsx")) as z:  # XLSX
             stored = [v for name in z.namelist() if name.startswith("xl/worksheets/")
