@@ -291,3 +291,8 @@ def test_report_in_headless_chromium(pdf, tmp_path):
             detail = browser.evaluate("document.getElementById('detail').innerText")
             assert record.formula in detail
             assert "expected (computed)" in detail and "actual (printed)" in detail
+        indicator = next((i for i, r in enumerate(review.records) if r.TYPE == "performance_indicator"), None)
+        if indicator is not None:  # an indicator's expected/actual are its goal and result, named as such
+            browser.evaluate(f"document.querySelector('#list li[data-rec=\"{indicator}\"]').click()")
+            detail = browser.evaluate("document.getElementById('detail').innerText")
+            assert "expected (computed)" not in detail and review.records[indicator].project in detail

@@ -45,7 +45,8 @@
     performance_indicator: ["project", "level1", "level2", "level3", "expected", "actual"],
     document: ["issuer", "fiscal_year", "kind", "title", "format", "pages", "warnings"],
   };
-  const LABELS = { expected: "expected (computed)", actual: "actual (printed)" };
+  // a check's two sides (a performance indicator's expected/actual are its goal and result: no relabelling)
+  const LABELS = { check: { expected: "expected (computed)", actual: "actual (printed)" } };
 
   function render(rec) {
     detail.replaceChildren();
@@ -58,7 +59,7 @@
       !order.includes(k) && k !== "type" && k !== "prov"));
     for (const k of names) {
       const cls = k === "ok" ? `ok-${f[k]}` : undefined;
-      row(table, LABELS[k] || k, f[k], cls);
+      row(table, (LABELS[f.type] || {})[k] || k, f[k], cls);
     }
     const p = f.prov;
     if (p) {
