@@ -201,9 +201,11 @@ def test_core_modules_do_not_need_pyarrow():
 
 
 def test_py_typed_and_assets_are_shipped():
-    from setuptools.config.setupcfg import read_configuration
+    import configparser
 
-    package_data = read_configuration(str(ROOT / "setup.cfg"))["options"]["package_data"]
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg", encoding="utf-8")
+    package_data = {k: [p.strip() for p in v.split(",")] for k, v in config["options.package_data"].items()}
     assert (ROOT / "decextract" / "py.typed").is_file() and "py.typed" in package_data["decextract"]
     for path in (ROOT / "decextract").rglob("*"):  # every file that is not Python code is listed
         if path.is_file() and path.suffix not in (".py", ".pyc") and "__pycache__" not in path.parts:
