@@ -479,3 +479,16 @@ def test_numbered_item_with_a_hanging_indent_is_one_paragraph():
     assert [p.text for p in doc.paragraphs()] == [
         "1. The first item is long enough to wrap onto a second line which goes on under the text of the item, not under its number.",
         "2. The second item."]
+
+
+def test_continuation_whose_first_row_has_no_rule_above_it():
+    """The page before closes the table; this page starts with column lines only, no rule above the first row."""
+    xs = [72, 300, 500]
+    first = {"texts": [(80, 704, 10, "Item"), (310, 704, 10, "Amount"), (80, 724, 10, "rent"), (310, 724, 10, "12.00")],
+             "lines": grid(xs, [700, 720, 740])}
+    second = {"texts": [(80, 74, 10, "water"), (310, 74, 10, "1.00"), (80, 94, 10, "fuel"), (310, 94, 10, "4.00")],
+              "lines": [(72, 90, 500, 90), (72, 110, 500, 110), *((x, 70, x, 110) for x in xs)]}
+    doc = read(synthetic_pdf([first, second]), "open-top.pdf", "0" * 64)
+    (table,) = doc.tables()
+    assert table.text_rows() == [["Item", "Amount"], ["rent", "12.00"], ["water", "1.00"], ["fuel", "4.00"]]
+    assert not list(doc.paragraphs())

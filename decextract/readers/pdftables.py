@@ -179,6 +179,42 @@ def _missing_edges(edges: list[dict], chars: Sequence[Char]) -> list[dict]:
     return added
 
 
+def _open_ends(edges: list[dict]) -> list[dict]:
+    """Rules closing a table whose column lines run past its first or last rule.
+
+    A table continued from the previous page often starts with its column lines
+    only (the rule above its first row is on the page before); one running on to
+    the next page may stop without a rule below its last row.  Where at least two
+    vertical rules end at the same height with no horizontal rule through that
+    end of either, a rule joins them, so the row they frame is a row.
+    """
+    horizontals = [e for e in edges if e["orientation"] == "h"]
+
+    def closed(x: float, y: float) -> bool:
+        return any(abs(h["top"] - y) <= _SNAP and h["x0"] - _SNAP <= x <= h["x1"] + _SNAP for h in horizontals)
+
+    ends: dict[str, list[tuple[float, float]]] = {"top": [], "bottom": []}
+    for v in edges:
+        if v["orientation"] != "v":
+            continue
+        for side in ends:
+            if not closed(v["x0"], v[side]):
+                ends[side].append((v[side], v["x0"]))
+    added = []
+    for points in ends.values():
+        points.sort()
+        group: list[tuple[float, float]] = []
+        for point in [*points, (float("inf"), 0.0)]:
+            if group and point[0] - group[0][0] > _SNAP:
+                xs = [x for _, x in group]
+                if len(group) >= 2 and max(xs) - min(xs) > 2 * _SNAP:
+                    y = sum(y for y, _ in group) / len(group)
+                    added.append(_edge(min(xs), y, max(xs), y, "h"))
+                group = []
+            group.append(point)
+    return added
+
+
 def _text_grid(box: tuple[float, float, float, float], rules: list[float], chars: Sequence[Char]) -> list[dict]:
     """Column and row edges for the text between horizontal rules; none if the text shows no column gap."""
     x0, top, x1, bottom = box
@@ -209,6 +245,7 @@ def find_parts(page, page_no: int, frame: PageFrame, chars: Sequence[Char]) -> l
     if len(edges) < 3:
         return []
     edges = merge_edges(edges, _SNAP, _SNAP, _SNAP, _SNAP)
+    edges += _open_ends(edges)
     finder = TableFinder(_EdgePage(edges + _missing_edges(edges, chars), frame.width, frame.height), _FINDER_SETTINGS)
     parts = []
     for table in finder.tables:
