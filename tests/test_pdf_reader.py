@@ -492,3 +492,12 @@ def test_continuation_whose_first_row_has_no_rule_above_it():
     (table,) = doc.tables()
     assert table.text_rows() == [["Item", "Amount"], ["rent", "12.00"], ["water", "1.00"], ["fuel", "4.00"]]
     assert not list(doc.paragraphs())
+
+
+def test_large_heading_wrapped_onto_a_centred_line_is_one_heading():
+    """A table title set large (not bold) runs to the margin and ends on a short centred line (“…支出预算 / 表”)."""
+    texts = [(72, 40, 24, "Travel and meeting costs of"), (200, 68, 24, "the office"),
+             (72, 120, 24, "Next"), (200, 148, 24, "heading"), *body(1, 6, top=200)]
+    doc = read(synthetic_pdf([{"texts": texts}]), "wrapped.pdf", "0" * 64)
+    heads = [p.text for p in doc.paragraphs() if p.is_heading]
+    assert heads == ["Travel and meeting costs of the office", "Next", "heading"]

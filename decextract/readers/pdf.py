@@ -177,6 +177,10 @@ class _Assembler:
     def _is_body(self, line: Line) -> bool:
         return abs(line.size - self.body_size) < 0.6 and not line.bold
 
+    def _styled(self, line: Line) -> bool:
+        """Set as a heading: bold, or larger than the body text."""
+        return line.bold or line.size >= self.body_size + 1
+
     def blocks(self) -> list[Block]:
         para: list[Line] = []
         parts: list[TablePart] = []  # the table being read, one part a page
@@ -232,7 +236,7 @@ class _Assembler:
             hanging = opening and numbering_level(prev.text) is not None and numbering_level(line.text) is None
             if hanging and any(abs(c.x0 - line.x0) < 0.3 * line.size for c in prev.chars[1:8]):
                 return False  # a numbered item's hanging indent: the line goes on under the item's text
-            return not (prev.bold and line.bold)  # an indent, unless a bold heading wraps onto a centred line
+            return not (self._styled(prev) and self._styled(line))  # an indent, unless a heading wraps onto a centred line
         return prev.text.endswith(_CLAUSE_END) and numbering_level(line.text) is not None
 
     def _flush(self, lines: list[Line]) -> None:
