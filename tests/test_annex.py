@@ -55,6 +55,14 @@ def _annex(doc):
         ("2025年部门“三公”经费和机关运行经费预算表", "yusuan.three_public"),
         ("\u201c三公\u201d经费 、会议费、培训费支出预算表", "yusuan.three_public"),
         ("5．2026年部门一般公共预算支出功能分类预算表 ……………………………… 15", "yusuan.general_expenditure"),
+        # worded otherwise than any listed title: recognised by their words
+        ("财政拨款政府性基金支出预算表", "yusuan.fund"),
+        ("七、政府性基金支出预算表", "yusuan.fund"),
+        ("七、2017年度江苏省高级人民法院部门政府性基金支出预算表", "yusuan.fund"),
+        ("十一、一般公共预算“三公”经费、会议费、培训费支出预算表", "yusuan.three_public"),
+        ("公开 01 表：收支预算总表", "yusuan.income_expenditure_total"),
+        ("公开12表：政府采购支出预算表", "yusuan.procurement"),
+        ("一般公共预算项目支出预算表", "yusuan.project_expenditure"),
         ("项目支出绩效自评表", "performance.project_self_evaluation"),
         ("项目绩效目标完成情况表", "performance.project_goal_completion"),
         ("部门整体支出绩效自评表", "performance.department_self_evaluation"),
@@ -75,6 +83,10 @@ def test_classify_variants(title, table_id):
         "2026年度普陀区部门预算公开情况检查表",
         "政府采购支出情况说明",
         "机关运行经费预算表的说明",
+        "第二部分2018年度部门预算表",  # names no table
+        "2018年度部门预算公开表",
+        "政府购买服务支出预算表",  # a word outside the title vocabulary
+        "“三公”经费及机关运行经费支出预算表",  # as near to the 三公 table as to the 机关运行经费 one
     ],
 )
 def test_classify_rejects_other_titles(title):

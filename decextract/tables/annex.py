@@ -31,10 +31,9 @@ _LEVELS = {3: "类", 5: "款", 7: "项"}
 
 _FORM = regex.compile(
     r"""
-      \s+                                                   # blanks
-    | [（(] (?:公开|财决|附)? \d+ 表 [)）]                    # （公开01表）（财决04表）
-    | (?:公开|财决) \d+ 表                                   # 公开01表 without brackets
-    | [.…·]{3,} \s* \d* \s* $                                      # table-of-contents leader and page number
+      [（(] (?:公开|财决|附)? \d+ 表 [)）]                    # （公开01表）（财决04表）
+    | (?:公开|财决) \d+ 表 [:：]?                            # 公开01表： without brackets
+    | [.…·]{3,} \d* $                                        # table-of-contents leader and page number
     """,
     regex.VERBOSE,
 )
@@ -77,7 +76,7 @@ def _spec() -> dict:
 
 def title_key(title: str) -> str:
     """A title reduced to the words that name the table (quotes, form numbers, numbering, annotations dropped)."""
-    text = _FORM.sub("", unicodedata.normalize("NFKC", title or ""))
+    text = _FORM.sub("", regex.sub(r"\s+", "", unicodedata.normalize("NFKC", title or "")))
     text = _PUNCT.sub("", _LEAD.sub("", text))
     while True:
         shorter = _TAIL.sub("", text)
@@ -100,12 +99,69 @@ def _titles() -> tuple[dict[str, str], tuple[str, ...], dict[str, dict]]:
     return keys, endings, specs
 
 
+@lru_cache(maxsize=1)
+def _feature_titles() -> list[tuple[frozenset[str], str]]:
+    """(features, id) of every listed title; the same features under two ids are dropped as ambiguous."""
+    seen: dict[frozenset[str], set[str]] = {}
+    for key, table_id in _titles()[0].items():
+        features = _features(key)
+        if features:
+            seen.setdefault(features, set()).add(table_id)
+    return [(features, next(iter(ids))) for features, ids in seen.items() if len(ids) == 1]
+
+
+@lru_cache(maxsize=1)
+def _word_pattern() -> regex.Pattern:
+    words = sorted(_spec()["title_words"], key=len, reverse=True)
+    return regex.compile("|".join(map(regex.escape, words)))
+
+
+@lru_cache(maxsize=4096)
+def _features(text: str) -> frozenset[str] | None:
+    """The features of a title key made only of title words (longest first), else None."""
+    words = _spec()["title_words"]
+    out: set[str] = set()
+    pos = 0
+    pattern = _word_pattern()
+    while pos < len(text):
+        m = pattern.match(text, pos)
+        if m is None:
+            return None
+        if words[m[0]]:
+            out.add(words[m[0]])
+        pos = m.end()
+    return frozenset(out) if "表" in out or "总表" in out else None
+
+
+def _by_words(key: str, endings: tuple[str, ...]) -> str | None:
+    """The id of the listed title whose features are the largest subset of ``key``'s, after a leading issuer or year."""
+    for start in range(len(key)):
+        prefix = key[:start]
+        if prefix and not (regex.search(r"\d{4}年度?$", prefix) or prefix.endswith(endings)):
+            continue
+        features = _features(key[start:])
+        if features is None:
+            continue
+        best: list[tuple[int, str]] = []
+        for known, table_id in _feature_titles():
+            if known <= features:
+                best.append((len(known), table_id))
+        if not best:
+            return None
+        top = max(n for n, _ in best)
+        ids = {table_id for n, table_id in best if n == top}
+        return ids.pop() if len(ids) == 1 else None
+    return None
+
+
 def classify(title: str | None) -> str | None:
     """Canonical id of the standard table whose title is ``title``, or None.
 
     Tolerates quotes, spaces, （公开01表）, leading numbering, a trailing
     annotation in brackets, and a leading issuer or year
-    (“上海市普陀区商务委员会2025年部门收入预算总表”).
+    (“上海市普陀区商务委员会2025年部门收入预算总表”).  A title worded otherwise
+    than the listed ones is recognised by its words (``title_words`` in
+    ``data/annex_tables.json``): “财政拨款政府性基金支出预算表” is the fund table.
     """
     if not title:
         return None
@@ -119,7 +175,7 @@ def classify(title: str | None) -> str | None:
             prefix = key[: -len(known)]
             if regex.search(r"\d{4}年度?$", prefix) or prefix.endswith(endings):
                 best = (known, table_id)
-    return best[1] if best else None
+    return best[1] if best else _by_words(key, endings)
 
 
 def table_kind(table_id: str | None) -> str | None:
