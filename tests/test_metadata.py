@@ -47,3 +47,42 @@ def test_without_a_title_the_most_frequent_year_and_wording_decide():
 def test_empty_document_has_no_metadata():
     info = document_info(_doc())
     assert (info.title, info.issuer, info.fiscal_year, info.kind) == (None, None, None, None)
+
+
+def _heading(i, text):
+    return Paragraph(i, text, kind="heading", level=1)
+
+
+def _mixed(*blocks):
+    return Document("x.pdf", "0" * 64, "pdf", tuple(
+        _heading(i, t[2:]) if t.startswith("# ") else Paragraph(i, t) for i, t in enumerate(blocks)))
+
+
+def test_a_part_heading_is_no_issuer_and_the_department_line_names_it():
+    """No cover text (an image); the part heading has the year, 部门： and its value are two lines above each table."""
+    info = document_info(_mixed("# 目录", "# 第二部分 2018年度部门预算表", "公开01表：收支预算总表", "部门：",
+                                "江苏省人民检察院", "单位：万元"))
+    assert (info.issuer, info.fiscal_year, info.kind) == ("江苏省人民检察院", 2018, "预算")
+
+
+def test_tables_only_file_issuer_beside_the_unit_and_year_from_a_table_title():
+    info = document_info(_mixed("表一", "# 收支预算总表", "单位：万元部门：江苏省政协办公厅", "# 收入预算总表",
+                                "部门：江苏省政协办公厅 单位：万元", "# 2017年政府采购预算表"))
+    assert (info.issuer, info.fiscal_year, info.kind) == ("江苏省政协办公厅", 2017, "预算")
+
+
+def test_the_issuer_most_lines_name_wins_over_one_cut_short():
+    info = document_info(_mixed("# 收支预算总表", "部门：中国共产党江苏省委员会办公厅", "# 收入预算总表", "部门：中国共产党江苏省委员会办",
+                                "# 支出预算总表", "部门：中国共产党江苏省委员会办公厅"))
+    assert info.issuer == "中国共产党江苏省委员会办公厅"
+
+
+@pytest.mark.parametrize("line", ["预算主管部门：上海市XX局", "部门：备注", "单位名称：第二部分"])
+def test_placeholders_headings_and_words_are_no_issuer(line):
+    assert document_info(_doc(line, "2024年部门预算收支总体情况。")).issuer is None
+
+
+def test_the_comparison_year_does_not_outvote_the_documents_own():
+    info = document_info(_doc("收入较2022年增加5万元。", "支出与2022年相比减少3万元。", "比2022年度增长1%。",
+                              "本年度2023年收入合计10万元。"))
+    assert info.fiscal_year == 2023
