@@ -253,6 +253,27 @@ def test_name_cell_merged_across_two_expenditure_segments_gives_one_item():
     ]
 
 
+def test_group_label_spanning_two_columns_names_the_rows_beside_it():
+    """收入预算总表 of the Jiangsu template: the group label spans two columns, the item is in the third."""
+    layout = [
+        "收入预算总表",
+        [
+            ["项目名称", "", "<", "金额"],
+            ["收入总计", "<", "<", "100.00"],
+            ["一般公共预算资金", "<", "小计", "90.00"],
+            ["^", "^", "专项收入", "90.00"],
+            ["其他资金", "<", "小计", "10.00"],
+        ],
+    ]
+    rows = _rows(_annex(model_document(layout)))
+    assert [(r.name, r.cells) for r in rows] == [
+        ("收入总计", {"金额": "100.00"}),
+        ("一般公共预算资金/小计", {"金额": "90.00"}),
+        ("一般公共预算资金/专项收入", {"金额": "90.00"}),
+        ("其他资金/小计", {"金额": "10.00"}),
+    ]
+
+
 def test_repeated_header_rows_below_the_top_are_not_rows():
     layout = [
         "一般公共预算支出功能分类预算表",

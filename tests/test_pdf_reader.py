@@ -359,21 +359,32 @@ def test_a_frame_around_prose_is_not_a_table():
 
 
 def test_table_over_a_page_break_repeats_its_header_and_cuts_a_row():
-    xs = [72, 300, 500]
-    first = {"texts": [(80, 704, 10, "Item"), (310, 704, 10, "Amount"),
-                       (80, 724, 10, "rent"), (310, 724, 10, "12.00"),
-                       (80, 744, 10, "travel and"), (310, 744, 10, "3.00")],
+    xs = [72, 170, 300]  # the item column just wide enough for "travel and lodging of": its text wraps there
+    first = {"texts": [(76, 704, 10, "Item"), (180, 704, 10, "Amount"),
+                       (76, 724, 10, "rent"), (180, 724, 10, "12.00"),
+                       (76, 744, 10, "travel and lodging of"), (180, 744, 10, "3.00")],
              "lines": grid(xs, [700, 720, 740, 760])}
-    second = {"texts": [(80, 104, 10, "Item"), (310, 104, 10, "Amount"),
-                        (80, 124, 10, "meetings"),
-                        (80, 144, 10, "fuel"), (310, 144, 10, "4.00")],
+    second = {"texts": [(76, 104, 10, "Item"), (180, 104, 10, "Amount"),
+                        (76, 124, 10, "meetings"),
+                        (76, 144, 10, "fuel"), (180, 144, 10, "4.00")],
               "lines": grid(xs, [100, 120, 140, 160])}
     doc = read(synthetic_pdf([first, second]), "split.pdf", "0" * 64)
     (table,) = doc.tables()
     assert table.pages == (1, 2)
-    assert table.text_rows() == [["Item", "Amount"], ["rent", "12.00"], ["travel and meetings", "3.00"], ["fuel", "4.00"]]
+    assert table.text_rows() == [["Item", "Amount"], ["rent", "12.00"], ["travel and lodging of meetings", "3.00"],
+                                 ["fuel", "4.00"]]
     fuel = table.row(3)[0]
     assert fuel.page == 2 and table.row(2)[0].page == 1
+
+
+def test_a_short_line_at_the_foot_of_a_page_is_no_cut_row():
+    """“小计” ends a row of a group whose label cell runs on over the break; “事业收入” starts the next row."""
+    xs = [72, 170, 300, 400]
+    first = {"texts": [(76, 724, 10, "other funds"), (176, 724, 10, "subtotal"), (310, 724, 10, "15.00")],
+             "lines": grid(xs, [720, 740])}
+    second = {"texts": [(176, 104, 10, "service income")], "lines": grid(xs, [100, 120])}
+    (table,) = read(synthetic_pdf([first, second]), "group.pdf", "0" * 64).tables()
+    assert table.text_rows() == [["other funds", "subtotal", "15.00"], ["", "service income", ""]]
 
 
 def test_page_stored_sideways_reads_as_displayed():

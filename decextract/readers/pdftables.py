@@ -352,9 +352,10 @@ def _is_cut_row(last: dict[tuple[int, int], _GridCell], first: list[_GridCell]) 
 
     Cut rows show cells whose text all fitted on the previous page as empty (a
     merged cell running on from above proves nothing), never start text in a
-    column that was empty above, and never go on from a number (a new row of a
+    column that was empty above, never go on from a number (a new row of a
     table of codes and amounts leaves its 款/项 cells empty, but it has numbers
-    where the row above has them).
+    where the row above has them), and go on only from a full line: text wraps
+    when the next word no longer fits (“小计” above “事业收入” is two rows).
     """
     if not first or all(c.empty for c in first):
         return False
@@ -365,10 +366,24 @@ def _is_cut_row(last: dict[tuple[int, int], _GridCell], first: list[_GridCell]) 
             return False
         if above.empty and not c.empty:
             return False
-        if not c.empty and not above.empty and (_NUMBER.match(_text(above)) or _NUMBER.match(_text(c))):
+        if not c.empty and not above.empty and (
+            _NUMBER.match(_text(above)) or _NUMBER.match(_text(c)) or not _ends_full(above, c)
+        ):
             return False
         emptied = emptied or (c.empty and not above.empty and above.rowspan == 1)
     return emptied
+
+
+def _ends_full(above: _GridCell, below: _GridCell) -> bool:
+    """Whether the last line of ``above`` leaves no room in its cell for the first character of ``below``.
+
+    The room is measured across the whole cell (text may be centred), less a
+    padding of one character on each side.
+    """
+    last, first = above.lines[-1], below.lines[0]
+    x0, _, x1, _ = above.raw.bbox
+    char = first.chars[0].x1 - first.chars[0].x0
+    return (x1 - x0) - (last.x1 - last.x0) < char + 2 * max(last.size, 1.0)
 
 
 def _text(cell: _GridCell) -> str:

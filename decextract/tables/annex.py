@@ -234,7 +234,11 @@ def _column_roles(table: Table, grid, body: list[int], paths: list[list[str]]) -
     """``code`` | ``name`` | ``value`` for every column, from header words and body content."""
     roles: list[str] = []
     for c in range(table.n_cols):
-        texts = [clean_text(cell.text) for r in body if (cell := _owned(grid, r, c)) is not None]
+        owned = [cell for r in body if (cell := _owned(grid, r, c)) is not None]
+        if c and body and not owned:
+            roles.append(roles[-1])  # no body cell starts here: the column is part of the cells spanning it from the left
+            continue
+        texts = [clean_text(cell.text) for cell in owned]
         texts = [t for t in texts if t and not _TOTAL.match(t)]
         last = paths[c][-1] if paths[c] else ""
         if any(_CODE_HEADER.search(p) for p in paths[c]) and not any(_is_text(t) for t in texts):
