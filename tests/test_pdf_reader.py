@@ -512,3 +512,26 @@ def test_large_heading_wrapped_onto_a_centred_line_is_one_heading():
     doc = read(synthetic_pdf([{"texts": texts}]), "wrapped.pdf", "0" * 64)
     heads = [p.text for p in doc.paragraphs() if p.is_heading]
     assert heads == ["Travel and meeting costs of the office", "Next", "heading"]
+
+
+def test_row_cut_with_only_its_name_running_on_is_one_row():
+    """“十七、国土海洋气象等支” / “出”: the amounts are blank, the name fills the column's widest line."""
+    xs = [72, 176, 300]
+    first = {"texts": [(75, 704, 10, "1. rent"), (75, 724, 10, "2. travel and lodging of")],
+             "lines": grid(xs, [700, 720, 740])}
+    second = {"texts": [(75, 104, 10, "staff"), (75, 124, 10, "3. fuel")], "lines": grid(xs, [100, 120, 140])}
+    (table,) = read(synthetic_pdf([first, second]), "cut-name.pdf", "0" * 64).tables()
+    assert table.text_rows() == [["1. rent", ""], ["2. travel and lodging of staff", ""], ["3. fuel", ""]]
+
+
+def test_item_just_filling_a_narrow_cell_is_no_cut_when_its_column_has_longer_lines():
+    """“专户管理教育收费” at a page's foot, “其他非税收入” at the next page's top: two items of one group."""
+    xs = [72, 150, 260, 360]
+    first = {"texts": [(80, 714, 10, "fees"), (154, 704, 10, "grants and transfers of"), (270, 704, 10, "1.00"),
+                       (154, 724, 10, "special fees paid")],
+             "lines": [(72, 700, 360, 700), (150, 720, 360, 720), (72, 740, 360, 740), *((x, 700, x, 740) for x in xs)]}
+    second = {"texts": [(154, 104, 10, "other receipts"), (80, 124, 10, "other"), (154, 124, 10, "subtotal")],
+              "lines": grid(xs, [100, 120, 140])}
+    (table,) = read(synthetic_pdf([first, second]), "group.pdf", "0" * 64).tables()
+    assert [row[1] for row in table.text_rows()] == ["grants and transfers of", "special fees paid", "other receipts",
+                                                     "subtotal"]

@@ -26,6 +26,7 @@ import regex
 from pdfplumber.table import TableFinder, merge_edges
 
 from ..model import Cell
+from ..sections import numbering_level
 from .pdftext import Char, Line, PageFrame, group_lines, join_lines
 
 _SNAP = 3.0  # points: boundaries closer than this are the same ruling line
@@ -347,43 +348,78 @@ def _covering(cells: list[_GridCell], row: int) -> dict[tuple[int, int], _GridCe
     return {(c.col, c.colspan): c for c in cells if c.row <= row < c.row + c.rowspan}
 
 
-def _is_cut_row(last: dict[tuple[int, int], _GridCell], first: list[_GridCell]) -> bool:
+def _is_cut_row(last: dict[tuple[int, int], _GridCell], first: list[_GridCell], widest: dict[tuple[int, int], float]) -> bool:
     """Whether ``first`` (a part's first row) continues the previous part's last row.
 
     Cut rows show cells whose text all fitted on the previous page as empty (a
     merged cell running on from above proves nothing), never start text in a
     column that was empty above, never go on from a number (a new row of a
     table of codes and amounts leaves its 款/项 cells empty, but it has numbers
-    where the row above has them), and go on only from a full line: text wraps
-    when the next word no longer fits (“小计” above “事业收入” is two rows).
+    where the row above has them), never go on with a numbered item (“十八、…”),
+    and go on only from a line that leaves no room in its cell (text wraps when
+    the next word no longer fits: “小计” above “事业收入” is two rows).  Without an
+    emptied cell, one line at least must be as wide as the column's widest
+    (“十七、国土海洋气象等支” above “出”, the amounts blank): a short item that
+    just fills a narrow cell (“专户管理教育收费” above “其他非税收入”) proves nothing.
     """
     if not first or all(c.empty for c in first):
         return False
-    emptied = False
+    emptied = widest_full = False
     for c in first:
         above = last.get((c.col, c.colspan))
         if above is None:
             return False
         if above.empty and not c.empty:
             return False
-        if not c.empty and not above.empty and (
-            _NUMBER.match(_text(above)) or _NUMBER.match(_text(c)) or not _ends_full(above, c)
-        ):
-            return False
+        if not c.empty and not above.empty:
+            if _NUMBER.match(_text(above)) or _NUMBER.match(_text(c)) or numbering_level(_text(c)) is not None:
+                return False
+            fills_cell, fills_column = _ends_full(above, c, widest)
+            if not fills_cell:
+                return False
+            widest_full = widest_full or (fills_column and above.rowspan == 1)
         emptied = emptied or (c.empty and not above.empty and above.rowspan == 1)
-    return emptied
+    return emptied or widest_full
 
 
-def _ends_full(above: _GridCell, below: _GridCell) -> bool:
-    """Whether the last line of ``above`` leaves no room in its cell for the first character of ``below``.
+def _ends_full(above: _GridCell, below: _GridCell, widest: dict[tuple[int, int], float]) -> tuple[bool, bool]:
+    """Whether the last line of ``above`` leaves no room for the first word of ``below``: (in its cell, in its column).
 
-    The room is measured across the whole cell (text may be centred), less a
-    padding of one character on each side.
+    In its cell: less a padding of one character each side (the text may be
+    centred).  In its column: within the widest line of the column (with CJK
+    text, lines are multiples of one character wide).
     """
-    last, first = above.lines[-1], below.lines[0]
+    last = above.lines[-1]
     x0, _, x1, _ = above.raw.bbox
-    char = first.chars[0].x1 - first.chars[0].x0
-    return (x1 - x0) - (last.x1 - last.x0) < char + 2 * max(last.size, 1.0)
+    lead = _first_word(below.lines[0])
+    width = last.x1 - last.x0
+    in_cell = (x1 - x0) - width < lead + 2 * max(last.size, 1.0)
+    return in_cell, width + lead > widest.get((above.col, above.colspan), 0.0) + 0.25 * lead
+
+
+def _first_word(line: Line) -> float:
+    """Width of the first character of ``line``, or of its first Latin word (up to a gap between characters)."""
+    chars = line.chars
+    end = 0
+    if chars[0].text.isascii():
+        while (
+            end + 1 < len(chars)
+            and chars[end + 1].text.isascii()
+            and chars[end + 1].text.isalnum()
+            and chars[end + 1].x0 - chars[end].x1 < 0.15 * line.size
+        ):
+            end += 1
+    return chars[end].x1 - chars[0].x0
+
+
+def _widest(cells: Sequence[_GridCell]) -> dict[tuple[int, int], float]:
+    """The widest text line of each column (by start column and span)."""
+    out: dict[tuple[int, int], float] = {}
+    for c in cells:
+        for line in c.lines:
+            key = (c.col, c.colspan)
+            out[key] = max(out.get(key, 0.0), line.x1 - line.x0)
+    return out
 
 
 def _text(cell: _GridCell) -> str:
@@ -406,7 +442,7 @@ def build_table(parts: Sequence[TablePart]) -> tuple[list[Cell], int, int]:
         rows -= repeated
         last = _covering(cells, n_rows - 1)
         first = [c for c in grid if c.row == 0]
-        cut = _is_cut_row(last, first)
+        cut = _is_cut_row(last, first, _widest([*cells, *grid]))
         for c in first:
             above = last.get((c.col, c.colspan))
             if above is None:
