@@ -535,3 +535,27 @@ def test_item_just_filling_a_narrow_cell_is_no_cut_when_its_column_has_longer_li
     (table,) = read(synthetic_pdf([first, second]), "group.pdf", "0" * 64).tables()
     assert [row[1] for row in table.text_rows()] == ["grants and transfers of", "special fees paid", "other receipts",
                                                      "subtotal"]
+
+
+def test_title_and_header_repeated_on_the_next_page_continue_the_table():
+    xs = [72, 300, 500]
+    captions = [(72, 40, 14, "Procurement budget"), (72, 64, 9, "Department: Office"), (420, 64, 9, "Unit: yuan")]
+    first = {"texts": [*[(x, t + 600, s, text) for x, t, s, text in captions],
+                       (80, 704, 10, "Item"), (310, 704, 10, "Amount"), (80, 724, 10, "paper"), (310, 724, 10, "2.00")],
+             "lines": grid(xs, [700, 720, 740])}
+    second = {"texts": [*captions, (80, 104, 10, "Item"), (310, 104, 10, "Amount"), (80, 124, 10, "printing"),
+                        (310, 124, 10, "3.00")],
+              "lines": grid(xs, [100, 120, 140])}
+    doc = read(synthetic_pdf([first, second]), "repeat-title.pdf", "0" * 64)
+    (table,) = doc.tables()
+    assert table.text_rows() == [["Item", "Amount"], ["paper", "2.00"], ["printing", "3.00"]]
+    assert [p.text for p in doc.paragraphs()] == ["Procurement budget", "Department: Office", "Unit: yuan"]
+
+
+def test_a_repeated_title_over_another_header_starts_a_new_table():
+    xs = [72, 300, 500]
+    pages = [{"texts": [(72, 40 + off, 14, "Project self-evaluation"), (80, 104 + off, 10, "Project"),
+                        (310, 104 + off, 10, name), (80, 124 + off, 10, "Budget"), (310, 124 + off, 10, "5.00")],
+              "lines": grid(xs, [100 + off, 120 + off, 140 + off])} for off, name in ((600, "roads"), (0, "parks"))]
+    doc = read(synthetic_pdf(pages), "projects.pdf", "0" * 64)
+    assert [t.text_rows()[0] for t in doc.tables()] == [["Project", "roads"], ["Project", "parks"]]

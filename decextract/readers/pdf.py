@@ -27,7 +27,7 @@ import regex
 from ..errors import DamagedFileError, EncryptedFileError
 from ..model import Block, Document, Paragraph, Table
 from ..sections import Outline, numbering_level
-from .pdftables import TablePart, build_table, continues, fill_parts, find_parts
+from .pdftables import TablePart, build_table, continues, fill_parts, find_parts, top_row
 from .pdftext import Line, PageFrame, font_is_bold, group_lines, join_lines, page_chars
 
 _PDFIUM = threading.Lock()  # PDFium is not thread-safe: one document at a time per process (Dask runs threads)
@@ -188,7 +188,7 @@ class _Assembler:
         for page in self.pages:
             items: list[Line | TablePart] = sorted(page.lines + page.parts, key=_top)
             if parts and parts[-1] is self._last_item:
-                items = _skip_repeated_captions(items, parts[-1], captions)
+                items = _skip_repeated_captions(items, parts, captions)
             for item in items:
                 if isinstance(item, TablePart):
                     self._flush(para)
@@ -197,7 +197,7 @@ class _Assembler:
                         self._table(parts)
                         parts = []
                     if not parts:
-                        captions = {b.text for b in self.out[-3:] if isinstance(b, Paragraph)}
+                        captions = {b.text for b in self.out[-4:] if isinstance(b, Paragraph)}
                     parts.append(item)
                     self._last_item = item
                     continue
@@ -304,19 +304,22 @@ _UNIT_LINE = regex.compile(r"单位\s*[：:]|^\s*[（(]?\s*(?:亿元|万元|千�
 _CONTINUED = regex.compile(r"^[（(]?续(?:上)?表\s*\d*[）)]?$|^[（(]续[）)]$")  # 续表, （续表）, 续上表, （续）
 
 
-def _skip_repeated_captions(items: list[Line | TablePart], last: TablePart, captions: set[str]) -> list[Line | TablePart]:
+def _skip_repeated_captions(items: list[Line | TablePart], parts: list[TablePart], captions: set[str]) -> list[Line | TablePart]:
     """A page's items without the caption lines it repeats above a table continued from the page before.
 
-    Only lines before the page's first table part are dropped, and only when each
-    repeats the unit line above that table (“单位：万元”) or says it continues
-    (“续表”), and the part does continue it.  A repeated title starts a new table
+    Only lines before the page's first table part are dropped, and only when the
+    part does continue the table (``parts``, one a page) and each line says so
+    (“续表”) or repeats a caption line above the table: its unit line (“单位：万元”),
+    or any of its captions, title included, when the part also repeats the
+    table's header row.  A repeated title over a new header starts a new table
     (consecutive tables often share their title).
     """
     first = next((k for k, item in enumerate(items) if isinstance(item, TablePart)), None)
-    if not first or not continues(last, items[first]):
+    if not first or not continues(parts[-1], items[first]):
         return items
     texts = [join_lines([line])[0] for line in items[:first]]
-    if all(_CONTINUED.match(text) or (text in captions and _UNIT_LINE.search(text)) for text in texts):
+    same_header = bool(top_row(parts[0])) and top_row(items[first]) == top_row(parts[0])
+    if all(_CONTINUED.match(text) or (text in captions and (same_header or _UNIT_LINE.search(text))) for text in texts):
         return items[first:]
     return items
 

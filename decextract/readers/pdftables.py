@@ -468,6 +468,13 @@ def build_table(parts: Sequence[TablePart]) -> tuple[list[Cell], int, int]:
     return out, n_rows, max(len(cols) - 1, 1)
 
 
+def top_row(part: TablePart) -> list[str]:
+    """The texts of the cells along the top of ``part``, left to right."""
+    top = part.bbox[1]
+    cells = sorted((c for c in part.cells if abs(c.bbox[1] - top) <= _SNAP), key=lambda c: c.bbox[0])
+    return [join_lines(c.lines)[0] for c in cells]
+
+
 def continues(prev: TablePart, part: TablePart) -> bool:
     """Whether ``part`` (first thing on its page) continues ``prev`` (last thing on the previous page)."""
     if part.page != prev.page + 1:
