@@ -559,3 +559,17 @@ def test_a_repeated_title_over_another_header_starts_a_new_table():
               "lines": grid(xs, [100 + off, 120 + off, 140 + off])} for off, name in ((600, "roads"), (0, "parks"))]
     doc = read(synthetic_pdf(pages), "projects.pdf", "0" * 64)
     assert [t.text_rows()[0] for t in doc.tables()] == [["Project", "roads"], ["Project", "parks"]]
+
+
+def test_continuation_header_with_a_rule_over_part_of_its_width_only():
+    """The page before ends with the 收入 | 支出 row; this page's header has a rule only above its split 支出 cell."""
+    first = {"texts": [(80, 704, 10, "Income"), (310, 704, 10, "Expenditure")],
+             "lines": [(72, 700, 540, 700), (72, 720, 540, 720), *((x, 700, x, 720) for x in (72, 300, 540))]}
+    second = {"texts": [(80, 84, 10, "Item"), (190, 84, 10, "Amount"), (310, 74, 10, "Use"), (310, 94, 10, "Item"),
+                        (430, 94, 10, "Amount"), (80, 114, 10, "grants"), (190, 114, 10, "5.00"), (310, 114, 10, "basic"),
+                        (430, 114, 10, "5.00")],
+              "lines": [(300, 70, 540, 70), (300, 90, 540, 90), (72, 110, 540, 110), (72, 130, 540, 130),
+                        *((x, 70, x, 130) for x in (72, 180, 300, 540)), (420, 90, 420, 130)]}
+    (table,) = read(synthetic_pdf([first, second]), "partial-rule.pdf", "0" * 64).tables()
+    assert table.text_rows() == [["Income", "Income", "Expenditure", "Expenditure"], ["Item", "Amount", "Use", "Use"],
+                                 ["Item", "Amount", "Item", "Amount"], ["grants", "5.00", "basic", "5.00"]]

@@ -185,31 +185,31 @@ def _open_ends(edges: list[dict]) -> list[dict]:
 
     A table continued from the previous page often starts with its column lines
     only (the rule above its first row is on the page before); one running on to
-    the next page may stop without a rule below its last row.  Where at least two
-    vertical rules end at the same height with no horizontal rule through that
-    end of either, a rule joins them, so the row they frame is a row.
+    the next page may stop without a rule below its last row.  Where vertical
+    rules end at the same height and two at least have no horizontal rule
+    through that end, a rule joins all the verticals ending there, so the row
+    they frame is a row (a rule over part of the width, above a header cell
+    split in two, is kept and extended).
     """
     horizontals = [e for e in edges if e["orientation"] == "h"]
 
     def closed(x: float, y: float) -> bool:
         return any(abs(h["top"] - y) <= _SNAP and h["x0"] - _SNAP <= x <= h["x1"] + _SNAP for h in horizontals)
 
-    ends: dict[str, list[tuple[float, float]]] = {"top": [], "bottom": []}
+    ends: dict[str, list[tuple[float, float, bool]]] = {"top": [], "bottom": []}
     for v in edges:
-        if v["orientation"] != "v":
-            continue
-        for side in ends:
-            if not closed(v["x0"], v[side]):
-                ends[side].append((v[side], v["x0"]))
+        if v["orientation"] == "v":
+            for side, points in ends.items():
+                points.append((v[side], v["x0"], not closed(v["x0"], v[side])))
     added = []
     for points in ends.values():
         points.sort()
-        group: list[tuple[float, float]] = []
-        for point in [*points, (float("inf"), 0.0)]:
+        group: list[tuple[float, float, bool]] = []
+        for point in [*points, (float("inf"), 0.0, False)]:
             if group and point[0] - group[0][0] > _SNAP:
-                xs = [x for _, x in group]
-                if len(group) >= 2 and max(xs) - min(xs) > 2 * _SNAP:
-                    y = sum(y for y, _ in group) / len(group)
+                xs = [x for _, x, _ in group]
+                if sum(is_open for *_, is_open in group) >= 2 and max(xs) - min(xs) > 2 * _SNAP:
+                    y = sum(y for y, _, _ in group) / len(group)
                     added.append(_edge(min(xs), y, max(xs), y, "h"))
                 group = []
             group.append(point)
