@@ -196,6 +196,25 @@ def test_split_code_columns_are_joined_and_levelled():
     assert rows[2].unit == "元"
 
 
+def test_split_code_with_its_leading_zero_dropped():
+    """“301 | 2 | 津贴补贴” is 30102: the 款 column's codes have two digits."""
+    layout = [
+        "2024年部门一般公共预算基本支出部门预算经济分类预算表",
+        "单位：元",
+        [
+            ["部门预算经济分类科目编码", "<", "经济分类科目名称", "合计"],
+            ["类", "款", "^", "^"],
+            ["301", "", "工资福利支出", "30"],
+            ["301", "01", "基本工资", "10"],
+            ["301", "2", "津贴补贴", "15"],
+            ["301", "7", "绩效工资", "5"],
+        ],
+    ]
+    rows = _rows(_annex(model_document(layout)))
+    assert [(r.code, r.level, r.name) for r in rows] == [
+        ("301", "类", "工资福利支出"), ("30101", "款", "基本工资"), ("30102", "款", "津贴补贴"), ("30107", "款", "绩效工资")]
+
+
 SIDE_BY_SIDE = [
     "一般公共预算财政拨款基本支出决算表",
     "单位：万元",

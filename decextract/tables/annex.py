@@ -16,6 +16,7 @@ in a row is its own record.
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -333,19 +334,34 @@ class _Item:
     labels: list[Cell]
 
 
-def _row_item(grid, r: int, seg: _Segment, keys: list[str]) -> _Item:
+def _code_widths(grid, body: list[int], segments: list[_Segment]) -> dict[int, int]:
+    """For each code column after a segment's first, the digits its codes mostly have (款 and 项: 2)."""
+    widths: dict[int, int] = {}
+    for seg in segments:
+        for c in seg.codes[1:]:
+            lengths = Counter(
+                len(text) for r in body if (cell := _owned(grid, r, c)) is not None
+                and _CODE.match(text := clean_text(cell.text).replace(" ", ""))
+            )
+            if lengths:
+                widths[c] = lengths.most_common(1)[0][0]
+    return widths
+
+
+def _row_item(grid, r: int, seg: _Segment, keys: list[str], widths: dict[int, int]) -> _Item:
     """The code, name and value cells of one segment of row ``r``.
 
     A value column covered by the name cell (“当年支出小计” merged across a
-    segment's amount column) is left out.
+    segment's amount column) is left out.  A code split over 类/款/项 columns
+    gets back a leading zero its producer dropped (“301 | 2” is 30102).
     """
     row = grid[r]
     labels = _distinct([row[c] for c in seg.names])
     code_parts: list[str] = []
     for cell in _distinct([row[c] for c in seg.codes]):
         text = clean_text(cell.text).replace(" ", "")
-        if _CODE.match(text):
-            code_parts.append(text)
+        if _CODE.match(text) or (code_parts and text.isdigit() and len(text) < widths.get(cell.col, 0)):
+            code_parts.append(text.zfill(widths.get(cell.col, 0)) if code_parts else text)
         elif text and all(cell is not n for n in labels):
             labels.insert(0, cell)  # 合计 merged over the code and name columns
     names = [clean_text(c.text) for c in labels if clean_text(c.text)]
@@ -361,11 +377,11 @@ def _row_item(grid, r: int, seg: _Segment, keys: list[str]) -> _Item:
     return _Item(code, name, cells, [*seg.codes, *seg.names, *seg.values], labels)
 
 
-def _items(grid, r: int, segments: list[_Segment], keys: list[list[str]]) -> list[tuple[_Segment, _Item]]:
+def _items(grid, r: int, segments: list[_Segment], keys: list[list[str]], widths: dict[int, int]) -> list[tuple[_Segment, _Item]]:
     """The row's items, one per segment; segments sharing a merged name cell give one item."""
     out: list[tuple[_Segment, _Item]] = []
     for seg, seg_keys in zip(segments, keys, strict=True):
-        item = _row_item(grid, r, seg, seg_keys)
+        item = _row_item(grid, r, seg, seg_keys, widths)
         if out and item.labels and any(a is b for a in item.labels for b in out[-1][1].labels):
             prev = out[-1][1]
             prev.cells = {k: v for k, v in prev.cells.items() if v} | item.cells
@@ -454,12 +470,13 @@ def _rows(doc: Document, table: Table, title: str | None, table_id: str) -> list
     roles = _column_roles(table, grid, body, paths)
     segments = _segments(roles, paths, bool(_titles()[2][table_id].get("two_sided")))
     keys = [_value_keys(seg, paths) for seg in segments]
+    widths = _code_widths(grid, body, segments)
     out: list[TableRow] = []
     for r in body:
         cells = _distinct(grid[r])
         if len(cells) == 1 and cells[0].colspan >= table.n_cols > 1:
             continue  # a note row spanning the table
-        for seg, item in _items(grid, r, segments, keys):
+        for seg, item in _items(grid, r, segments, keys, widths):
             context = " | ".join(clean_text(c.text) for c in _distinct([grid[r][c] for c in item.cols]))
             out.append(
                 TableRow(
