@@ -326,6 +326,20 @@ def test_tables_declared_empty_give_an_empty_table_record_and_no_rows():
     assert _rows(records) == []
 
 
+def test_a_note_declaring_a_table_empty_beside_its_numbers_keeps_the_rows_and_says_so():
+    layout = [
+        "部门“三公”经费和机关运行经费预算表",
+        "单位：万元",
+        [["合计", "因公出国（境）费", "公务接待费"], ["47.91", "0", "1.35"]],
+        "注：本部门2024年无“三公”经费和机关运行经费预算，故本表为空表。",
+    ]
+    records = _annex(model_document(layout))
+    (info,) = _infos(records)
+    assert info.empty is False
+    assert [n.code for n in info.warnings] == ["declared_empty_with_data"]
+    assert [r.cells for r in _rows(records)] == [{"合计": "47.91", "因公出国（境）费": "0", "公务接待费": "1.35"}]
+
+
 def test_note_of_the_previous_table_does_not_empty_the_next():
     layout = EMPTY_BY_NOTE[:4] + [
         "收入决算表",

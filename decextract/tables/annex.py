@@ -25,7 +25,7 @@ import regex
 
 from .. import data
 from ..model import Cell, Document, Paragraph, Table
-from ..records import CellRef, Provenance, TableInfo, TableRow
+from ..records import CellRef, Notice, Provenance, TableInfo, TableRow
 from .structure import amount_in_yuan, clean_text, find_unit, is_number, lines_above, row_page
 
 _LEVELS = {3: "类", 5: "款", 7: "项"}
@@ -499,14 +499,20 @@ def _table_records(doc: Document, blocks, i: int, table: Table) -> list[TableInf
     title, table_id = _title_of(blocks, i, table)
     if table.unit is None:
         table = attrs.evolve(table, unit=_unit_above(blocks, i, title))
-    empty = _declared_empty(blocks, i, table)
-    rows: list[TableRow] = []
-    if table_id and table_kind(table_id) != "绩效" and not empty:
-        rows = _rows(doc, table, title, table_id)
-        empty = not rows
-    elif not empty:
-        empty = not any(clean_text(c.text) for c in table.cells if c.row >= table.header_rows)
+    declared = _declared_empty(blocks, i, table)
     pages = table.pages or ((table.page,) if table.page is not None else ())
+    warnings = list(table.warnings)
+    rows: list[TableRow] = []
+    if table_id and table_kind(table_id) != "绩效":
+        rows = _rows(doc, table, title, table_id)
+        if declared and any(v for r in rows for v in r.values.values()):
+            warnings.append(Notice("declared_empty_with_data", "a note declares the table empty, but it prints amounts;"
+                                   " its rows are kept", pages))
+        elif declared:
+            rows = []  # blank or zero rows under a note that says so
+        empty = not rows
+    else:
+        empty = declared or not any(clean_text(c.text) for c in table.cells if c.row >= table.header_rows)
     info = TableInfo(
         table=title,
         table_id=table_id,
@@ -516,7 +522,7 @@ def _table_records(doc: Document, blocks, i: int, table: Table) -> list[TableInf
         n_cols=table.n_cols,
         empty=empty,
         prov=_prov(doc, table, table.page, title or "", None),
-        warnings=table.warnings,
+        warnings=tuple(warnings),
         bboxes=table_bboxes(table),
     )
     return [info, *rows]
