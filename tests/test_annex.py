@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 from conftest import DATA, REAL, ROOT, write_jsonl
-from fixtures_tables import docx_bytes, model_document, xlsx_bytes
+from fixtures_tables import docx_bytes, model_document, model_table, xlsx_bytes
 
+from decextract.model import Document, Paragraph
 from decextract.readers import read_bytes, read_document
 from decextract.records import TableInfo, TableRow
 from decextract.tables.annex import annex_records, classify, table_kind
@@ -566,3 +567,54 @@ def test_xlsx_checklist_holds_no_annex_table():
     # one sheet: a checklist naming the annex tables in its cells, none of them printed
     assert [(i.table_id, i.empty) for i in _infos(records)] == [(None, False)]
     assert _rows(records) == []
+
+
+# ---------------------------------------------------------------------------
+# notices: what a table record says was not read whole
+
+
+def _paged(*blocks):
+    """A document of (page, text or grid) blocks."""
+    out = [Paragraph(i, b, page=page) if isinstance(b, str) else model_table(b, index=i, page=page)
+           for i, (page, b) in enumerate(blocks)]
+    return Document(source="fixture.pdf", sha256="0" * 64, format="pdf", blocks=tuple(out))
+
+
+def test_an_untitled_table_on_the_next_page_not_joined_is_said_on_both():
+    doc = _paged(
+        (1, "支出预算表"),
+        (1, [["科目编码", "科目名称", "金额"], ["204", "公共安全支出", "26,200.88"], ["20405", "法院", "26,200.88"]]),
+        (2, "4,716.51"),
+        (2, [["", "十八、住房保障支出", "4,716.51", ""], ["", "合计", "30,917.39", ""]]),
+    )
+    first, second = _infos(_annex(doc))
+    assert first.table_id == "yusuan.expenditure" and second.table_id is None
+    for info in (first, second):
+        assert [(n.code, n.pages) for n in info.warnings] == [("continuation_not_joined", (2,))]
+
+
+def test_a_titled_table_on_the_next_page_is_no_unjoined_continuation():
+    doc = _paged(
+        (1, "支出预算表"),
+        (1, [["科目编码", "科目名称", "金额"], ["204", "公共安全支出", "1.00"]]),
+        (2, "项目支出绩效目标表"),
+        (2, [["项目名称", "道路养护"], ["预算", "1.00"]]),
+    )
+    assert all(not info.warnings for info in _infos(_annex(doc)))
+
+
+def test_item_rows_without_a_code_in_a_coded_table_are_said():
+    layout = [
+        "支出预算表",
+        [["科目编码", "科目名称", "金额"], ["204", "公共安全支出", "3.00"], ["20405", "法院", "3.00"],
+         ["2040501", "行政运行", "2.00"], ["", "案件审判", "1.00"], ["", "合计", "3.00"]],
+    ]
+    (info,) = _infos(_annex(model_document(layout)))
+    (notice,) = info.warnings
+    assert notice.code == "rows_without_code" and "案件审判" in notice.message and "合计" not in notice.message
+
+
+def test_a_grid_whose_rows_cannot_be_read_is_said():
+    layout = ["收入决算表", [["项目", "<"], ["201 一般公共服务支出 1.00", "<"], ["合计 1.00", "<"]]]
+    (info,) = _infos(_annex(model_document(layout)))
+    assert [n.code for n in info.warnings] == ["grid_not_parsed"]

@@ -19,6 +19,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import pairwise
 
 import attrs
 import regex
@@ -26,6 +27,7 @@ import regex
 from .. import data
 from ..model import Cell, Document, Paragraph, Table
 from ..records import CellRef, Notice, Provenance, TableInfo, TableRow
+from ..sections import numbering_level
 from .structure import amount_in_yuan, clean_text, find_unit, is_number, lines_above, row_page
 
 _LEVELS = {3: "类", 5: "款", 7: "项"}
@@ -458,6 +460,16 @@ def _repeats_header(row: list[Cell | None], header_texts: set[str]) -> bool:
     return bool(texts) and texts <= header_texts
 
 
+def _row_bbox(grid, r: int, cols: list[int], page: int | None) -> tuple[float, float, float, float] | None:
+    """The box of row ``r`` on its page: its own cells' boxes (a cell merged over rows only when nothing else has one)."""
+    cells = [c for c in _distinct([grid[r][k] for k in cols]) if c.bbox is not None and c.page == page]
+    own = [c for c in cells if c.row == r and c.rowspan == 1] or cells
+    if not own:
+        return None
+    return (round(min(c.bbox[0] for c in own), 2), round(min(c.bbox[1] for c in own), 2),
+            round(max(c.bbox[2] for c in own), 2), round(max(c.bbox[3] for c in own), 2))
+
+
 def _rows(doc: Document, table: Table, title: str | None, table_id: str) -> list[TableRow]:
     grid = table.grid()
     first = table.header_rows
@@ -476,8 +488,11 @@ def _rows(doc: Document, table: Table, title: str | None, table_id: str) -> list
         cells = _distinct(grid[r])
         if len(cells) == 1 and cells[0].colspan >= table.n_cols > 1:
             continue  # a note row spanning the table
+        page = row_page(table, r)
         for seg, item in _items(grid, r, segments, keys, widths):
             context = " | ".join(clean_text(c.text) for c in _distinct([grid[r][c] for c in item.cols]))
+            prov = attrs.evolve(_prov(doc, table, page, context, CellRef(table.index, r, item.cols[0])),
+                                bbox=_row_bbox(grid, r, item.cols, page))
             out.append(
                 TableRow(
                     table=title,
@@ -489,7 +504,7 @@ def _rows(doc: Document, table: Table, title: str | None, table_id: str) -> list
                     side=seg.side,
                     cells=item.cells,
                     values={k: amount_in_yuan(t, table.unit) for k, t in item.cells.items()},
-                    prov=_prov(doc, table, row_page(table, r), context, CellRef(table.index, r, item.cols[0])),
+                    prov=prov,
                 )
             )
     return out
@@ -510,6 +525,13 @@ def _table_records(doc: Document, blocks, i: int, table: Table) -> list[TableInf
                                    " its rows are kept", pages))
         elif declared:
             rows = []  # blank or zero rows under a note that says so
+        if not rows and not declared and _has_numbers(table):
+            warnings.append(Notice("grid_not_parsed", "the table prints amounts but no row could be read from its grid",
+                                   pages))
+        if uncoded := _rows_without_code(rows):
+            warnings.append(Notice("rows_without_code", f"{len(uncoded)} of the table's item rows have no"
+                                   f" classification code ({', '.join(uncoded[:3])}{' …' if len(uncoded) > 3 else ''})",
+                                   tuple(sorted({r.prov.page for r in rows if r.name in uncoded and r.prov.page}))))
         empty = not rows
     else:
         empty = declared or not any(clean_text(c.text) for c in table.cells if c.row >= table.header_rows)
@@ -526,6 +548,27 @@ def _table_records(doc: Document, blocks, i: int, table: Table) -> list[TableInf
         bboxes=table_bboxes(table),
     )
     return [info, *rows]
+
+
+_AMOUNT_IN_TEXT = regex.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})*\.\d{2}(?![\d.])")
+
+
+def _has_numbers(table: Table) -> bool:
+    """Whether the body prints an amount, alone in a cell or inside its text (a row run into one cell)."""
+    return any(is_number(text := clean_text(c.text)) or _AMOUNT_IN_TEXT.search(text)
+               for c in table.cells if c.row >= table.header_rows)
+
+
+_TOTAL_NAME = regex.compile(r"合\s*计|总\s*计|小\s*计")
+
+
+def _rows_without_code(rows: list[TableRow]) -> list[str]:
+    """Names of the item rows without a code in a table whose rows mostly have one (totals need none)."""
+    coded = sum(1 for r in rows if r.code)
+    if coded < 3 or coded * 2 < len(rows):
+        return []
+    return [r.name for r in rows if not r.code and r.name and not _TOTAL_NAME.search(r.name)
+            and any(v is not None for v in r.values.values())]
 
 
 def table_bboxes(table: Table) -> tuple[tuple[int, float, float, float, float], ...]:
@@ -584,6 +627,36 @@ def _announced(doc: Document, blocks, found: set[str]) -> Iterator[tuple[int, Ta
         )
 
 
+def _mark_unjoined(blocks, placed: list[tuple[int, list[TableInfo | TableRow]]]) -> None:
+    """Say so on both tables where an untitled table on the next page looks like the rest of an annex table.
+
+    A table without a title of its own, on the page after an annex table ends,
+    with nothing between them but lines that name no table and open no part (a
+    stray number, a row read as a heading), is most likely its continuation that
+    could not be joined (other columns, a page laid out otherwise).
+    """
+    for (_, before), (_, after) in pairwise(placed):
+        first, second = before[0], after[0]
+        if not first.table_id or table_kind(first.table_id) == "绩效" or second.table_id or not first.pages:
+            continue
+        if not second.pages or second.pages[0] != first.pages[-1] + 1:
+            continue
+        between = blocks[first.prov.block + 1:second.prov.block]
+        if second.table and _is_title_text(second.table) or any(
+            isinstance(b, Table) or _is_title_text(b.text) or numbering_level(b.text) == 1 for b in between
+        ):
+            continue
+        notice = Notice("continuation_not_joined", f"the untitled table on page {second.pages[0]} looks like the rest"
+                        f" of “{first.table}” but could not be joined to it", (second.pages[0],))
+        before[0] = attrs.evolve(first, warnings=(*first.warnings, notice))
+        after[0] = attrs.evolve(second, warnings=(*second.warnings, notice))
+
+
+def _is_title_text(text: str) -> bool:
+    text = clean_text(text)
+    return bool(classify(text)) or text.endswith("表")
+
+
 def annex_records(doc: Document) -> list[TableInfo | TableRow]:
     """One ``table`` record per table of ``doc`` and one ``table_row`` per body row of each annex table.
 
@@ -602,6 +675,7 @@ def annex_records(doc: Document) -> list[TableInfo | TableRow]:
             if records[0].table_id:
                 found.add(records[0].table_id)
             placed.append((block.index, records))
+    _mark_unjoined(blocks, placed)
     placed += [(index, [info]) for index, info in _announced(doc, blocks, found)]
     placed.sort(key=lambda item: item[0])
     return [record for _, records in placed for record in records]
