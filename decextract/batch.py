@@ -424,6 +424,7 @@ def run_batch(paths: Iterable[str | os.PathLike], sinks: Sequence[Sink], *, work
     writer = _Writer(sinks, have, force)
     with Progress(summary, stream=stream, tty=tty, enabled=progress) as bar:
         for result in extract_many(files, workers, timeout=timeout, skip=skip, engine=engine, scheduler=scheduler):
+            summary.count_table_warnings(result.records)
             for status, error_class in writer.take(result):
                 summary.count(status, error_class)
                 bar.update()

@@ -21,6 +21,7 @@ class Summary:
     seconds: float = 0.0
     failures: Counter = attrs.Factory(Counter)  # error class -> count
     outputs: tuple[str, ...] = ()
+    table_warnings: Counter = attrs.Factory(Counter)  # notice code -> tables carrying it
 
     @property
     def done(self) -> int:
@@ -38,6 +39,12 @@ class Summary:
         else:
             raise ValueError(f"unknown status {status!r}")
 
+    def count_table_warnings(self, records) -> None:
+        """Count the notices of a document's ``table`` records (tables read only in part)."""
+        for record in records:
+            if getattr(record, "TYPE", None) == "table":
+                self.table_warnings.update({notice.code for notice in record.warnings})
+
     def format(self) -> str:
         """The closing summary table."""
         rate = self.succeeded / self.seconds if self.seconds > 0 else 0.0
@@ -51,6 +58,10 @@ class Summary:
         ]
         for cls, n in self.failures.most_common():
             lines.append(f"    {cls:<28} {n:>6}")
+        if self.table_warnings:
+            lines.append("  tables with warnings (read in part, or contradicting a note):")
+            for code, n in self.table_warnings.most_common():
+                lines.append(f"    {code:<28} {n:>6}")
         for out in self.outputs:
             lines.append(f"  written to {out}")
         return "\n".join(lines)

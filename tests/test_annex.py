@@ -618,3 +618,25 @@ def test_a_grid_whose_rows_cannot_be_read_is_said():
     layout = ["收入决算表", [["项目", "<"], ["201 一般公共服务支出 1.00", "<"], ["合计 1.00", "<"]]]
     (info,) = _infos(_annex(model_document(layout)))
     assert [n.code for n in info.warnings] == ["grid_not_parsed"]
+
+
+def test_the_batch_summary_counts_the_tables_with_warnings(tmp_path):
+    from decextract.batch import run_batch
+    from decextract.sinks import open_sinks
+
+    layout = [
+        "部门“三公”经费和机关运行经费预算表",
+        "单位：万元",
+        [["合计", "因公出国（境）费", "公务接待费"], ["47.91", "0", "1.35"]],
+        "注：本部门2024年无“三公”经费和机关运行经费预算，故本表为空表。",
+    ]
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "sangong.docx").write_bytes(docx_bytes(layout))
+    sinks = open_sinks(jsonl=str(tmp_path / "out.jsonl"))
+    try:
+        summary = run_batch([tmp_path / "in"], sinks, workers=1, progress=False)
+    finally:
+        for sink in sinks:
+            sink.close()
+    assert summary.table_warnings == {"declared_empty_with_data": 1}
+    assert "declared_empty_with_data" in summary.format()
