@@ -10,7 +10,7 @@ no issuer.  The fiscal year comes from the title, else from the headings and tab
 titles that name a 决算/预算 (“2021年度部门决算”, “2017年政府采购预算表”), else
 from the years of the prose, those stated as the document's own (本年度, 本单位
 2021年) counting most and comparison bases (与2020年相比) not at all.  The kind is
-the title's, else the wording's (部门决算 vs 部门预算).
+the title's, else the wording's (部门决算 vs 部门预算), else that of the standard tables the titles name.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import regex
 from . import data
 from .model import Document, Paragraph
 from .records import DocumentInfo
+from .tables.annex import classify, table_kind
 
 _YEAR = regex.compile(
     r"""
@@ -185,11 +186,15 @@ def _best_year(counts: Counter[int]) -> int | None:
 
 
 def _kind_by_wording(doc: Document) -> str | None:
+    """决算 or 预算 by the words of the text, else by the standard tables the titles name."""
     text = "".join(p.text for p in doc.paragraphs())
     text += "".join(t.title or "" for t in doc.tables())
     scores = {kind: sum(text.count(w) for w in words) for kind, words in _lexicon()["kinds"].items()}
     best = max(scores, key=scores.get)
-    return best if scores[best] else None
+    if scores[best]:
+        return best
+    kinds = Counter(kind for t in doc.tables() if (kind := table_kind(classify(t.title))) in scores)
+    return kinds.most_common(1)[0][0] if kinds else None
 
 
 def _issuer_from_tables(doc: Document) -> str | None:

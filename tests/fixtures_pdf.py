@@ -48,3 +48,70 @@ def encrypted_pdf(user_password: bytes = b"secret", owner_password: bytes = b"ow
         len(objects) + 1, doc_id.hex().encode(), doc_id.hex().encode())
     out += b"startxref\n%d\n%%%%EOF\n" % xref
     return bytes(out)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# PDFs with Chinese text, drawn with reportlab's built-in CID font (STSong-Light: nothing embedded, PDFium maps
+# its characters back to Unicode through the Adobe-GB1 CMap)
+
+#: a page: texts (x, top, size, text) and ruling lines (x0, top0, x1, top1), in points from the top-left corner
+Page = dict
+
+
+def cjk_pdf(pages: list[Page], size: tuple[float, float] = (595, 842)) -> bytes:
+    """A PDF of ``pages``, each with ``texts`` and ``lines`` placed as displayed (top-left origin)."""
+    import io
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buf = io.BytesIO()
+    pdf = canvas.Canvas(buf, pagesize=size)
+    height = size[1]
+    for page in pages:
+        pdf.setLineWidth(0.5)
+        for x0, top0, x1, top1 in page.get("lines", ()):
+            pdf.line(x0, height - top0, x1, height - top1)
+        for x, top, font_size, text in page.get("texts", ()):
+            pdf.setFont("STSong-Light", font_size)
+            pdf.drawString(x, height - top - font_size * 0.88, text)  # the baseline: the glyphs' top at ``top``
+        pdf.showPage()
+    pdf.save()
+    return buf.getvalue()
+
+
+def ruled_rows(xs: list[float], top: float, rows: list[list[str]], height: float = 20, size: float = 9,
+               top_rule: bool = True) -> Page:
+    """A ruled table: a column line at every x, a row ``height`` points high per row, each cell's text inset.
+
+    A cell text ``None`` leaves the slot to the cell on its left (no column line between them in that row).
+    ``top_rule=False`` leaves the table open above its first row (a continuation page).
+    """
+    texts, lines = [], []
+    bottom = top + height * len(rows)
+    for k in range(len(rows) + 1):
+        if k or top_rule:
+            lines.append((xs[0], top + k * height, xs[-1], top + k * height))
+    for r, row in enumerate(rows):
+        y = top + r * height
+        for c, text in enumerate(row):
+            if text is None:
+                continue
+            if c:
+                lines.append((xs[c], y, xs[c], y + height))
+            if text:
+                texts.append((xs[c] + 3, y + (height - size) / 2, size, text))
+    lines += [(xs[0], top, xs[0], bottom), (xs[-1], top, xs[-1], bottom)]
+    return {"texts": texts, "lines": lines}
+
+
+def page(*parts: Page) -> Page:
+    """One page of several parts (captions, tables)."""
+    return {"texts": [t for p in parts for t in p.get("texts", ())], "lines": [ln for p in parts for ln in p.get("lines", ())]}
+
+
+def text(x: float, top: float, size: float, line: str) -> Page:
+    return {"texts": [(x, top, size, line)]}

@@ -217,7 +217,11 @@ def _open_ends(edges: list[dict]) -> list[dict]:
 
 
 def _text_grid(box: tuple[float, float, float, float], rules: list[float], chars: Sequence[Char]) -> list[dict]:
-    """Column and row edges for the text between horizontal rules; none if the text shows no column gap."""
+    """Column and row edges for the text between horizontal rules; none if the text shows no column gap.
+
+    Every text line is a row, except lines only a few points apart that share no
+    stretch of the width: those are one row set on two baselines.
+    """
     x0, top, x1, bottom = box
     inside = [c for c in chars if x0 <= (c.x0 + c.x1) / 2 <= x1 and top <= (c.top + c.bottom) / 2 <= bottom]
     if not inside:
@@ -233,11 +237,50 @@ def _text_grid(box: tuple[float, float, float, float], rules: list[float], chars
     if not cuts:
         return []  # prose between rules
     edges = [_edge(x, top, x, bottom, "v") for x in (x0, *cuts, x1)]
-    for above, below in pairwise(group_lines(inside, 0, split_gap=float("inf"))):
+    bounds = [x0, *cuts, x1]
+    lines = group_lines(inside, 0, split_gap=float("inf"))
+    widest: dict[int, float] = {}
+    for line in lines:
+        for k, chars in _by_column(line, bounds).items():
+            widest[k] = max(widest.get(k, 0.0), chars[-1].x1 - chars[0].x0)
+    for above, below in pairwise(lines):
+        if below.top - above.top < 0.75 * min(above.size, below.size) and not _overlap(above, below):
+            continue  # one row whose cells sit on baselines a few points apart (codes set higher than names)
+        if _wraps_on(above, below, bounds, widest):
+            continue
         if not any(above.bottom - _SNAP <= t <= below.top + _SNAP for t in rules):
             y = (above.bottom + below.top) / 2
             edges.append(_edge(x0, y, x1, y, "h"))
     return edges
+
+
+def _by_column(line: Line, bounds: list[float]) -> dict[int, list[Char]]:
+    """The line's characters by the column (between ``bounds``) their centre lies in."""
+    out: dict[int, list[Char]] = {}
+    for c in line.chars:
+        k = next((i for i in range(len(bounds) - 1) if (c.x0 + c.x1) / 2 <= bounds[i + 1]), len(bounds) - 2)
+        out.setdefault(k, []).append(c)
+    return out
+
+
+def _wraps_on(above: Line, below: Line, bounds: list[float], widest: dict[int, float]) -> bool:
+    """Whether ``below`` is the wrapped rest of one cell of ``above``: text in that column only, no number,
+    no numbered item, under a line as wide as the column's widest."""
+    cols = _by_column(below, bounds)
+    if len(cols) != 1:
+        return False
+    (k, chars), = cols.items()
+    text = "".join(c.text for c in chars)
+    upper = _by_column(above, bounds).get(k)
+    if not upper or _NUMBER.match(text) or numbering_level(text) is not None:
+        return False
+    char = chars[0].x1 - chars[0].x0
+    return upper[-1].x1 - upper[0].x0 >= widest[k] - char and below.top - above.bottom < below.size
+
+
+def _overlap(a: Line, b: Line) -> bool:
+    """Whether two lines have characters over the same stretch of the page's width."""
+    return any(c.x0 < d.x1 and d.x0 < c.x1 for c in a.chars for d in b.chars)
 
 
 def find_parts(page, page_no: int, frame: PageFrame, chars: Sequence[Char]) -> list[TablePart]:

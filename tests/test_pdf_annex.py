@@ -1,0 +1,142 @@
+"""Standard tables from PDF layouts the corpus shows, drawn with Chinese text (reportlab), read end to end.
+
+Each test builds one layout phenomenon (a continuation page without header or top rule, a 收支总表 whose header
+is cut by the page break, split 类/款/项 code columns with a dropped leading zero, codes on another baseline,
+wrapped titles and cells) and checks the ``table`` and ``table_row`` records, so the cases stay covered without
+the real corpus.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from fixtures_pdf import cjk_pdf, page, ruled_rows, text
+
+from decextract.metadata import document_info
+from decextract.readers import read_bytes
+from decextract.records import TableInfo, TableRow
+from decextract.tables import annex_records, annotate
+
+pytest.importorskip("reportlab")
+
+
+def _records(pages):
+    doc = annotate(read_bytes(cjk_pdf(pages), "layout.pdf"))
+    return doc, annex_records(doc)
+
+
+def _infos(records):
+    return [r for r in records if isinstance(r, TableInfo)]
+
+
+def _rows(records):
+    return [r for r in records if isinstance(r, TableRow)]
+
+
+CODES = [72, 160, 400, 520]
+
+
+def _body(n: int, first: int = 1) -> list[list[str]]:
+    """``n`` 项 rows of class 204, numbered from ``first``."""
+    return [[f"20405{k:02d}", f"支出项目{k}", f"{k}.00"] for k in range(first, first + n)]
+
+
+def test_continuation_without_header_or_top_rule_is_one_table_in_its_unit():
+    first = page(
+        text(150, 50, 14, "2018年度某某局一般公共预算支出预算表"),
+        text(72, 80, 9, "部门：某某局"), text(470, 80, 9, "单位：万元"),
+        ruled_rows(CODES, 100, [["科目编码", "科目名称", "金额"], ["204", "公共安全支出", "4,717.51"],
+                                ["20405", "法院", "4,717.51"], *_body(28)]),
+    )
+    second = page(ruled_rows(CODES, 60, [["221", "住房保障支出", "4,716.51"], ["22102", "住房改革支出", "4,716.51"],
+                                          ["", "合计", "9,434.02"]], top_rule=False))
+    _, records = _records([first, second])
+    (info,) = _infos(records)
+    assert (info.table_id, info.pages, info.unit, info.warnings) == ("yusuan.general_expenditure", (1, 2), "万元", ())
+    assert [b[0] for b in info.bboxes] == [1, 2]
+    rows = _rows(records)
+    assert len(rows) == 2 + 28 + 3
+    housing = next(r for r in rows if r.code == "221")
+    assert housing.values == {"金额": Decimal("47165100")} and housing.prov.page == 2
+    x0, top, x1, bottom = housing.prov.bbox
+    assert (round(x0), round(top), round(x1), round(bottom)) == (72, 60, 520, 80)
+
+
+def test_two_sided_total_table_whose_header_is_cut_by_the_page_break():
+    """收入 | 支出 at the foot of one page; the rest of the header, with a rule over its split 支出 cell only, and the
+    body on the next (三栏 收支预算总表: the 支出 side lists by function and by use)."""
+    xs = [72, 160, 220, 330, 390, 480, 540]
+    first = page(text(72, 700, 12, "收支预算总表"), text(470, 722, 9, "单位：万元"),
+                 ruled_rows([72, 220, 540], 740, [["收入", "支出"]]))
+    header = page(ruled_rows(xs[:3], 60, [["项目名称", "金额"]], height=40, top_rule=False),
+                  ruled_rows(xs[2:], 60, [["功能分类", None, "支出用途", None], ["功能科目名称", "金额", "项目名称", "金额"]]))
+    body = ruled_rows(xs, 100, [["一、财政拨款", "30.00", "一、公共安全支出", "25.00", "一、基本支出", "20.00"],
+                                ["二、其他资金", "", "二、住房保障支出", "5.00", "二、项目支出", "10.00"],
+                                ["收入总计", "30.00", "支出总计", None, None, "30.00"]])
+    _, records = _records([first, page(header, body)])
+    (info,) = _infos(records)
+    assert (info.table_id, info.pages) == ("yusuan.income_expenditure_total", (1, 2))
+    rows = _rows(records)
+    assert [(r.side, r.name) for r in rows] == [
+        ("income", "一、财政拨款"), ("expenditure", "一、公共安全支出"), ("expenditure", "一、基本支出"),
+        ("income", "二、其他资金"), ("expenditure", "二、住房保障支出"), ("expenditure", "二、项目支出"),
+        ("income", "收入总计"), ("expenditure", "支出总计")]
+    assert rows[-1].cells == {"支出/支出用途/金额": "30.00"}
+
+
+def test_split_code_columns_with_a_dropped_leading_zero():
+    xs = [72, 110, 140, 170, 400, 520]
+    table = ruled_rows(xs, 120, [["类", "款", "项", "科目名称", "金额"], ["301", "", "", "工资福利支出", "30.00"],
+                                 ["301", "01", "", "基本工资", "10.00"], ["301", "2", "", "津贴补贴", "20.00"],
+                                 ["201", "13", "1", "行政运行", "5.00"], ["201", "13", "02", "一般行政管理事务", "1.00"]])
+    _, records = _records([page(text(72, 80, 12, "一般公共预算基本支出预算表"), text(470, 100, 9, "单位：元"), table)])
+    assert [(r.code, r.level) for r in _rows(records)] == [
+        ("301", "类"), ("30101", "款"), ("30102", "款"), ("2011301", "项"), ("2011302", "项")]
+
+
+def test_codes_a_few_points_off_the_baseline_of_their_row():
+    """An unruled (three-line) table whose code cells sit 5 points above the name and amount cells."""
+    rules = [(72, 100, 520, 100), (72, 120, 520, 120), (72, 200, 520, 200)]
+    texts = [(80, 104, 9, "科目编码"), (200, 104, 9, "科目名称"), (450, 104, 9, "金额")]
+    for k, (code, name, amount) in enumerate([("208", "社会保障和就业支出", "12.00"), ("20805", "行政事业单位养老支出", "12.00"),
+                                               ("2080505", "机关事业单位基本养老保险缴费支出", "12.00"),
+                                               ("", "合计", "12.00")]):
+        top = 125 + 18 * k
+        texts += [(80, top - 5, 9, code), (200, top, 9, name), (450, top, 9, amount)]
+    _, records = _records([{"texts": [(72, 70, 12, "财政拨款支出预算表"), *texts], "lines": rules}])
+    assert [(r.code, r.name, r.cells) for r in _rows(records)] == [
+        ("208", "社会保障和就业支出", {"金额": "12.00"}), ("20805", "行政事业单位养老支出", {"金额": "12.00"}),
+        ("2080505", "机关事业单位基本养老保险缴费支出", {"金额": "12.00"}), (None, "合计", {"金额": "12.00"})]
+
+
+def test_wrapped_title_and_wrapped_cells():
+    title = [text(72, 60, 26, "“三公”经费、会议费、培训费支出预算"), text(280, 90, 26, "表")]
+    prose = [text(72, 600 + 16 * k, 10, "说明：本表反映部门当年一般公共预算安排的“三公”经费、会议费和培训费支出预算情况，单位为万元。")
+             for k in range(4)]
+    table = ruled_rows([72, 200, 330, 460, 540], 140, [["合计", "因公出国（境）费", "公务用车购置及运行维护费", "公务接待费"],
+                                                       ["2.00", "0.50", "1.00", "0.50"]], height=30)
+    wrapped = page(text(72, 300, 12, "财政拨款支出预算表"),
+                   ruled_rows([72, 160, 250, 540], 330, [["科目编码", "科目名称", "金额"], ["2080505", "", "1.00"]], height=30),
+                   text(163, 364, 9, "机关事业单位基本养"), text(163, 376, 9, "老保险缴费支出"))
+    doc, records = _records([page(*title, text(470, 124, 9, "单位：万元"), table, wrapped, *prose)])
+    infos = _infos(records)
+    assert [(i.table, i.table_id) for i in infos] == [
+        ("“三公”经费、会议费、培训费支出预算表", "yusuan.three_public"), ("财政拨款支出预算表", "yusuan.fiscal_expenditure")]
+    assert [(r.code, r.name) for r in _rows(records) if r.table_id == "yusuan.fiscal_expenditure"] == [
+        ("2080505", "机关事业单位基本养老保险缴费支出")]
+    assert document_info(doc).kind == "预算"
+
+
+def test_wrapped_name_in_a_table_ruled_only_across_is_one_row():
+    rules = [(72, 100, 520, 100), (72, 120, 520, 120), (72, 200, 520, 200)]
+    texts = [(80, 104, 9, "科目编码"), (200, 104, 9, "科目名称"), (450, 104, 9, "金额"),
+             (80, 125, 9, "208"), (200, 125, 9, "社会保障和就业支出"), (450, 125, 9, "12.00"),
+             (80, 139, 9, "2080505"), (200, 139, 9, "机关事业单位基本养老保险缴费"), (450, 139, 9, "12.00"),
+             (200, 151, 9, "支出"),
+             (80, 165, 9, "2080506"), (200, 165, 9, "机关事业单位职业年金缴费支出"), (450, 165, 9, "0.00"),
+             (200, 179, 9, "合计"), (450, 179, 9, "12.00")]
+    _, records = _records([{"texts": [(72, 70, 12, "财政拨款支出预算表"), *texts], "lines": rules}])
+    assert [(r.code, r.name) for r in _rows(records)] == [
+        ("208", "社会保障和就业支出"), ("2080505", "机关事业单位基本养老保险缴费支出"),
+        ("2080506", "机关事业单位职业年金缴费支出"), (None, "合计")]
