@@ -640,3 +640,26 @@ def test_the_batch_summary_counts_the_tables_with_warnings(tmp_path):
             sink.close()
     assert summary.table_warnings == {"declared_empty_with_data": 1}
     assert "declared_empty_with_data" in summary.format()
+
+
+def test_title_wrapped_over_two_paragraphs():
+    layout = ["“三公”经费、会议费、培训费支出预算", "表", "单位：万元",
+              [["合计", "因公出国（境）费", "公务接待费"], ["2.00", "1.50", "0.50"]]]
+    (info,) = _infos(_annex(model_document(layout)))
+    assert (info.table, info.table_id) == ("“三公”经费、会议费、培训费支出预算表", "yusuan.three_public")
+
+
+@pytest.mark.parametrize("wording, table_id", [("2024年部门预算", "yusuan.three_public"),
+                                               ("2023年度部门决算", "juesuan.three_public")])
+def test_a_table_without_title_is_known_by_its_header(wording, table_id):
+    layout = [wording, "单位：万元",
+              [["合计", "因公出国（境）费", "公务用车购置及运行费", "公务接待费"], ["2.00", "1.00", "0.50", "0.50"]]]
+    (info,) = _infos(_annex(model_document(layout)))
+    assert info.table_id == table_id
+    assert [r.cells["合计"] for r in _rows(_annex(model_document(layout)))] == ["2.00"]
+
+
+def test_a_table_titled_as_something_else_is_not_renamed_by_its_header():
+    layout = ["“三公”经费增减情况对比表", [["合计", "因公出国（境）费", "公务接待费"], ["2.00", "1.50", "0.50"]]]
+    (info,) = _infos(_annex(model_document(layout)))
+    assert info.table_id is None

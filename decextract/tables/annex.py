@@ -422,13 +422,39 @@ def _declared_empty(doc_blocks, i: int, table: Table) -> bool:
 
 
 def _title_of(doc_blocks, i: int, table: Table) -> tuple[str | None, str | None]:
-    """(title as printed, table id): the annotated title, else a recognised line just above."""
+    """(title as printed, table id): the annotated title, else a recognised line just above (or two lines
+    above read as one: a title wrapped over two paragraphs, “…培训费支出预算” / “表”), else the id the table's
+    header names (:func:`_by_header`) with the title as annotated."""
     if table.title and not _LEADER.search(table.title) and (tid := classify(table.title)):
         return table.title, tid
-    for para in lines_above(doc_blocks, i):
-        if not _LEADER.search(para.text) and (tid := classify(para.text)):
+    above = lines_above(doc_blocks, i)
+    for k, para in enumerate(above):
+        if _LEADER.search(para.text):
+            continue
+        if tid := classify(para.text):
             return clean_text(para.text), tid
-    return table.title, None
+        if k + 1 < len(above) and (tid := classify(joined := clean_text(above[k + 1].text) + clean_text(para.text))):
+            return joined, tid
+    return table.title, _by_header(doc_blocks, table)
+
+
+def _by_header(doc_blocks, table: Table) -> str | None:
+    """The standard table a table without a recognised title is by its header (a 三公 table has 因公出国（境）费
+    columns), when the title names no other kind of table; 决算 or 预算 from the header, else the text's wording."""
+    if table.title and (classify(table.title) or _is_title_text(table.title)):
+        return None  # titled, as something else (a performance table, a table of another kind)
+    header = "".join(clean_text(c.text) for c in table.cells if c.row < max(table.header_rows, 1))
+    for signature in _spec()["header_signatures"]:
+        if all(word in header for word in signature["words"]):
+            kind = _kind_in(header) or _kind_in("".join(b.text for b in doc_blocks if isinstance(b, Paragraph)))
+            return signature["ids"].get(kind or "")
+    return None
+
+
+def _kind_in(text: str) -> str | None:
+    """决算 or 预算, whichever ``text`` says more often (None on a tie)."""
+    final, budget = text.count("决算"), text.count("预算")
+    return "决算" if final > budget else "预算" if budget > final else None
 
 
 def _unit_above(doc_blocks, i: int, title: str | None) -> str | None:
