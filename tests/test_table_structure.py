@@ -189,3 +189,16 @@ def test_accounting_negatives_and_chinese_numerals_are_amounts():
     assert amount_in_yuan("(1,234.00)", "万元") == Decimal("-12340000")
     assert amount_in_yuan("负5", "元") == Decimal("-5")
     assert amount_in_yuan("说明文字", "万元") is None
+
+
+@pytest.mark.parametrize("lines, unit", [
+    (["收支预算总表", "单位：", "万元"], "万元"),
+    (["收支预算总表", "单位:万元"], "万元"),
+    (["收支预算总表", "金额单位：万元"], "万元"),
+    (["收支预算总表（单位：元）"], "元"),
+    (["收支预算总表", "部门：某某局 单位：万元"], "万元"),
+])
+def test_unit_lines_as_printed_across_producers(lines, unit):
+    doc = annotate(model_document([*lines, [["项目", "金额"], ["一、财政拨款", "1.00"]]]))
+    (table,) = doc.tables()
+    assert (table.title, table.unit) == ("收支预算总表" if "（" not in lines[0] else lines[0], unit)

@@ -305,8 +305,18 @@ def _caption(blocks: tuple[Block, ...] | list[Block], i: int) -> tuple[str | Non
     The nearest line ending in 表 is the title; failing that, the nearest short line.
     """
     unit = nearest = None
-    for para in lines_above(blocks, i):
+    above = lines_above(blocks, i)
+    skip = False
+    for k, para in enumerate(above):
+        if skip:
+            skip = False
+            continue
         text = clean_text(para.text)
+        if k + 1 < len(above) and (wrapped := _wrapped_unit(clean_text(above[k + 1].text), text)):
+            unit, skip = unit or wrapped, True  # “单位：” / “万元”: a unit line wrapped in two
+            continue
+        if _is_title(text) and not _patterns()["form_number"].match(unicodedata.normalize("NFKC", text)):
+            return text, unit or find_unit(text)  # a title, even with its unit in brackets (“…总表（单位：元）”)
         if _is_note(text):
             unit = unit or find_unit(text)
             continue
@@ -316,6 +326,13 @@ def _caption(blocks: tuple[Block, ...] | list[Block], i: int) -> tuple[str | Non
             return text, unit or find_unit(text)
         nearest = nearest or text
     return nearest, unit or find_unit(nearest)
+
+
+def _wrapped_unit(label: str, word: str) -> str | None:
+    """The unit of a unit line wrapped after its label: “单位：” above “万元”."""
+    if not regex.search(r"单位\s*[:：]\s*$", unicodedata.normalize("NFKC", label)):
+        return None
+    return find_unit(label + word)
 
 
 def _unit_in_cells(table: Table) -> str | None:
