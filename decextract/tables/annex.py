@@ -138,10 +138,11 @@ def _features(text: str) -> frozenset[str] | None:
 
 def _by_words(key: str, endings: tuple[str, ...]) -> str | None:
     """The id of the listed title whose features are the largest subset of ``key``'s, after a leading issuer or year."""
-    for start in range(len(key)):
-        prefix = key[:start]
-        if prefix and not (regex.search(r"\d{4}年度?$", prefix) or prefix.endswith(endings)):
-            continue
+    if not key.endswith("表") or len(key) > 60:
+        return None  # a title ends in 表 and is short: prose names no table
+    starts = {0} | {m.end() for m in regex.finditer(r"\d{4}年度?", key)}
+    starts |= {k + len(e) for e in endings for k in (m.start() for m in regex.finditer(regex.escape(e), key))}
+    for start in sorted(starts):
         features = _features(key[start:])
         if features is None:
             continue
