@@ -573,3 +573,11 @@ def test_continuation_header_with_a_rule_over_part_of_its_width_only():
     (table,) = read(synthetic_pdf([first, second]), "partial-rule.pdf", "0" * 64).tables()
     assert table.text_rows() == [["Income", "Income", "Expenditure", "Expenditure"], ["Item", "Amount", "Use", "Use"],
                                  ["Item", "Amount", "Item", "Amount"], ["grants", "5.00", "basic", "5.00"]]
+
+
+def test_gridlines_of_a_chart_mid_page_make_no_table():
+    """Vertical gridlines ending together with an axis below: not a table opening at the top of a page."""
+    bars = [(72 + 100 * k, 300, 72 + 100 * k, 400) for k in range(5)] + [(72, 400, 472, 400)]
+    labels = [(60 + 100 * k, 405, 9, f"{10 * k}") for k in range(5)] + [(80, 330, 9, "Basic 12.5"), (80, 360, 9, "Projects 7.5")]
+    doc = read(synthetic_pdf([{"texts": [*body(1, 5), *labels, *body(1, 4, top=500)], "lines": bars}]), "chart.pdf", "0" * 64)
+    assert not list(doc.tables())

@@ -31,6 +31,7 @@ from .pdftext import Char, Line, PageFrame, group_lines, join_lines
 
 _SNAP = 3.0  # points: boundaries closer than this are the same ruling line
 _BAND = 8.0  # points: height of the bands cells are indexed by, so a character is tested against few cells
+_MARGIN = 0.12  # share of the page height at top and bottom where running headers and footers sit
 _FRAME_LINES = 4  # lines of text in one cell that make a box of at most three cells a frame, not a table
 _NUMBER = regex.compile(r"^\s*[-+(（]?[\d,，.]+[)）]?\s*[%％]?\s*$")  # an amount, a share or a code, alone
 _FINDER_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
@@ -180,7 +181,7 @@ def _missing_edges(edges: list[dict], chars: Sequence[Char]) -> list[dict]:
     return added
 
 
-def _open_ends(edges: list[dict]) -> list[dict]:
+def _open_ends(edges: list[dict], chars: Sequence[Char], height: float) -> list[dict]:
     """Rules closing a table whose column lines run past its first or last rule.
 
     A table continued from the previous page often starts with its column lines
@@ -189,7 +190,9 @@ def _open_ends(edges: list[dict]) -> list[dict]:
     rules end at the same height and two at least have no horizontal rule
     through that end, a rule joins all the verticals ending there, so the row
     they frame is a row (a rule over part of the width, above a header cell
-    split in two, is kept and extended).
+    split in two, is kept and extended).  Only where nothing but a running header
+    or footer lies beyond that end on the page: a table opens at the top of a
+    page and runs on at its foot, the gridlines of a chart mid-page make no table.
     """
     horizontals = [e for e in edges if e["orientation"] == "h"]
 
@@ -202,14 +205,19 @@ def _open_ends(edges: list[dict]) -> list[dict]:
             for side, points in ends.items():
                 points.append((v[side], v["x0"], not closed(v["x0"], v[side])))
     added = []
-    for points in ends.values():
+    margin = _MARGIN * height
+    body = [c for c in chars if margin < (c.top + c.bottom) / 2 < height - margin]
+    first_text = min((c.bottom for c in body), default=float("inf"))  # the body text nearest the top ends here
+    last_text = max((c.top for c in body), default=float("-inf"))
+    for side, points in ends.items():
         points.sort()
         group: list[tuple[float, float, bool]] = []
         for point in [*points, (float("inf"), 0.0, False)]:
             if group and point[0] - group[0][0] > _SNAP:
                 xs = [x for _, x, _ in group]
-                if sum(is_open for *_, is_open in group) >= 2 and max(xs) - min(xs) > 2 * _SNAP:
-                    y = sum(y for y, _, _ in group) / len(group)
+                y = sum(y for y, _, _ in group) / len(group)
+                beyond = first_text <= y if side == "top" else last_text >= y
+                if sum(is_open for *_, is_open in group) >= 2 and max(xs) - min(xs) > 2 * _SNAP and not beyond:
                     added.append(_edge(min(xs), y, max(xs), y, "h"))
                 group = []
             group.append(point)
@@ -289,7 +297,7 @@ def find_parts(page, page_no: int, frame: PageFrame, chars: Sequence[Char]) -> l
     if len(edges) < 3:
         return []
     edges = merge_edges(edges, _SNAP, _SNAP, _SNAP, _SNAP)
-    edges += _open_ends(edges)
+    edges += _open_ends(edges, chars, frame.height)
     finder = TableFinder(_EdgePage(edges + _missing_edges(edges, chars), frame.width, frame.height), _FINDER_SETTINGS)
     parts = []
     for table in finder.tables:
