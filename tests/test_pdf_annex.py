@@ -140,3 +140,27 @@ def test_wrapped_name_in_a_table_ruled_only_across_is_one_row():
     assert [(r.code, r.name) for r in _rows(records)] == [
         ("208", "社会保障和就业支出"), ("2080505", "机关事业单位基本养老保险缴费支出"),
         ("2080506", "机关事业单位职业年金缴费支出"), (None, "合计")]
+
+
+def test_title_drawn_after_its_table_in_the_content_stream():
+    """Excel printed to PDF writes the cells first and the title last; the page shows it above the table."""
+    table = ruled_rows(CODES, 120, [["科目编码", "科目名称", "金额"], ["204", "公共安全支出", "1.00"]])
+    drawn = page(table, text(470, 100, 9, "单位：万元"), text(150, 60, 14, "2019年部门财政拨款支出预算表"))
+    _, records = _records([drawn])
+    (info,) = _infos(records)
+    assert (info.table, info.table_id, info.unit) == ("2019年部门财政拨款支出预算表", "yusuan.fiscal_expenditure", "万元")
+
+
+def test_continuation_across_running_header_and_footer():
+    def margins(n):
+        return [text(200, 30, 9, "某某局2018年度部门预算公开"), text(290, 800, 9, f"- {n} -")]
+
+    prose = [text(72, 100 + 16 * k, 10, "一、部门主要职能：负责本部门的各项工作，组织实施相关政策，完成年度工作任务和目标。") for k in range(20)]
+    first = page(*margins(1), *prose)
+    second = page(*margins(2), text(150, 60, 14, "财政拨款支出预算表"), text(470, 84, 9, "单位：万元"),
+                  ruled_rows(CODES, 100, [["科目编码", "科目名称", "金额"], *_body(30)]))
+    third = page(*margins(3), ruled_rows(CODES, 60, [*_body(3, first=31), ["", "合计", "498.00"]], top_rule=False))
+    _, records = _records([first, second, third, page(*margins(4), *prose)])
+    (info,) = _infos(records)
+    assert (info.table_id, info.pages, info.warnings) == ("yusuan.fiscal_expenditure", (2, 3), ())
+    assert len(_rows(records)) == 34

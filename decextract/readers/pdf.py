@@ -107,27 +107,33 @@ def _title(meta: dict, pages: Sequence[_Page]) -> str | None:
 
 
 def _drop_running_lines(pages: Sequence[_Page]) -> None:
-    """Remove page numbers and lines repeated in the top or bottom margin of many pages."""
+    """Remove page numbers and lines repeated in the top or bottom margin of many pages.
+
+    A table's unit line is never a running line, nor a caption repeated just
+    above a table on every page it appears on; a line that is also repeated
+    away from tables is a running header even where a table starts just below it.
+    """
     def in_margin(page: _Page, line: Line) -> bool:
         return line.bottom < page.height * _MARGIN or line.top > page.height * (1 - _MARGIN)
 
     def key(line: Line) -> str:
         return regex.sub(r"\d+", "#", line.text)
 
-    def running(page: _Page, line: Line) -> bool:
-        """In a margin, and not a table's unit line or caption (those repeat on table pages too)."""
-        if not in_margin(page, line) or _UNIT_LINE.search(line.text):
-            return False
-        return not any(0 <= p.bbox[1] - line.bottom < 3 * line.size for p in page.parts)
+    def captions(page: _Page, line: Line) -> bool:
+        return any(0 <= p.bbox[1] - line.bottom < 3 * line.size for p in page.parts)
 
-    seen = Counter(k for page in pages for k in {key(ln) for ln in page.lines if running(page, ln)})
+    margin_lines = [(page, ln) for page in pages for ln in page.lines
+                    if in_margin(page, ln) and not _UNIT_LINE.search(ln.text)]
+    seen = Counter(k for _, k in {(id(page), key(ln)) for page, ln in margin_lines})  # pages each line is on
     repeated = {k for k, n in seen.items() if n >= 3 and n >= 0.3 * len(pages)}
+    free = {key(ln) for page, ln in margin_lines if not captions(page, ln)}  # repeated away from tables too
     for page in pages:
         lowest = max([ln.bottom for ln in page.lines] + [p.bbox[3] for p in page.parts], default=0)
         page.lines = [
             ln for ln in page.lines
             if not (
-                (running(page, ln) and key(ln) in repeated)
+                (in_margin(page, ln) and not _UNIT_LINE.search(ln.text) and key(ln) in repeated
+                 and (key(ln) in free or not captions(page, ln)))
                 or (_PAGE_NUMBER.match(ln.text) and (in_margin(page, ln) or ln.bottom >= lowest))
             )
         ]
