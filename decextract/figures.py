@@ -30,6 +30,7 @@ from .model import Document, Paragraph, Table, span_box
 from .records import CellRef, Figure, Provenance
 from .tables.annex import classify, table_kind
 from .tables.structure import find_unit, unit_scale
+from .textview import TextView, fold
 
 _SENTENCE_END = regex.compile(r"[。！？!?\n]+")
 _CLAUSE_MARK = regex.compile(r"[，,；;：:、\n]")
@@ -240,12 +241,18 @@ def _neighbour_label(found: list[_Found], i: int, any_kind: bool = False) -> str
 def prose_figures(doc: Document, block: Paragraph, fiscal_year: int | None) -> Iterator[Figure]:
     """Figures of one paragraph, in order.
 
+    The paragraph is read through its :class:`~decextract.textview.TextView` (line breaks joined,
+    spaces next to CJK dropped, traditional and full-width characters folded); each figure's
+    context, text and offsets are those of the text as printed, its label in the document's
+    own characters.
+
     The paragraph's topic carries from sentence to sentence: a title sentence
     (short, one clause, no figures: “1、一般公共服务支出（类）…行政运行（项）。”), else the
     subject of the previous sentence's first figure, names what a generic label
     (全年预算, 支出决算) or a bare rate (完成预算100%) is about.
     """
-    text = block.text
+    view = TextView(block.raw or block.text)
+    text = view.text
     topic: str | None = None
     for n, (s, e) in enumerate(_sentences(text)):
         sentence = text[s:e]
@@ -257,10 +264,17 @@ def prose_figures(doc: Document, block: Paragraph, fiscal_year: int | None) -> I
             continue
         found = _analyse(sentence, quantities, fiscal_year, topic)
         topic = next((f.label.split("/")[0] for f in found if f.label), topic)
+        cs, ce = view.raw_bounds(s, e)
+        context = view.raw[cs:ce]
         for f in found:
-            page, bbox = span_box(block.boxes, s + f.q.start, s + f.q.end)
-            yield _figure(f.q, f.label, f.year, f.relation, f.direction,
-                          _prov(doc, block, page or block.page, sentence, f.q, bbox=bbox))
+            rs, re_ = view.raw_span(s + f.q.start, s + f.q.end)
+            page, bbox = span_box(block.boxes, rs, re_)
+            prov = Provenance(
+                source=doc.source, sha256=doc.sha256, format=doc.format, page=page or block.page,
+                block=block.index, section=block.section, context=context, start=rs - cs, end=re_ - cs,
+                cell=None, bbox=bbox,
+            )
+            yield _figure(f.q, view.unfold(f.label), f.year, f.relation, f.direction, prov)
 
 
 # ---------------------------------------------------------------- tables
@@ -412,16 +426,9 @@ def _apply_table_unit(q: Quantity, unit: str | None) -> Quantity:
 # ---------------------------------------------------------------- records
 
 
-def _prov(doc: Document, block: Paragraph, page, sentence: str, q: Quantity, bbox=None) -> Provenance:
-    return Provenance(
-        source=doc.source, sha256=doc.sha256, format=doc.format, page=page, block=block.index,
-        section=block.section, context=sentence, start=q.start, end=q.end, cell=None, bbox=bbox,
-    )
-
-
 def _figure(q: Quantity, label, year, relation, direction, prov: Provenance) -> Figure:
     return Figure(
-        text=q.text, value=Decimal(q.value), unit=q.unit, kind=q.kind, approx=q.approx,
+        text=prov.context[prov.start:prov.end], value=Decimal(q.value), unit=q.unit, kind=q.kind, approx=q.approx,
         label=label or None, year=year, relation=relation, direction=direction, prov=prov,
     )
 

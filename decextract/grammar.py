@@ -98,7 +98,8 @@ _SPAN = regex.compile(
         [ ]? [)）]
       |
         (?: (?<! [0-9０-９A-Za-zＡ-Ｚａ-ｚ)）] ) (?P<sign> [-－−+＋] | 负 ) [ ]? )?
-        (?<! [0-9０-９.．,A-Za-zＡ-Ｚａ-ｚ] )                 # never start inside a number or a code
+        (?<! [0-9０-９.．A-Za-zＡ-Ｚａ-ｚ] )                  # never start inside a number or a code
+        (?<! (?:^|[^0-9０-９.．]) [0-9０-９]{{1,3}} [,，] (?= [0-9０-９]{{3}} ) )   # nor in thousands (1,|2345)
         (?P<num> {ARABIC} )
         (?: [ \u00a0\u3000] (?= {_MID_RE} | {_MULT_RE} | {_UNIT_RE} ) )?  # PDF text: 2228.78 万元, 10.15 %
         (?P<mid> {_MID_RE} )?                                  # 10余万元

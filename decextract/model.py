@@ -56,6 +56,9 @@ class Paragraph:
     page: int | None = None
     section: tuple[str, ...] = ()
     boxes: tuple[Box | None, ...] | None = attrs.field(default=None, repr=False, eq=False)
+    #: the text as printed when it differs from ``text``: the lines of a hard-wrapped paragraph with
+    #: their line breaks (``text`` joins them); figures point into it (see decextract.textview)
+    raw: str | None = attrs.field(default=None, repr=False, eq=False)
 
     @property
     def is_heading(self) -> bool:

@@ -39,6 +39,7 @@ import attrs
 from ..errors import EncodingError
 from ..model import Block, Cell, Document, Table
 from ..sections import Outline
+from . import textlayout
 
 _TAB = "\t"
 
@@ -85,12 +86,13 @@ class _Group:
 def read(data: bytes, source: str, sha256: str) -> Document:
     """Read a plain-text disclosure into the document model."""
     lines = decode(data, source).replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    builder = _Builder()
+    builder = _Builder(textlayout.Wrapping([x for x in lines if _is_prose_line(x)]))
     run: list[_Group] = []  # groups of the table being read
     blanks = 0
     in_group = False
     for line in lines:
         if line.startswith(_TAB):  # a cell line, even a lone TAB (an empty or merged cell)
+            builder.end_prose()
             if not in_group:
                 if run and blanks > 1:
                     builder.table_run(run)
@@ -99,6 +101,7 @@ def read(data: bytes, source: str, sha256: str) -> Document:
                 in_group = True
             run[-1].cells.append([line[1:]])
         elif not line.strip():
+            builder.end_prose()
             blanks += 1
             in_group = False
             continue
@@ -108,22 +111,102 @@ def read(data: bytes, source: str, sha256: str) -> Document:
             if run:
                 builder.table_run(run)
                 run = []
-            builder.paragraph(line)
+            builder.line(line)
         blanks = 0
     if run:
         builder.table_run(run)
+    builder.end_prose()
     return Document(source=source, sha256=sha256, format="txt", blocks=tuple(builder.blocks))
 
 
-class _Builder:
-    """Collects blocks in reading order, tracking the section outline."""
+def _is_prose_line(line: str) -> bool:
+    return bool(line.strip()) and not line.startswith(_TAB) and textlayout.pipe_cells(line) is None
 
-    def __init__(self) -> None:
+
+class _Builder:
+    """Collects blocks in reading order, tracking the section outline.
+
+    Prose lines are held until their paragraph ends (see :mod:`.textlayout`); rows flattened with
+    ``|`` or laid out in columns are held until their table ends.
+    """
+
+    def __init__(self, wrapping: textlayout.Wrapping | None = None) -> None:
         self.blocks: list[Block] = []
         self.outline = Outline()
+        self.wrapping = wrapping or textlayout.Wrapping([])
+        self.pending: list[str] = []  # lines of the paragraph being read
+        self.pipe_rows: list[tuple[str, list[str]]] = []
+        self.spaced_rows: list[tuple[str, list[tuple[int, str]]]] = []
 
-    def paragraph(self, text: str) -> None:
-        self.blocks.append(self.outline.paragraph(len(self.blocks), text, self.outline.classify(text)))
+    def paragraph(self, text: str, raw: str | None = None) -> None:
+        self.blocks.append(self.outline.paragraph(len(self.blocks), text, self.outline.classify(text), raw=raw))
+
+    # -- prose and flattened rows, line by line
+
+    def line(self, line: str) -> None:
+        cells = textlayout.pipe_cells(line)
+        if cells is not None:
+            self._end_spaced()
+            self._end_paragraph()
+            self.pipe_rows.append((line, cells))
+            return
+        self._end_pipe()
+        spaced = textlayout.spaced_cells(line)
+        if spaced is not None:
+            self.spaced_rows.append((line, spaced))
+            return
+        self._end_spaced()
+        self._prose(line)
+
+    def end_prose(self) -> None:
+        """End whatever is being read: the paragraph, a run of flattened rows."""
+        self._end_pipe()
+        self._end_spaced()
+        self._end_paragraph()
+
+    def _prose(self, line: str) -> None:
+        if textlayout.is_page_number(line):
+            self.paragraph(line)  # the paragraph around it goes on across the page break
+            return
+        if self.pending and self.wrapping.continues(textlayout.join(self.pending), self.pending[-1], line):
+            self.pending.append(line)
+            return
+        self._end_paragraph()
+        self.pending = [line]
+
+    def _end_paragraph(self) -> None:
+        if self.pending:
+            lines, self.pending = self.pending, []
+            self.paragraph(textlayout.join(lines), "\n".join(lines) if len(lines) > 1 else None)
+
+    def _end_pipe(self) -> None:
+        rows, self.pipe_rows = self.pipe_rows, []
+        if not rows:
+            return
+        start = 0
+        while start < len(rows) and len(rows[start][1]) == 1:
+            start += 1
+        body = rows[start:]
+        if sum(1 for _, cells in body if len(cells) >= 2) < 2:
+            for line, _ in rows:
+                self._prose(line)
+            return
+        for line, _ in rows[:start]:
+            self.paragraph(line)  # a one-cell row above the table is its caption
+        self.blocks.append(textlayout.pipe_table([cells for _, cells in body], index=len(self.blocks),
+                                                 section=self.outline.path))
+
+    def _end_spaced(self) -> None:
+        rows, self.spaced_rows = self.spaced_rows, []
+        if len(rows) < 2:
+            for line, _ in rows:
+                self._prose(line)
+            return
+        self._end_paragraph()
+        self.blocks.append(textlayout.spaced_table([cells for _, cells in rows], index=len(self.blocks),
+                                                   section=self.outline.path))
+
+    # -- TAB-flattened tables
 
     def table_run(self, groups: list[_Group]) -> None:
         """Emit a run of groups: caption lines as paragraphs, the rest as one table."""
