@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import cache
 
 import attrs
 import regex
@@ -100,24 +101,57 @@ class _Found:
 # ---------------------------------------------------------------- relations and years
 
 
-def relation_of(pre: str, q: Quantity) -> tuple[str, str | None]:
-    """Relation and direction of ``q`` from the words just before it."""
+@cache
+def _relation_patterns() -> dict:
     rel = _relations()
+    words = sorted(rel["increase"] + rel["decrease"], key=len, reverse=True)
+    return {
+        "direction": regex.compile("|".join(map(regex.escape, words))),
+        "completion": regex.compile("|".join(rel["completion_patterns"])),
+        "comparison": [(d, regex.compile(p)) for d, ps in rel["comparison_changes"].items() for p in ps],
+        "level": tuple(rel["level_after"]),
+    }
+
+
+def _direction(pre: str) -> tuple[str | None, int]:
+    """The direction of the last direction word in ``pre`` and where it ends (-1 when there is none)."""
+    rel = _relations()
+    last = None
+    for m in _relation_patterns()["direction"].finditer(pre):
+        last = m
+    if last is None:
+        return None, -1
+    return ("increase" if last.group() in rel["increase"] else "decrease"), last.end()
+
+
+def relation_of(pre: str, q: Quantity, clause: str | None = None) -> tuple[str, str | None]:
+    """Relation and direction of ``q`` from the words just before it (``pre``, back to the previous
+    figure) and, for a completion rate, its whole clause (``clause``, back to the clause mark:
+    “完成全年预算84.82万元的73.2%”)."""
+    rel = _relations()
+    patterns = _relation_patterns()
+    direction, at = _direction(pre)
+    if at >= 0 and pre[at:].lstrip("了").startswith(patterns["level"]):
+        direction = None  # “提高到19%”: the level reached, not the change
+        at = -1
+    if q.unit in rel["multiple_units"]:
+        return "multiple", direction  # “增长3倍”, “是上年的2倍”
     tail = pre[-12:]
-    direction = None
-    for word in sorted(rel["increase"] + rel["decrease"], key=len, reverse=True):
-        if word in tail:
-            direction = "increase" if word in rel["increase"] else "decrease"
-            break
     if q.kind == "percent":
-        if any(w in tail for w in rel["share"]):
-            return "share", None
-        if any(w in tail for w in rel["completion"]):
+        if any(w in tail for w in rel["completion"]) or patterns["completion"].search(clause or pre):
             return "completion_rate", None
+        share = pre.rfind("占")
+        if share >= 0 and (at < 0 or at <= share):
+            return "share", None
         if direction:
             return "change_rate", direction
         return "rate", None
-    if direction and tail.rstrip("了的为是").endswith(tuple(rel["increase"] + rel["decrease"])):
+    for d, pattern in patterns["comparison"]:
+        if pattern.search(pre.rstrip("了的为是，, ")):
+            return "change", d  # “决算数大于预算数55.93万元”
+    if pre.strip() in rel["bare_change"]:
+        return "change", rel["bare_change"][pre.strip()]  # “比去年3.01万元少0.07万元”
+    if direction and at >= 0 and tail.rstrip("了的为是").endswith(tuple(rel["increase"] + rel["decrease"])):
         return "change", direction
     return "value", None
 
@@ -180,7 +214,7 @@ def _analyse(sentence: str, quantities: list[Quantity], fiscal_year: int | None,
         if q.kind == "count" or pre.rstrip().endswith("的"):
             # “设立四个查缉点”, “纳入预算管理的700万元培训费收入”: the noun after the figure names it
             own = labels.head_noun_phrase(sentence[q.end:]) or own
-        relation, direction = relation_of(pre or wide, q)
+        relation, direction = relation_of(pre or wide, q, wide)
         if relation in ("change", "change_rate") and _BASE_ONLY.match(own):
             own = ""  # “比上年预算减少20万元”: the words name the base, not what changed
         f = _Found(q, own, pre, relation, direction, year_of(pre, fiscal_year, relation))

@@ -44,7 +44,7 @@ class Quantity:
     end: int
     value: Decimal  # in the base unit: 940.15万元 -> 9401500, 97.09% -> 97.09, 5万余户次 -> 50000
     unit: str | None  # 元 (or a named currency) | % | ‰ | 个百分点 | the measure word | None for a bare number
-    kind: str  # amount | percent | count | number
+    kind: str  # amount | percent | count | ratio | number
     approx: str | None  # more_than | about | nearly | less_than | None
     number: Decimal  # the numeral as printed, before the multiplier: 940.15 for 940.15万元
     printed_unit: str | None  # multiplier and unit as printed, qualifiers left out: 万元, ％, 万户次, 万, 百分之
@@ -75,8 +75,13 @@ def _alternation(words, not_followed: dict[str, str] | None = None) -> str:
     return "|".join(parts)
 
 
-_UNIT_WORDS = [*_MONEY, *_PERCENT, *_MEASURE_WORDS]
-_UNIT_RE = _alternation(_UNIT_WORDS, _EXCLUSIONS["unit_not_followed_by"])
+_RATIO = frozenset(_UNITS["ratio"])
+_LATIN_UNITS = _UNITS["latin_units"]
+_LATIN_UNIT_RE = "(?:(?:{})(?![A-Za-z])|{})".format(  # 4.3m (not the 5 of 5mg), 25.29㎡ even before a letter
+    _alternation(u for u in _LATIN_UNITS if u.isascii() or u[-1] in "²³"),
+    _alternation(u for u in _LATIN_UNITS if not (u.isascii() or u[-1] in "²³")) or "(?!)")
+_UNIT_WORDS = [*_MONEY, *_PERCENT, *_MEASURE_WORDS, *_RATIO]
+_UNIT_RE = "(?:{}|{})".format(_alternation(_UNIT_WORDS, _EXCLUSIONS["unit_not_followed_by"]), _LATIN_UNIT_RE)
 # a measure word starting with a multiplier character (千米, 千克) is a unit, not 千 + 米
 _MULT_RE = "(?!(?:{})) (?:{})".format(
     _alternation(w for w in _MEASURE_WORDS if w[0] in "".join(_MULTIPLIERS)) or "(?!)",
@@ -118,7 +123,8 @@ _SPAN = regex.compile(
 )
 
 _EXCLUDE = tuple(
-    (frozenset(p.get("needs", "")), regex.compile("\n".join(p["regex"]), regex.VERBOSE | regex.MULTILINE))
+    (frozenset(p.get("needs", "")),
+     regex.compile("\n".join(p["regex"]).replace("{latin_units}", _LATIN_UNIT_RE), regex.VERBOSE | regex.MULTILINE))
     for p in _EXCLUSIONS["patterns"]
 )
 _NUMERAL_CHARS = frozenset("0123456789０１２３４５６７８９" + CN_CHARS)
@@ -213,6 +219,8 @@ def _resolve(text: str, m: regex.Match, excluded) -> Quantity | None:
         unit, kind = _MONEY[printed], "amount"
     elif printed in _PERCENT:
         unit, kind = _PERCENT[printed], "percent"
+    elif printed in _RATIO:
+        unit, kind = printed, "ratio"  # 增长3倍
     elif printed:
         unit, kind = printed, "count"
     elif multiplier_text in _MONEY_WHEN_BARE:

@@ -114,4 +114,4 @@ def test_performance_table_scores_and_targets_are_not_money():
         Decimal("10"), None, "number", "城市道路养护项目/年度资金总额/分值")
     assert (total.value, total.kind, total.label) == (Decimal("86.43"), "number", "城市道路养护项目/总分/得分")
     target = figs[(11, 4)]  # 道路完好率 | ≥95%, under the indicator header row inside the table
-    assert (target.text, target.label) == ("95%", "道路完好率/年度指标值")
+    assert (target.text, target.approx, target.label) == ("≥95%", "more_than", "道路完好率/年度指标值")

@@ -49,7 +49,7 @@ def test_spec_file_is_large_and_covers_every_kind():
     assert len(CASES) >= 150
     kinds = {r["kind"] for c in CASES for r in c["results"]}
     approx = {r["approx"] for c in CASES for r in c["results"]}
-    assert kinds == {"amount", "percent", "count", "number"}
+    assert kinds == {"amount", "percent", "count", "ratio", "number"}
     assert approx == {None, "more_than", "about", "nearly", "less_than"}
     assert sum(1 for c in CASES if not c["results"]) >= 40  # non-quantities are specified too
 
