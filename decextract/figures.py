@@ -25,7 +25,7 @@ from functools import cache
 import attrs
 import regex
 
-from . import data, labels
+from . import data, labels, lists
 from .grammar import Quantity, find_quantities
 from .model import Document, Paragraph, Table, span_box
 from .records import CellRef, Figure, Provenance
@@ -52,11 +52,12 @@ _PREVIOUS_YEAR = regex.compile(
     """,
     regex.VERBOSE,
 )
-_COMPARED = regex.compile(r"(?:与|比|较|同) \s* $", regex.VERBOSE)  # a year right after 比 is a base
+_COMPARED = regex.compile(  # a year after 比 (or inside 与…相比) is a base
+    r"(?:与|比|较|同|相对于) [^，,；;。]{0,10} $", regex.VERBOSE)
 _FROM = regex.compile(r"(?:由|从) \s* $", regex.VERBOSE)  # 由95%提升到99%: the earlier level
 _COMPARISON_BASE = regex.compile(
     rf"""
-    ^\s* (?:与|比|较|同) \s* (?:{_BASE_YEAR})     # “与2019年907.98万元相比”: the figure is the base
+    ^\s* (?:同比|与|比|较|同) \s* (?:{_BASE_YEAR})     # “与2019年907.98万元相比”: the figure is the base
     """,
     regex.VERBOSE,
 )
@@ -67,7 +68,14 @@ _BASE_ONLY = regex.compile(
     """,
     regex.VERBOSE,
 )
-_SCENE = regex.compile(r"(?:[：:]|的|中)[，,；;、\s]*$")  # clauses that introduce the next figure
+_CLAUSE_YEAR = regex.compile(r"(?:^|[，,；;：:])\s*(?:[0-9]{1,2}[.．、]|[（(][一二三四五六七八九十0-9]{1,3}[）)])?\s*"
+                           r"(?P<year>(?:19|20)\d{2})\s*年")  # a year opening a clause: “，2026年预算安排…”
+_COMPARED_TO = regex.compile(  # words that compare two figures (决算数大于预算数): none of them is named
+    r"(?:大于|高于|超过|超出|多于|小于|低于|少于)(?:年初|全年|调整后?)?(?:预算|上年|去年)(?:数|决算数)?\s*$")
+_CHANGE_CLAUSE = regex.compile(r"比|较|与|同比|增|减|下降|上升|提高|降低|持平|变化|变动")
+_SCENE = regex.compile(r"(?:[：:]|的|中|共计|合计|累计|总计)[，,；;、\s]*$")  # clauses that introduce the next figure
+_PARTS = regex.compile(r"^\s*其中")
+_BRACKETED = regex.compile(r"[（(][^（()）]*[)）]")
 _SCENE_CHARS = 30  # a longer run of clauses before a figure is narrative, not its scene
 _TITLE_SENTENCE = 80  # a paragraph's first sentence up to this long, without figures, names its topic
 _NAMING = regex.compile(r"\p{Han}{2}")  # words that can name a row: two Chinese characters at least
@@ -96,6 +104,9 @@ class _Found:
     year: int | None = None
     label: str | None = None
     lead: str | None = None  # a clause with no figure just before this one's (“1.一般公共服务支出:”)
+    aside: bool = False  # printed inside brackets: “…312批次(其中外事接待0批次)”
+    base: bool = False  # the budget a completion rate after it is measured against (完成全年预算84.82万元的73.2%)
+    listed: bool = False  # its label comes from a subject list distributed over a list of figures
 
 
 # ---------------------------------------------------------------- relations and years
@@ -117,6 +128,7 @@ def _direction(pre: str) -> tuple[str | None, int]:
     """The direction of the last direction word in ``pre`` and where it ends (-1 when there is none)."""
     rel = _relations()
     last = None
+    pre = _BRACKETED.sub(lambda m: " " * len(m.group()), pre)  # “增加（减少）”: the aside is not the direction
     for m in _relation_patterns()["direction"].finditer(pre):
         last = m
     if last is None:
@@ -191,10 +203,21 @@ def _sentences(text: str) -> Iterator[tuple[int, int]]:
 
 
 def _clause_start(sentence: str, pos: int, floor: int) -> int:
-    """Start of the clause holding ``pos``: after the last clause mark (a 、 inside a term like 收、支总计 is none)."""
-    starts = [m.end() for m in _CLAUSE_MARK.finditer(sentence, floor, pos)
-              if m.group() != "、" or not labels.is_joined(sentence, m.start())]
+    """Start of the clause holding ``pos``: after the last clause mark.  A 、 is none: it joins the
+    items of one subject (收、支总计; 托底保障补助、结算补助…等1,756.37万元)."""
+    starts = [m.end() for m in _CLAUSE_MARK.finditer(sentence, floor, pos) if m.group() != "、"]
     return max([floor] + starts)
+
+
+def _in_brackets(sentence: str, pos: int) -> bool:
+    """Whether ``pos`` lies inside brackets opened before it in the sentence."""
+    depth = 0
+    for ch in sentence[:pos]:
+        if ch in "(（":
+            depth += 1
+        elif ch in ")）" and depth:
+            depth -= 1
+    return depth > 0
 
 
 def _is_prose_figure(q: Quantity) -> bool:
@@ -206,34 +229,109 @@ def _analyse(sentence: str, quantities: list[Quantity], fiscal_year: int | None,
              topic: str | None = None) -> list[_Found]:
     found: list[_Found] = []
     floor = 0
+    completion = _relation_patterns()["completion"]
     for q in quantities:
+        default_year = _clause_year(sentence, q.start) or fiscal_year
         begin = _clause_start(sentence, q.start, floor)
         pre = sentence[begin:q.start]
         wide = sentence[_clause_start(sentence, q.start, 0):q.start]  # back to the clause mark
         own = labels.drop_leading_verb(labels.clean(pre))
-        if q.kind == "count" or pre.rstrip().endswith("的"):
-            # “设立四个查缉点”, “纳入预算管理的700万元培训费收入”: the noun after the figure names it
+        if q.kind == "count" or pre.rstrip().endswith("的") or labels.names_what_follows(pre):
+            # “设立四个查缉点”, “纳入预算管理的700万元培训费收入”, “新增了605.99万元政府性基金…”:
+            # the noun after the figure names it
             own = labels.head_noun_phrase(sentence[q.end:]) or own
         relation, direction = relation_of(pre or wide, q, wide)
-        if relation in ("change", "change_rate") and _BASE_ONLY.match(own):
-            own = ""  # “比上年预算减少20万元”: the words name the base, not what changed
-        f = _Found(q, own, pre, relation, direction, year_of(pre, fiscal_year, relation))
+        if relation in ("change", "change_rate") and (_BASE_ONLY.match(own) or labels.is_generic(own)
+                                                      or _COMPARED_TO.search(pre)):
+            own = ""  # “比上年预算减少20万元”, “较2020年度决算数减少”, “决算数大于预算数…”: the words name the base
+        elif relation == "value" and _COMPARISON_BASE.match(pre):
+            rest = labels.clean(_COMPARISON_BASE.sub("", pre))
+            own = "" if not rest or labels.is_generic(rest) else own  # “比上年累计支出433万元减少…”
+        if found and found[-1].q.kind == "count" and q.kind == "amount" and pre.strip() == found[-1].own:
+            # “年初批复预算8个项目985万元”: the amount is that of the words before the count
+            own = labels.clean(found[-1].pre) or own
+        f = _Found(q, own, pre, relation, direction, year_of(pre, default_year, relation))
+        f.aside = _in_brackets(sentence, q.start)
+        base = completion.search(pre)
+        f.base = q.kind == "amount" and base is not None and not pre[base.end():].strip(" 的为是")
         if _SCENE.search(sentence, floor, begin):
             # clauses without figures between the previous figure and this one that introduce it
-            # (ending in ：, 的 or …中) set the scene: “矛盾纠纷多元化解专项经费：项目全年预算数5万元”,
+            # (ending in ：, 的, …中 or 共计) set the scene: “矛盾纠纷多元化解专项经费：项目全年预算数5万元”,
             # “；在面向小微企业预留政府采购项目中，由小微企业供应商中标或成交的，采购金额21.07万元”
             scene = labels.scene(sentence[floor:begin])
             f.lead = scene if 2 <= len(scene) <= _SCENE_CHARS else None
+        elif not own and begin > floor and relation in ("change", "change_rate"):
+            # “公务接待费支出决算比预算无增减变化，比去年增加0.5万元”: the subject of the clause before
+            f.lead = _clause_subject(sentence[floor:begin])
         found.append(f)
         floor = q.end
+    _inherit_in_lists(sentence, found)
     _resolve_labels(found, topic)
+    _distribute_subjects(sentence, found)
     return found
+
+
+def _clause_subject(text: str) -> str | None:
+    """The subject of the last clause in ``text`` that compares or changes something
+    (“公务接待费支出决算比预算无增减变化”, “财政收入恢复性增长特征明显”): its leading noun phrase."""
+    for clause in reversed([c for c in regex.split(r"[，,；;：:]", text) if c.strip()]):
+        if not _CHANGE_CLAUSE.search(clause):
+            continue
+        subject = labels.head_noun_phrase(clause.strip(), limit=_SCENE_CHARS)
+        if len(subject) >= 2 and not labels.is_generic(subject):
+            return subject
+    return None
+
+
+def _clause_year(sentence: str, pos: int) -> int | None:
+    """The year in effect at ``pos``: the last year that opens a clause before it (“2022年“三公”经费…
+    为3.46万元，完成预算100%，较上年增加2.4万元”: all 2022's; “2025年…执行数为1690.69万元，2026年预算
+    安排1672.67万元，比2025年预算执行数减少1.07%”: the change is 2026's).  A year inside a clause
+    (纳入2018年预算管理的…) or a comparison base (比2025年…) opens none."""
+    year = None
+    for m in _CLAUSE_YEAR.finditer(sentence, 0, pos):
+        year = int(m.group("year"))
+    return year
+
+
+def _inherit_in_lists(sentence: str, found: list[_Found]) -> None:
+    """Figures of a list after its first share the first one's relation, direction and year
+    (“分别增长23%、21.3%和46%”, “占…的40.91%、3.03%和56.06%”)."""
+    for run in lists.runs(sentence, [(f.q.start, f.q.end) for f in found]):
+        first = found[run[0]]
+        for i in run[1:]:
+            g = found[i]
+            if g.q.kind == first.q.kind and g.relation in ("value", "rate"):
+                g.relation, g.direction, g.year = first.relation, first.direction, first.year
+
+
+def _distribute_subjects(sentence: str, found: list[_Found]) -> None:
+    """A list of figures after a list of as many subjects “分别/各” goes with them one by one
+    (货物、工程、服务政府采购规模分别为0.72亿元、0.02亿元和0.59亿元); a later list of the same length
+    in the sentence with no subjects of its own (占…比例为54.54%、1.51%和44.69%) goes with them too."""
+    previous: list[str] | None = None
+    end = 0
+    for run in lists.runs(sentence, [(f.q.start, f.q.end) for f in found]):
+        first = found[run[0]]
+        before = max([end] + [g.q.end for g in found[: run[0]]])
+        words = sentence[_clause_start(sentence, first.q.start, before):first.q.start]
+        items = lists.subjects(words, len(run))
+        if items:
+            names = [labels.clean(x) or x for x in lists.distribute([labels.clean(x) or x for x in items])]
+        elif previous and len(previous) == len(run) and (not first.own or first.relation != "value"):
+            names = previous
+        else:
+            continue
+        for i, name in zip(run, names, strict=True):
+            found[i].label, found[i].listed = name, True
+        previous, end = names, found[run[-1]].q.end
 
 
 def _resolve_labels(found: list[_Found], topic: str | None) -> None:
     """Give every figure a label: its own words, else its neighbours', else the paragraph's topic.
 
     A scene set before a figure (f.lead) names what it and the generic figures after it are about.
+    Figures in brackets (an aside) neither name nor are named by the figures outside.
     """
     subject = topic
     for i, f in enumerate(found):
@@ -244,29 +342,42 @@ def _resolve_labels(found: list[_Found], topic: str | None) -> None:
             subject = _neighbour_label(found, i, any_kind=True) or subject
         if f.relation == "completion_rate":  # “完成年初预算的95.89%”: what was completed, and of what
             phrase = labels.clean(f.pre) or "完成预算"
-            base = _neighbour_label(found, i) or subject
-            f.label = f"{base}/{phrase}" if base else phrase
+            base = _neighbour_label(found, i, completed=True) or subject
+            f.label = f"{base}/{phrase}" if base and base != phrase else phrase
             continue
-        if (f.relation == "share" or not own  # 占本年支出合计的80.07%: the words name the whole, not the part
-                or f.relation in ("change", "change_rate") and labels.is_generic(own)):
-            f.label = _neighbour_label(found, i) or own or subject
+        if f.relation == "share" and (part := labels.clean(f.pre[: f.pre.rfind("占")])) \
+                and len(part) >= 2 and not labels.is_generic(part):
+            f.label = part  # “授予中小企业合同总金额占全市政府采购规模的98.43%”: the part is named before 占
+            continue
+        if not own and f.lead and f.relation != "share":
+            f.label = f.lead  # “全年因公出国(境)团组共计，0个”: the scene names it
+            continue
+        if f.relation == "share" or not own:  # 占本年支出合计的80.07%: the words name the whole, not the part
+            f.label = _neighbour_label(found, i) or subject or own or None
             continue
         qualified = labels.is_generic(own) or labels.is_linked(f.pre)
         f.label = f"{subject}/{own}" if qualified and subject and subject != own else own
-        if not qualified and not f.lead:
+        if not qualified and not f.lead and not f.aside:
             subject = labels.subject_of(own)  # later generic figures in the sentence are about this one
 
 
-def _neighbour_label(found: list[_Found], i: int, any_kind: bool = False) -> str | None:
-    """Label of the figure a share / rate / comparison base refers to (its subject, before any “/”)."""
+def _neighbour_label(found: list[_Found], i: int, any_kind: bool = False, completed: bool = False) -> str | None:
+    """Label of the figure a share / rate / comparison base refers to (its subject, before any “/”).
+
+    Figures in brackets are passed over by one outside them, and so is the budget a completion rate is
+    measured against (完成全年预算84.82万元的73.2%: 62.07万元 was completed, and changed).
+    """
     f = found[i]
     if f.relation == "value" and _COMPARISON_BASE.match(f.pre):
         # “与2019年907.98万元相比，收、支总计增加32.17万元”: the change after it names the subject
         for g in found[i + 1:]:
+            if g.relation not in ("change", "change_rate"):
+                break
             if g.own and not labels.is_generic(g.own):
                 return g.own
-    earlier = [g for g in reversed(found[:i]) if g.label]
-    preferred = [g for g in earlier if any_kind or g.q.kind == "amount" or f.q.kind != "percent"]
+    earlier = [g for g in reversed(found[:i]) if g.label and (f.aside or not g.aside) and not g.base]
+    kind = "amount" if f.q.kind == "percent" else f.q.kind  # a rate is of an amount; a count of a count
+    preferred = [g for g in earlier if any_kind or g.q.kind == kind]
     for g in preferred or earlier:
         return g.label.split("/")[0]
     return None
@@ -290,14 +401,15 @@ def prose_figures(doc: Document, block: Paragraph, fiscal_year: int | None) -> I
     topic: str | None = None
     for n, (s, e) in enumerate(_sentences(text)):
         sentence = text[s:e]
-        quantities = [q for q in find_quantities(sentence) if _is_prose_figure(q)]
+        quantities = [q for q in lists.share_units(sentence, find_quantities(sentence)) if _is_prose_figure(q)]
         if not quantities:
             title = labels.clean(sentence)
             if n == 0 and len(sentence) <= _TITLE_SENTENCE and not _CLAUSE_MARK.search(title):
                 topic = title or None
             continue
         found = _analyse(sentence, quantities, fiscal_year, topic)
-        topic = next((f.label.split("/")[0] for f in found if f.label), topic)
+        if not _PARTS.match(sentence):  # “其中，…”: the parts of the topic, not a new one
+            topic = next((f.label.split("/")[0] for f in found if f.label), topic)
         cs, ce = view.raw_bounds(s, e)
         context = view.raw[cs:ce]
         for f in found:
@@ -320,7 +432,7 @@ def _cell_words() -> dict:
 
 def _names(text: str | None, key: str) -> bool:
     """Whether ``text`` holds one of the header words listed under ``key`` in ``data/table_cells.json``."""
-    return bool(text) and any(w in text for w in _cell_words()[key])
+    return bool(text) and any(w in fold(text) for w in _cell_words()[key])
 
 
 def _header_text(table: Table, grid, row: int, col: int, performance: bool) -> str | None:
@@ -394,7 +506,8 @@ def table_figures(doc: Document, table: Table, fiscal_year: int | None) -> Itera
         for c in cells:
             start_in_context = offset
             offset += len(c.text) + 3
-            quantities = find_quantities(c.text)
+            cell_text = fold(c.text)  # one character for one: offsets are the printed cell's
+            quantities = find_quantities(cell_text)
             if not quantities:
                 continue
             header = _header_text(table, grid, r, c.col, performance)
@@ -407,8 +520,9 @@ def table_figures(doc: Document, table: Table, fiscal_year: int | None) -> Itera
                 year = _column_year(header, fiscal_year)
                 found = [_Found(q, label or "", "", *_column_relation(header, q), year, label) for q in quantities]
             else:
-                found = _analyse(c.text, [q for q in quantities if _is_prose_figure(q)], fiscal_year)
+                found = _analyse(cell_text, [q for q in quantities if _is_prose_figure(q)], fiscal_year)
                 for f in found:  # a cell such as “≥50公里” has no words of its own: its row and column name it
+                    f.label = TextView(c.text).unfold(f.label)
                     if not (f.label and _NAMING.search(f.label)):
                         f.label = "/".join(x for x in (_row_label(grid[r], c.col), header) if x) or None
             for f in found:
@@ -434,7 +548,7 @@ _HEADER_YEAR = regex.compile(
 
 def _column_year(header: str | None, fiscal_year: int | None) -> int | None:
     """The year a column header names (“2024年预算数”, “上年执行数”), else the fiscal year."""
-    m = _HEADER_YEAR.search(header or "")
+    m = _HEADER_YEAR.search(fold(header or ""))
     if m is None:
         return fiscal_year
     if m.group("year"):
@@ -445,7 +559,7 @@ def _column_year(header: str | None, fiscal_year: int | None) -> int | None:
 def _column_relation(header: str | None, q: Quantity) -> tuple[str, str | None]:
     if header:
         for relation, words in _relations()["column_relations"].items():
-            if any(w in header for w in words):
+            if any(w in fold(header) for w in words):
                 return relation, None
     return ("rate" if q.kind == "percent" else "value"), None
 

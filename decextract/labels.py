@@ -32,7 +32,7 @@ _TIME = regex.compile(
 _TIME_AT_END = regex.compile(
     r"""
       (?:由|从|到|至)?\s*\d{4}\s*年\s*度?(?:全年|年底|底|末)?(?:的)?$   # …下降到2020年的
-    | (?:比|较|与|同)\s*(?:上年|去年|上一年|上年度|\d{4}\s*年\s*度?)(?:同期)?(?:相比)?$  # …支出比上年 (减少)
+    | (?:同比|比|较|与|同)\s*(?:上年|去年|上一年|上年度|\d{4}\s*年\s*度?)(?:同期)?(?:相比)?$  # …支出比上年 (减少)
     """,
     regex.VERBOSE,
 )
@@ -48,6 +48,7 @@ _ORDINAL = regex.compile(
     regex.VERBOSE,
 )
 _CLAUSE_MARKS = "，,。；;：:、!！?？"
+_NOUN_SUFFIXES = frozenset("会费班室所站点员处组队")  # 培训|会, 接待|费: a verb and a suffix make one noun
 _QUOTES = ("“", "”", "\"", "「", "」")
 _EDGE_PUNCT = "，,。；;：:、 \t\u3000“”\"'‘’（）()《》【】-—·・/|"
 
@@ -80,6 +81,9 @@ _COMPARISON = regex.compile(
     regex.VERBOSE,
 )
 _ASIDE = regex.compile(r"[（(][^（()）]*[)）]")
+_BASE_BEFORE = regex.compile(r"(?:比|较|与|同)\s*$")
+_LEVEL_MARK = regex.compile(r"[（(]\s*[类款项]\s*[）)]")  # 一般公共服务支出（类）…（款）…（项）
+_CODE = regex.compile(r"^[0-9]{3,9}\s*[-－—]\s*(?=\D)")  # a classification code before its name: 20103-政府办公厅…
 _YEAR_INSIDE = regex.compile(r"(?:19|20)\d{2}\s*年\s*度?")
 
 
@@ -89,8 +93,11 @@ def clean(phrase: str) -> str:
     “某部2024年度收入支出总计”) is dropped too, unless it modifies what follows (…的2024年度项目).
     """
     words = _words()
-    text = _ASIDE.sub("", phrase) or phrase
-    inside = list(_YEAR_INSIDE.finditer(text))
+    text = _ASIDE.sub("", phrase)
+    if not text.strip(_EDGE_PUNCT):
+        return "" if len(phrase) <= 4 else phrase.strip(_EDGE_PUNCT)  # “(次)” alone names nothing
+    # a year that is a comparison base (…支出决算数比2016年度减少) is not the issuer's year
+    inside = [m for m in _YEAR_INSIDE.finditer(text) if not _BASE_BEFORE.search(text, 0, m.start())]
     if inside and len(text[inside[-1].end():].strip(_EDGE_PUNCT)) >= 2:
         year = inside[-1]
         if text[: year.start()].rstrip().endswith("的"):  # 编报绩效目标的2024年度项目: keep the modifier
@@ -101,7 +108,9 @@ def clean(phrase: str) -> str:
     changed = True
     while changed and text:
         changed = False
-        for pattern in (_ORDINAL, _COMPARISON, _TIME):
+        if text in _fiscal_terms():
+            break  # a term of the fiscal dictionary is a whole label: 对附属单位补助支出
+        for pattern in (_ORDINAL, _CODE, _COMPARISON, _TIME):
             m = pattern.match(text)
             if m and m.end():
                 text = text[m.end():].strip(_EDGE_PUNCT)
@@ -124,6 +133,12 @@ def clean(phrase: str) -> str:
     return _balance_quotes(text)
 
 
+@cache
+def _fiscal_terms() -> frozenset[str]:
+    return frozenset(line.split()[0] for line in data.text("fiscal_terms.txt").splitlines()
+                     if line.strip() and not line.startswith("#"))
+
+
 def _balance_quotes(text: str) -> str:
     if text.count("“") != text.count("”"):
         text = text.replace("“", "").replace("”", "")
@@ -136,30 +151,55 @@ def _by_length(key: str) -> tuple[str, ...]:
 
 
 def drop_leading_verb(phrase: str) -> str:
-    """Drop a leading verb of the lexicon when it is a whole word and a noun phrase of 2+ characters follows."""
+    """Drop a leading verb of the lexicon when it is a whole word and a noun phrase of 2+ characters
+    follows that names something on its own (not 资金 of 拨付资金, not 人次 of 接待人次, not the 会
+    of 培训会: a one-character noun suffix after the verb makes it one word)."""
     toks = tokens(phrase)
     if len(toks) > 1 and toks[0][0] in _words()["verbs"] and len(phrase) - len(toks[0][0]) >= 2:
         rest = phrase[len(toks[0][0]):]
-        if rest[0] not in _EDGE_PUNCT:
+        if rest[0] not in _EDGE_PUNCT and toks[1][0] not in _NOUN_SUFFIXES and not is_generic(rest) \
+                and rest not in _measure_words():  # 培训会 keeps its 培训
             return rest
     return phrase
 
 
+@cache
+def _measure_words() -> frozenset[str]:
+    return frozenset(line.strip() for line in data.text("measure_words.txt").splitlines()
+                     if line.strip() and not line.startswith("#"))
+
+
+def names_what_follows(pre: str) -> bool:
+    """Whether the words before a figure end in a verb whose object follows the figure
+    (“2020年新增了605.99万元政府性基金预算财政拨款”)."""
+    return pre.rstrip().rstrip("了").endswith(tuple(_words()["verbs"]))
+
+
 def head_noun_phrase(text: str, limit: int = 16) -> str:
-    """The noun phrase at the start of ``text`` (what follows a count: 四个“查缉点”…), up to a verb or mark."""
+    """The noun phrase at the start of ``text`` (what follows a count: 四个“查缉点”…), up to a verb or mark.
+
+    A verbal noun that closes the phrase (网络数据通讯设备、…; jieba's ``vn``) is a noun; a verb right before a one-character noun is part
+    of a compound (拼接|屏); a number glued to Latin letters is part of a model name (P1.5LED).
+    """
     out = []
     length = 0
     quoted = False
     if not text or text[0] in _EDGE_PUNCT and text[0] not in _QUOTES or text[0].isdigit():
         return ""
-    for word, flag in tokens(text[: limit * 2]):
+    toks = tokens(text[: limit * 2])
+    for k, (word, flag) in enumerate(toks):
         if word in _QUOTES:
             quoted = not quoted if word in "“”\"" else word in "“「"
             out.append(word)
             continue
         if not quoted and any(ch in _CLAUSE_MARKS for ch in word):
             break
-        if not quoted and flag.startswith(("v", "p", "c", "u", "m", "x")):
+        nxt = toks[k + 1] if k + 1 < len(toks) else ("", "")
+        compound = flag == "v" and len(nxt[0]) == 1 and nxt[1].startswith("n")
+        model = flag == "m" and out and out[-1][-1:].isascii() and out[-1][-1:].isalnum() and nxt[1] == "eng"
+        closing = flag == "vn" and (not nxt[0] or nxt[1] in ("x", "c", "m") or nxt[0] in _CLAUSE_MARKS)
+        if not quoted and not closing and not compound and not model \
+                and flag.startswith(("v", "p", "c", "u", "m", "x")):
             break
         out.append(word)
         length += len(word)
@@ -180,7 +220,11 @@ def is_generic(label: str) -> bool:
 
 def scene(text: str) -> str:
     """The label in clauses without figures that set the scene for the next figure: their
-    words run together, asides dropped (“（不包括陪同人员）” alone sets no scene)."""
+    words run together, asides dropped (“（不包括陪同人员）” alone sets no scene); of a budget
+    subject's 类/款/项 path (社会保障和就业（类）…养老支出（款）…缴费支出（项）) the last name."""
+    levels = [p for p in _LEVEL_MARK.split(text) if len(p.strip(_EDGE_PUNCT)) >= 2]
+    if len(levels) > 1:
+        text = levels[-1]
     return clean(_ASIDE.sub("", regex.sub(r"[，,；;：:、\n]", "", text)))
 
 

@@ -98,10 +98,13 @@ class TextView:
         return self._raw_of[start], self._raw_of[end - 1] + 1
 
     def raw_bounds(self, start: int, end: int) -> tuple[int, int]:
-        """Like :meth:`raw_span`, but stretched over what the view left out on either side (a
-        sentence's context keeps the spaces and line breaks around it as printed)."""
+        """Like :meth:`raw_span`, but stretched back over what the view left out before it (a
+        sentence's context keeps the spaces and line breaks it opens with as printed) and, at the
+        end of the text, over what follows its last character unless that ends a sentence."""
         lo = self._raw_of[start - 1] + 1 if start > 0 else 0
-        hi = self._raw_of[end] if end < len(self._raw_of) else len(self.raw)
+        hi = self._raw_of[end - 1] + 1 if end > start else lo
+        if end >= len(self._raw_of) and self.text[-1:] not in "。！？!?":
+            hi = len(self.raw)
         return lo, hi
 
     def unfold(self, phrase: str | None) -> str | None:
