@@ -26,6 +26,7 @@ import attrs
 import regex
 
 from . import data, labels, lists
+from .charts import chart_labels
 from .grammar import Quantity, find_quantities
 from .model import Document, Paragraph, Table, span_box
 from .records import CellRef, Figure, Provenance
@@ -582,9 +583,50 @@ def _figure(q: Quantity, label, year, relation, direction, prov: Provenance) -> 
 
 
 def figures_of(doc: Document, fiscal_year: int | None) -> Iterator[Figure]:
-    """Every figure of the document, in reading order."""
-    for block in doc.blocks:
-        if isinstance(block, Table):
-            yield from table_figures(doc, block, fiscal_year)
-        else:
-            yield from prose_figures(doc, block, fiscal_year)
+    """Every figure of the document, in reading order.
+
+    A chart's labels in the text layer (decextract.charts) are figures with ``chart=True``; one
+    repeating a figure of the prose before it (same value and unit, label naming the same thing,
+    within the same section) points to it with ``duplicate_of`` and takes its relation and year.
+    """
+    emitted: list[Figure] = []
+    i = 0
+    while i < len(doc.blocks):
+        block = doc.blocks[i]
+        labels_, taken = chart_labels(doc.blocks, i)
+        if taken:
+            for cl in labels_:
+                emitted.append(_chart_figure(doc, cl, fiscal_year, emitted))
+                yield emitted[-1]
+            i += taken
+            continue
+        found = table_figures(doc, block, fiscal_year) if isinstance(block, Table) \
+            else prose_figures(doc, block, fiscal_year)
+        for f in found:
+            emitted.append(f)
+            yield f
+        i += 1
+
+
+_CHART_REACH = 40  # a chart repeats figures printed at most this many figures before it
+
+
+def _chart_figure(doc: Document, cl, fiscal_year: int | None, before: list[Figure]) -> Figure:
+    view, q, block = cl.view, cl.q, cl.block
+    rs, re_ = view.raw_span(q.start, q.end)
+    page, bbox = span_box(block.boxes, rs, re_)
+    prov = Provenance(source=doc.source, sha256=doc.sha256, format=doc.format, page=page or block.page,
+                      block=block.index, section=block.section, context=view.raw, start=rs, end=re_,
+                      cell=None, bbox=bbox)
+    relation, year, duplicate = ("share" if q.kind == "percent" else "value"), fiscal_year, None
+    name = fold(cl.label)
+    for k in range(len(before) - 1, max(-1, len(before) - 1 - _CHART_REACH), -1):
+        g = before[k]
+        if g.chart or g.prov.cell is not None or g.prov.section != block.section:
+            continue
+        if g.value == Decimal(q.value) and g.unit == q.unit and g.label \
+                and (name in fold(g.label) or fold(g.label).split("/")[0] in name):
+            relation, year, duplicate = g.relation, g.year, k
+            break
+    figure = _figure(q, cl.label, year, relation, None, prov)
+    return attrs.evolve(figure, chart=True, duplicate_of=duplicate)

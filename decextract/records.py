@@ -101,13 +101,15 @@ class Figure:
     text: str  # as printed, ``prov.context[prov.start:prov.end]``
     value: Decimal  # in the base unit: 940.15万元 -> 9401500
     unit: str | None  # base unit: 元, %, 个百分点, or the measure word
-    kind: str  # amount | percent | count | number
+    kind: str  # amount | percent | count | ratio | number
     approx: str | None  # more_than | about | nearly | less_than | None
     label: str | None
     year: int | None
-    relation: str  # value | share | change | change_rate | completion_rate | rate
+    relation: str  # value | share | change | change_rate | completion_rate | rate | multiple
     direction: str | None  # increase | decrease | None
     prov: Provenance
+    chart: bool = False  # a label a chart prints (“项目支出, 40.01%”), read from the page's text layer
+    duplicate_of: int | None = None  # the figure a chart label repeats: its position among the document's figures
 
 
 @attrs.frozen

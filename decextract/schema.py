@@ -165,6 +165,8 @@ figures = _record_table(
     sa.Column("relation", sa.Text, nullable=False),
     sa.Column("direction", sa.Text),
     *_prov_columns(),
+    sa.Column("chart", sa.Boolean),  # a chart's label read from the text layer (added after schema 3)
+    sa.Column("duplicate_of", sa.Integer),  # the figure (position among the document's figures) it repeats
     sa.Index("ix_figures_label", "label"),
     sa.Index("ix_figures_year", "year"),
 )
@@ -353,7 +355,8 @@ def flatten(record: Record) -> dict[str, Any]:
     if t == "figure":
         return {"text": record.text, "value": record.value, "unit": record.unit, "kind": record.kind,
                 "approx": record.approx, "label": record.label, "year": record.year, "relation": record.relation,
-                "direction": record.direction, **_prov_row(record.prov)}
+                "direction": record.direction, **_prov_row(record.prov), "chart": record.chart,
+                "duplicate_of": record.duplicate_of}
     if t == "table":
         return {"table_title": record.table, "table_id": record.table_id, "unit": record.unit,
                 "pages": ",".join(str(p) for p in record.pages), "n_rows": record.n_rows, "n_cols": record.n_cols,
