@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from functools import cache
+import bisect
+from functools import cache, lru_cache
 
 import attrs
 import regex
@@ -76,6 +77,7 @@ _COMPARED_TO = regex.compile(  # words that compare two figures (决算数大于
 _CHANGE_CLAUSE = regex.compile(r"比|较|与|同比|增|减|下降|上升|提高|降低|持平|变化|变动")
 _SCENE = regex.compile(r"(?:[：:]|的|中|共计|合计|累计|总计)[，,；;、\s]*$")  # clauses that introduce the next figure
 _PARTS = regex.compile(r"^\s*其中")
+_MAX_SENTENCE = 1000  # characters: a longer “sentence” is read (and given as context) in windows
 _BRACKETED = regex.compile(r"[（(][^（()）]*[)）]")
 _SCENE_CHARS = 30  # a longer run of clauses before a figure is narrative, not its scene
 _TITLE_SENTENCE = 80  # a paragraph's first sentence up to this long, without figures, names its topic
@@ -193,32 +195,54 @@ def year_of(pre: str, fiscal_year: int | None, relation: str = "value") -> int |
 
 
 def _sentences(text: str) -> Iterator[tuple[int, int]]:
+    """Spans of the sentences of ``text``; a sentence longer than _MAX_SENTENCE characters (a table
+    flattened into one line, a line of megabytes) is cut into windows at clause marks, so that every
+    figure's context stays bounded and reading a paragraph stays linear in its length."""
     start = 0
     for m in _SENTENCE_END.finditer(text):
         end = m.start() + 1 if text[m.start()] in "。！？!?" else m.start()
         if text[start:end].strip():
-            yield start, end
+            yield from _windows(text, start, end)
         start = m.end()
     if text[start:].strip():
-        yield start, len(text)
+        yield from _windows(text, start, len(text))
+
+
+def _windows(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    while end - start > _MAX_SENTENCE:
+        cut = max((m.end() for m in _CLAUSE_MARK.finditer(text, start + _MAX_SENTENCE // 2, start + _MAX_SENTENCE)),
+                  default=start + _MAX_SENTENCE)
+        yield start, cut
+        start = cut
+    yield start, end
+
+
+@lru_cache(maxsize=8)
+def _marks(sentence: str) -> tuple[list[int], list[int]]:
+    """Ends of the clause marks of ``sentence`` (a 、 is none) and, per position, the bracket depth there."""
+    ends = [m.end() for m in _CLAUSE_MARK.finditer(sentence) if m.group() != "、"]
+    depth, depths = 0, []
+    for ch in sentence:
+        depths.append(depth)
+        if ch in "(（":
+            depth += 1
+        elif ch in ")）" and depth:
+            depth -= 1
+    depths.append(depth)
+    return ends, depths
 
 
 def _clause_start(sentence: str, pos: int, floor: int) -> int:
     """Start of the clause holding ``pos``: after the last clause mark.  A 、 is none: it joins the
     items of one subject (收、支总计; 托底保障补助、结算补助…等1,756.37万元)."""
-    starts = [m.end() for m in _CLAUSE_MARK.finditer(sentence, floor, pos) if m.group() != "、"]
-    return max([floor] + starts)
+    ends = _marks(sentence)[0]
+    k = bisect.bisect_right(ends, pos) - 1
+    return max(floor, ends[k]) if k >= 0 else floor
 
 
 def _in_brackets(sentence: str, pos: int) -> bool:
     """Whether ``pos`` lies inside brackets opened before it in the sentence."""
-    depth = 0
-    for ch in sentence[:pos]:
-        if ch in "(（":
-            depth += 1
-        elif ch in ")）" and depth:
-            depth -= 1
-    return depth > 0
+    return _marks(sentence)[1][pos] > 0
 
 
 def _is_prose_figure(q: Quantity) -> bool:
@@ -289,10 +313,15 @@ def _clause_year(sentence: str, pos: int) -> int | None:
     为3.46万元，完成预算100%，较上年增加2.4万元”: all 2022's; “2025年…执行数为1690.69万元，2026年预算
     安排1672.67万元，比2025年预算执行数减少1.07%”: the change is 2026's).  A year inside a clause
     (纳入2018年预算管理的…) or a comparison base (比2025年…) opens none."""
-    year = None
-    for m in _CLAUSE_YEAR.finditer(sentence, 0, pos):
-        year = int(m.group("year"))
-    return year
+    starts, years = _clause_years(sentence)
+    k = bisect.bisect_right(starts, pos) - 1
+    return years[k] if k >= 0 else None
+
+
+@lru_cache(maxsize=8)
+def _clause_years(sentence: str) -> tuple[list[int], list[int]]:
+    found = [(m.end(), int(m.group("year"))) for m in _CLAUSE_YEAR.finditer(sentence)]
+    return [e for e, _ in found], [y for _, y in found]
 
 
 def _inherit_in_lists(sentence: str, found: list[_Found]) -> None:
@@ -376,12 +405,15 @@ def _neighbour_label(found: list[_Found], i: int, any_kind: bool = False, comple
                 break
             if g.own and not labels.is_generic(g.own):
                 return g.own
-    earlier = [g for g in reversed(found[:i]) if g.label and (f.aside or not g.aside) and not g.base]
     kind = "amount" if f.q.kind == "percent" else f.q.kind  # a rate is of an amount; a count of a count
-    preferred = [g for g in earlier if any_kind or g.q.kind == kind]
-    for g in preferred or earlier:
-        return g.label.split("/")[0]
-    return None
+    fallback = None
+    for g in reversed(found[:i]):
+        if not g.label or (g.aside and not f.aside) or g.base:
+            continue
+        if any_kind or g.q.kind == kind:
+            return g.label.split("/")[0]
+        fallback = fallback or g.label.split("/")[0]
+    return fallback
 
 
 def prose_figures(doc: Document, block: Paragraph, fiscal_year: int | None) -> Iterator[Figure]:

@@ -115,3 +115,13 @@ def test_performance_table_scores_and_targets_are_not_money():
     assert (total.value, total.kind, total.label) == (Decimal("86.43"), "number", "城市道路养护项目/总分/得分")
     target = figs[(11, 4)]  # 道路完好率 | ≥95%, under the indicator header row inside the table
     assert (target.text, target.approx, target.label) == ("≥95%", "more_than", "道路完好率/年度指标值")
+
+
+def test_a_huge_line_is_read_in_bounded_windows():
+    """A line of thousands of figures (a flattened table, a hostile file) is read in windows: every
+    context is bounded and still holds its figure (benchmarks/bench_prose.py shows the time is linear)."""
+    text = "收入5万元，支出1,234万，占5%、" * 3000
+    figs = _figures(text)
+    assert len(figs) == 9000
+    assert max(len(f["prov"]["context"]) for f in figs) <= 1000
+    assert all(f["prov"]["context"][f["prov"]["start"]:f["prov"]["end"]] == f["text"] for f in figs)
