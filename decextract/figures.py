@@ -18,9 +18,9 @@ tables only under a header that names money).
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator
 from decimal import Decimal
-import bisect
 from functools import cache, lru_cache
 
 import attrs
