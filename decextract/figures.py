@@ -512,7 +512,7 @@ def _row_label(slots, col: int) -> str | None:
 def _cell_unit(table: Table, slots, col: int, header: str | None, performance: bool) -> str | None:
     """Money unit of a cell: from its row's header cells or its column header (“预算执行情况(万元)”), else
     the table's.  In a performance table only a column (or row) that names money takes it: 分值 10 is no
-    amount."""
+    amount; in any table a column headed by a score or rate word (分值, 得分, 权重 …) takes none."""
     unit = next((u for t in [c.text for c in slots[:col] if c is not None] + [header or ""]
                  if (u := find_unit(t)) and unit_scale(u)), None)
     unit = unit or (table.unit if unit_scale(table.unit) else None)
@@ -520,6 +520,8 @@ def _cell_unit(table: Table, slots, col: int, header: str | None, performance: b
         what = header or _row_label(slots, col)
         if _names(what, "not_money_headers") or not _names(what, "money_headers"):
             return None
+    if unit and _names(header, "not_money_headers") and not _names(header, "money_headers"):
+        return None  # a 分值 or 得分 column of any table is no amount
     return unit
 
 
