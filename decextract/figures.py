@@ -72,6 +72,7 @@ _BASE_ONLY = regex.compile(
 )
 _CLAUSE_YEAR = regex.compile(r"(?:^|[，,；;：:])\s*(?:[0-9]{1,2}[.．、]|[（(][一二三四五六七八九十0-9]{1,3}[）)])?\s*"
                            r"(?P<year>(?:19|20)\d{2})\s*年")  # a year opening a clause: “，2026年预算安排…”
+_COMPLETION_VERB = regex.compile(r"^(?:完成|为|占|达到?|实现)了?")
 _COMPARED_TO = regex.compile(  # words that compare two figures (决算数大于预算数): none of them is named
     r"(?:大于|高于|超过|超出|多于|小于|低于|少于)(?:年初|全年|调整后?)?(?:预算|上年|去年)(?:数|决算数)?\s*$")
 _CHANGE_CLAUSE = regex.compile(r"比|较|与|同比|增|减|下降|上升|提高|降低|持平|变化|变动")
@@ -120,6 +121,8 @@ def _relation_patterns() -> dict:
     rel = _relations()
     words = sorted(rel["increase"] + rel["decrease"], key=len, reverse=True)
     return {
+        "change_of": regex.compile(  # subject, direction word, object: 项目支出 | 增加 | 设备购置费
+            r"^(?P<subject>\S{2,}?)(?P<word>%s)了?(?P<object>\S{2,})$" % "|".join(map(regex.escape, words))),
         "direction": regex.compile("|".join(map(regex.escape, words))),
         "completion": regex.compile("|".join(rel["completion_patterns"])),
         "comparison": [(d, regex.compile(p)) for d, ps in rel["comparison_changes"].items() for p in ps],
@@ -260,12 +263,21 @@ def _analyse(sentence: str, quantities: list[Quantity], fiscal_year: int | None,
         begin = _clause_start(sentence, q.start, floor)
         pre = sentence[begin:q.start]
         wide = sentence[_clause_start(sentence, q.start, 0):q.start]  # back to the clause mark
+        reason = labels.after_reason(pre)
+        if reason is not None:
+            pre = reason  # “主要原因是项目支出增加设备购置费52.10万元”: the reason clause's own words
         own = labels.drop_leading_verb(labels.clean(pre))
         if q.kind == "count" or pre.rstrip().endswith("的") or labels.names_what_follows(pre):
             # “设立四个查缉点”, “纳入预算管理的700万元培训费收入”, “新增了605.99万元政府性基金…”:
             # the noun after the figure names it
             own = labels.head_noun_phrase(sentence[q.end:]) or own
         relation, direction = relation_of(pre or wide, q, wide)
+        changed = _relation_patterns()["change_of"].match(pre) \
+            if reason is not None and relation == "value" and q.kind == "amount" else None
+        if changed:  # the subject changed by the figure, the object is what it went to (设备购置费)
+            relation = "change"
+            direction = "increase" if changed.group("word") in _relations()["increase"] else "decrease"
+            own = labels.clean(changed.group("subject")) or own
         if relation in ("change", "change_rate") and (_BASE_ONLY.match(own) or labels.is_generic(own)
                                                       or _COMPARED_TO.search(pre)):
             own = ""  # “比上年预算减少20万元”, “较2020年度决算数减少”, “决算数大于预算数…”: the words name the base
@@ -279,6 +291,8 @@ def _analyse(sentence: str, quantities: list[Quantity], fiscal_year: int | None,
         f.aside = _in_brackets(sentence, q.start)
         base = completion.search(pre)
         f.base = q.kind == "amount" and base is not None and not pre[base.end():].strip(" 的为是")
+        if f.base:  # “完成年初预算100万元的86.4%”: the budget (年初预算) of what the sentence is about
+            f.own = labels.clean(_COMPLETION_VERB.sub("", labels.clean(pre))) or f.own
         if _SCENE.search(sentence, floor, begin):
             # clauses without figures between the previous figure and this one that introduce it
             # (ending in ：, 的, …中 or 共计) set the scene: “矛盾纠纷多元化解专项经费：项目全年预算数5万元”,

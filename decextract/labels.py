@@ -241,3 +241,14 @@ def subject_of(label: str) -> str:
             rest = _TIME_AT_END.sub("", label[: -len(word)]).removesuffix("全年").removesuffix("年初")
             return rest if len(rest) >= 3 and rest not in _words()["bare"] else label
     return label
+
+
+def after_reason(pre: str) -> str | None:
+    """The words after the last reason marker in ``pre`` (主要原因是, 原因是, 主要是 …), or None when
+    there is none: a label is never taken from before a reason."""
+    best = -1
+    for w in _by_length("reasons"):
+        k = pre.rfind(w)
+        if k >= 0 and k + len(w) > best:
+            best = k + len(w)
+    return pre[best:] if best >= 0 else None

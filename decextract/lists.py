@@ -116,4 +116,8 @@ def distribute(items: Sequence[str], tokens=None) -> list[str]:
             best, best_core, best_tail = d, core, "".join(words[k:])
     abbreviations = data.load("label_words.json").get("abbreviations", {})
     cores = [*rest, best_core]
-    return [abbreviations.get(c, c) + best_tail if len(c) == 1 else c + best_tail for c in cores]
+    out = []
+    for c in cores:
+        c = abbreviations.get(c, c) if len(c) == 1 else c
+        out.append(c if best_tail and c.endswith(best_tail) else c + best_tail)  # 工资福利支出 keeps one 支出
+    return out
