@@ -120,9 +120,10 @@ class _Found:
 def _relation_patterns() -> dict:
     rel = _relations()
     words = sorted(rel["increase"] + rel["decrease"], key=len, reverse=True)
+    alternation = "|".join(map(regex.escape, words))
     return {
         "change_of": regex.compile(  # subject, direction word, object: 项目支出 | 增加 | 设备购置费
-            r"^(?P<subject>\S{2,}?)(?P<word>%s)了?(?P<object>\S{2,})$" % "|".join(map(regex.escape, words))),
+            r"^(?P<subject>\S{2,}?)(?P<word>" + alternation + r")了?(?P<object>\S{2,})$"),
         "direction": regex.compile("|".join(map(regex.escape, words))),
         "completion": regex.compile("|".join(rel["completion_patterns"])),
         "comparison": [(d, regex.compile(p)) for d, ps in rel["comparison_changes"].items() for p in ps],
