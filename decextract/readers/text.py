@@ -4,10 +4,12 @@ Decoding: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (a superset
 of GBK and GB2312); bytes that decode in none of them raise
 :class:`~decextract.errors.EncodingError`.
 
-Prose: every non-empty line is one :class:`~decextract.model.Paragraph` whose
-text is the line exactly as written (only the line break removed), so offsets
-into it are offsets into the file's line.  Numbered lines are headings when
-:class:`~decextract.sections.Outline` says so.
+Prose: a paragraph is a non-empty line, or the lines of a hard-wrapped paragraph joined
+(see :mod:`.textlayout`); its ``text`` joins the lines and ``raw`` keeps them with their line
+breaks, so offsets into it are offsets into the file's lines.  A single line is kept exactly as
+written (only the line break removed).  Numbered lines are headings when
+:class:`~decextract.sections.Outline` says so.  Rows flattened with ``|`` or laid out in columns
+of spaces are tables (:mod:`.textlayout`).
 
 Flattened tables (as published, e.g. the seed's 项目绩效目标完成情况表): a table
 row is a group of TAB-prefixed lines, one cell each; groups are separated by one
