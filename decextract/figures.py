@@ -265,6 +265,8 @@ def _analyse(sentence: str, quantities: list[Quantity], fiscal_year: int | None,
         pre = sentence[begin:q.start]
         wide = sentence[_clause_start(sentence, q.start, 0):q.start]  # back to the clause mark
         reason = labels.after_reason(pre)
+        if reason is None and labels.after_reason(wide) is not None:
+            reason = pre.lstrip("、，, ")  # the next item of the reason: “…人员经费1408.29万元、项目经费支出安排增加…”
         if reason is not None:
             pre = reason  # “主要原因是项目支出增加设备购置费52.10万元”: the reason clause's own words
         own = labels.drop_leading_verb(labels.clean(pre))
