@@ -40,10 +40,11 @@ class ChartLabel:
 def _labelled(view: TextView, labels_before: str | None = None) -> list[tuple[str, Quantity]] | None:
     """The (label, quantity) pairs of a block made of chart labels only, else None."""
     text = view.text
-    if len(text) > _MAX_CHARS:
+    if len(text) > _MAX_CHARS or not any(ch.isdigit() for ch in text):
         return None
-    quantities = [q for q in find_quantities(text) if q.kind in ("percent", "amount")]
-    if not quantities or len(quantities) != len([q for q in find_quantities(text) if q.kind != "number"]):
+    found = [q for q in find_quantities(text) if q.kind != "number"]
+    quantities = [q for q in found if q.kind in ("percent", "amount")]
+    if not quantities or len(quantities) != len(found):
         return None
     pairs = []
     at = 0
@@ -70,7 +71,7 @@ def chart_labels(blocks: Sequence[Block], i: int) -> tuple[list[ChartLabel], int
     """The chart labels of ``blocks[i]`` (and of the block after it, when ``blocks[i]`` is a label alone
     whose figure is printed on the next line), with how many blocks they take; ``([], 0)`` for prose."""
     block = blocks[i]
-    if not isinstance(block, Paragraph) or block.is_heading:
+    if not isinstance(block, Paragraph) or block.is_heading or len(block.text) > 2 * _MAX_CHARS:
         return [], 0
     view = TextView(block.raw or block.text)
     pairs = _labelled(view)
