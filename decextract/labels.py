@@ -208,11 +208,6 @@ def head_noun_phrase(text: str, limit: int = 16) -> str:
     return clean("".join(out))
 
 
-def is_joined(text: str, pos: int) -> bool:
-    """Whether the mark at ``text[pos]`` sits inside a term such as 收、支总计 (not a clause boundary)."""
-    return any(text.startswith(term, pos - term.index("、")) for term in _words()["joined"] if pos >= term.index("、"))
-
-
 def is_generic(label: str) -> bool:
     """True for labels that say what kind of number it is but not of what (支出决算, 执行数)."""
     return label in _words()["generic"]
