@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 
-from .checks import checks_of
+import attrs
+
+from .checks import Audit, audit
 from .errors import ExtractionError
 from .figures import figures_of
 from .metadata import document_info
@@ -20,11 +22,19 @@ def records_of(doc: Document) -> list[Record]:
     Order: document, tables (table, table_row), performance rows, figures in
     reading order, then the checks of the document's own arithmetic.
     """
+    return audited_records(doc)[0]
+
+
+def audited_records(doc: Document) -> tuple[list[Record], Audit]:
+    """The records of :func:`records_of` and the audit they come with (its checks, and the checks
+    that could not run for lack of inputs)."""
     doc = annotate(doc)
     info = document_info(doc)
     records: list[Record] = [info, *annex_records(doc), *performance_records(doc, info.fiscal_year),
                              *figures_of(doc, info.fiscal_year)]
-    return records + checks_of(records)
+    result = audit(records, doc)
+    records[0] = attrs.evolve(info, audit=result.summary)  # the document record says how the audit went
+    return records + list(result.checks), result
 
 
 def extract(path: str | os.PathLike) -> list[Record]:

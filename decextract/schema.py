@@ -140,6 +140,10 @@ documents = sa.Table(
     sa.Column("extracted_at", sa.Text, nullable=False),  # ISO 8601 UTC
     sa.Column("decextract_version", sa.Text, nullable=False),
     sa.Column("warnings_json", JsonText),  # [{code, message, pages}]: what could not be read
+    sa.Column("checks_ran", sa.Integer),  # the audit: checks made, failed, and not made for lack of inputs
+    sa.Column("checks_failed", sa.Integer),
+    sa.Column("checks_not_run", sa.Integer),
+    sa.Column("audit_json", JsonText),  # [{rule, ran, failed, not_run}]
     sa.Index("ix_documents_fiscal_year", "fiscal_year"),
     sa.Index("ix_documents_issuer", "issuer"),
 )
@@ -264,6 +268,8 @@ checks = _record_table(
     sa.Column("tolerance", ExactDecimal, nullable=False),
     sa.Column("formula", sa.Text, nullable=False),
     sa.Column("label", sa.Text),
+    sa.Column("concept", sa.Text),  # the quantity checked (data/concepts.json), when it is one
+    sa.Column("inputs_json", JsonText),  # [{role, text, value, label, page, block, cell_row, cell_col, bbox, context}]
     *_prov_columns(),
     sa.Index("ix_checks_rule_ok", "rule", "ok"),
 )
@@ -341,6 +347,26 @@ def _notices(notices) -> list[dict[str, Any]]:
     return [{"code": n.code, "message": n.message, "pages": list(n.pages)} for n in notices]
 
 
+def _audit(summary) -> dict[str, Any]:
+    if summary is None:
+        return {}
+    return {"checks_ran": summary.ran, "checks_failed": summary.failed, "checks_not_run": summary.not_run,
+            "audit_json": [{"rule": r.rule, "ran": r.ran, "failed": r.failed, "not_run": r.not_run}
+                           for r in summary.rules]}
+
+
+def _inputs(inputs) -> list[dict[str, Any]]:
+    """A check's inputs with where each is printed (page, table cell, box, sentence)."""
+    out = []
+    for i in inputs:
+        p = i.prov
+        out.append({"role": i.role, "text": i.text, "value": None if i.value is None else decimal_text(i.value),
+                    "label": i.label, "page": p.page, "block": p.block,
+                    "cell_row": p.cell.row if p.cell else None, "cell_col": p.cell.col if p.cell else None,
+                    "bbox": list(p.bbox) if p.bbox else None, "context": p.context, "start": p.start, "end": p.end})
+    return out
+
+
 def _json_values(values: dict[str, Decimal | None]) -> dict[str, str | None]:
     return {k: None if v is None else decimal_text(v) for k, v in values.items()}
 
@@ -351,7 +377,7 @@ def flatten(record: Record) -> dict[str, Any]:
     if t == "document":
         return {"source": record.source, "format": record.format, "pages": record.pages, "title": record.title,
                 "issuer": record.issuer, "fiscal_year": record.fiscal_year, "kind": record.kind,
-                "size": record.size, "warnings_json": _notices(record.warnings)}
+                "size": record.size, "warnings_json": _notices(record.warnings), **_audit(record.audit)}
     if t == "figure":
         return {"text": record.text, "value": record.value, "unit": record.unit, "kind": record.kind,
                 "approx": record.approx, "label": record.label, "year": record.year, "relation": record.relation,
@@ -380,7 +406,8 @@ def flatten(record: Record) -> dict[str, Any]:
     if t == "check":
         return {"rule": record.rule, "ok": record.ok, "expected": record.expected, "actual": record.actual,
                 "difference": record.difference, "tolerance": record.tolerance, "formula": record.formula,
-                "label": record.label, **_prov_row(record.prov)}
+                "label": record.label, "concept": record.concept, "inputs_json": _inputs(record.inputs),
+                **_prov_row(record.prov)}
     raise SinkError(f"no table for record type {t!r} in schema version {SCHEMA_VERSION}")
 
 

@@ -1,0 +1,179 @@
+"""Printed quantities and their rounding: the inputs every check is made of, and the check itself.
+
+A figure printed as 292.56万元 may be anything in [292.555, 292.565) 万元: every
+check allows for the rounding of each printed input (:func:`half_unit`), so a
+failed check is a difference no rounding explains.  A :class:`Printed` is one
+input as the document prints it — a prose figure or a table cell, blank cells
+included — with its value in base units, its rounding and its provenance; a
+:class:`~decextract.records.Check` keeps every input as a
+:class:`~decextract.records.CheckInput`, so a reviewer can open both places.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_CEILING, Decimal
+
+import attrs
+import regex
+
+from ..numerals import parse_number
+from ..records import CellRef, Check, CheckInput, Figure, Provenance, TableRow
+
+HUNDRED = Decimal(100)
+_DECIMALS = regex.compile(r"[.．](\d+)")
+_NUMBER = regex.compile(r"[-−]?[\d０-９][\d０-９,，.．]*")  # the numeral in a figure's printed text
+
+
+@attrs.frozen
+class Printed:
+    """One printed quantity: ``text`` as printed ("" for a blank cell), ``value`` in base units
+    (0 for a blank cell: nothing printed is nothing spent), ``unit`` the printed unit a table
+    cell leaves to its table (“万元”), ``label`` what it is, ``prov`` where."""
+
+    text: str
+    value: Decimal
+    label: str | None
+    prov: Provenance
+    unit: str = ""  # the unit to show after ``text`` (a table's 万元); "" when the text carries its own
+    blank: bool = False
+    role: str = "other"
+
+    @property
+    def shown(self) -> str:
+        """The quantity as a reader finds it: “307.82万元”, “371,514,655.00元”, “(blank)”."""
+        return "(blank)" if self.blank else f"{self.text}{self.unit}"
+
+    @property
+    def half(self) -> Decimal:
+        """Half a unit in the last printed place, in base units (0 for a blank cell)."""
+        return Decimal(0) if self.blank else half_unit(self.text, self.scale)
+
+    @property
+    def scale(self) -> Decimal:
+        """Base units per printed unit: 10000 for 292.56万元."""
+        number = number_in(self.text)
+        if number in (None, Decimal(0)) or self.value == 0:
+            m = _NUMBER.search(self.text)
+            return _unit_scale(self.unit or (_multiplier(self.text[m.end():]) if m else ""))
+        return abs(self.value / number)
+
+    def as_input(self, role: str | None = None) -> CheckInput:
+        return CheckInput(role=role or self.role, text=self.text, value=None if self.blank else self.value,
+                          label=self.label, prov=self.prov)
+
+
+def _multiplier(after: str) -> str:
+    """The amount unit at the start of what follows a numeral (“万元” of “0万元”)."""
+    m = regex.match(r"\s*([万亿千])", after)
+    return m.group(1) + "元" if m else ""
+
+
+def _unit_scale(unit: str) -> Decimal:
+    return {"万元": Decimal(10000), "亿元": Decimal(100000000), "千元": Decimal(1000)}.get(unit, Decimal(1))
+
+
+def of_figure(fig: Figure, role: str = "other") -> Printed:
+    return Printed(text=fig.text, value=fig.value, label=fig.label, prov=fig.prov, role=role)
+
+
+def of_cell(row: TableRow, key: str, role: str = "other", cell_prov: Provenance | None = None) -> Printed | None:
+    """The cell ``key`` of a table row; a blank cell (or a dash) is a printed 0; None when the
+    cell holds something that is not a number (a misread or a note)."""
+    text = row.cells.get(key)
+    if text is None:
+        return None
+    value = row.values.get(key)
+    blank = value is None
+    if blank and not is_blank(text):
+        return None
+    label = f"{row.name or row.code or ''}/{key}".strip("/")
+    return Printed(text=text if not blank else "", value=value if value is not None else Decimal(0), label=label,
+                   prov=cell_prov or row.prov, unit=row.unit or "", blank=blank, role=role)
+
+
+_BLANKS = regex.compile(r"^[\s\-－—–一/／]*$")
+
+
+def is_blank(text: str | None) -> bool:
+    """An empty cell, or one holding only a dash: nothing printed."""
+    return not text or bool(_BLANKS.match(text))
+
+
+def half_unit(text: str, scale: Decimal = Decimal(1)) -> Decimal:
+    """Half a unit in the last printed place of ``text``, in base units: “292.56万元” -> 50 (元)."""
+    found = _DECIMALS.findall(text)
+    places = len(found[-1]) if found else 0
+    return Decimal(5) * Decimal(10) ** (-places - 1) * scale
+
+
+def number_in(text: str) -> Decimal | None:
+    m = _NUMBER.search(text)
+    return parse_number(m.group()) if m else None
+
+
+def ratio_bounds(part: Decimal, dp: Decimal, whole: Decimal, dw: Decimal) -> tuple[Decimal, Decimal]:
+    """Range of part / whole × 100 over the rounding intervals of both (unbounded when whole may be 0)."""
+    lo_whole, hi_whole = whole - dw, whole + dw
+    if lo_whole <= 0:
+        return Decimal("-Infinity"), Decimal("Infinity")
+    return (part - dp) / hi_whole * HUNDRED, (part + dp) / lo_whole * HUNDRED
+
+
+def sum_bounds(parts: Sequence[Printed]) -> tuple[Decimal, Decimal]:
+    total = sum((p.value for p in parts), Decimal(0))
+    d = sum((p.half for p in parts), Decimal(0))
+    return total - d, total + d
+
+
+def shown_like(value: Decimal, like: Printed) -> str:
+    """``value`` (base units) written as ``like`` is printed: 316900 like “31.69万元” -> “31.69万元”."""
+    if like.blank:
+        return f"{value / _unit_scale(like.unit):f}{like.unit}"
+    places = len(_DECIMALS.findall(like.text)[-1]) if _DECIMALS.search(like.text) else 0
+    m = _NUMBER.search(like.text)
+    unit = like.text[m.end():] if m else ""
+    return f"{value / like.scale:.{places}f}{unit}{like.unit}"
+
+
+def rounded_like(value: Decimal, like: Printed) -> Decimal:
+    """``value`` rounded to the printed precision of ``like``."""
+    step = like.half * 2
+    if step == 0:
+        return value
+    return (value / step).quantize(Decimal(1)) * step
+
+
+def check(rule: str, checked: Printed, expected: Decimal, lo: Decimal, hi: Decimal, arithmetic: str,
+          inputs: Sequence[Printed], concept: str | None = None, label: str | None = None) -> Check:
+    """A check of ``checked`` against the range [lo, hi] the other inputs allow (widened by its own
+    rounding).  The formula shows the arithmetic on the printed inputs and its result, and the printed
+    figure when it reads otherwise: “19.42万元 / 349.84万元 × 100 = 5.55%, printed 3.29%”."""
+    own = checked.half
+    actual = checked.value
+    ok = lo - own <= actual <= hi + own
+    expected = rounded_like(expected, checked)
+    step = own / 50 if own else Decimal("0.01")
+    tolerance = (max(hi - expected, expected - lo) + own).quantize(step, rounding=ROUND_CEILING)
+    shown = shown_like(expected, checked)
+    formula = f"{arithmetic} = {shown}" + ("" if shown == checked.shown else f", printed {checked.shown}")
+    return Check(rule=rule, ok=ok, expected=expected, actual=actual, difference=actual - expected,
+                 tolerance=tolerance.normalize(), formula=formula, label=label or checked.label, prov=checked.prov,
+                 inputs=(checked.as_input("checked"), *(p.as_input() for p in inputs)), concept=concept)
+
+
+def statement(rule: str, ok: bool, expected: Decimal, actual: Decimal, formula: str, label: str | None,
+              prov: Provenance, inputs: Sequence[Printed] = (), concept: str | None = None) -> Check:
+    """A check that is no arithmetic (a declaration, a year, a table's presence): ``expected`` and
+    ``actual`` are the counts or years compared, exactly."""
+    return Check(rule=rule, ok=ok, expected=expected, actual=actual, difference=actual - expected,
+                 tolerance=Decimal(0), formula=formula, label=label, prov=prov,
+                 inputs=tuple(p.as_input() for p in inputs), concept=concept)
+
+
+def cell_prov(row: TableRow, col: int | None, bbox=None, page: int | None = None) -> Provenance:
+    """The provenance of one cell of ``row``: the row's, pointed at column ``col``."""
+    if col is None or row.prov.cell is None:
+        return row.prov
+    return attrs.evolve(row.prov, cell=CellRef(row.prov.cell.table, row.prov.cell.row, col),
+                        bbox=bbox if bbox is not None else row.prov.bbox, page=page or row.prov.page)
