@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import json
 import logging
 import os
 import sys
@@ -184,6 +185,22 @@ def _write_exports(sheets, xlsx: str | None, csv_dir: str | None, dta_dir: str |
     except DecExtractError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+
+
+@cli.command("audit")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Write one JSON object per file (JSON Lines) instead of the report.")
+def audit_command(files: tuple[str, ...], as_json: bool) -> None:
+    """Reconcile each FILE with itself: tables with tables, prose with tables, words with numbers.
+
+    The report lists the failed checks first (each with the places of its inputs and the
+    arithmetic), then missing, announced-but-absent and declared-empty tables, then what passed
+    and what could not be checked.  Exit status 1 if any file could not be read.
+    """
+    from .audit import audit_file, report_json, report_text
+
+    for _, report in _each_file(files, audit_file):
+        click.echo(json.dumps(report_json(report), ensure_ascii=False) if as_json else report_text(report))
 
 
 @cli.command("batch")
@@ -428,6 +445,7 @@ def _each_file(files: tuple[str, ...], read):
 
 def _log_read(path: str, result, seconds: float) -> None:
     """INFO: what was read; WARNING: the document's warnings, and a document with nothing in it."""
+    result = getattr(result, "records", result)  # an audit report: the records it was made of
     items = [r for r in result if not isinstance(r, tuple)]
     document = items[0] if items and getattr(items[0], "TYPE", None) == "document" else None
     log.info("%s: %d %s in %.1f s", path, len(result), "records" if document else "tables", seconds)
