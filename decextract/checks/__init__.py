@@ -26,7 +26,7 @@ import attrs
 
 from ..model import Document
 from ..records import AuditSummary, Check, DocumentInfo, Figure, PerformanceProject, Record, TableInfo, TableRow
-from .agreement import agreement_checks, identity_checks
+from .agreement import agreement_checks, identity_checks, project_prose_checks
 from .completeness import completeness_checks, contradicted_empties
 from .concepts import Cells, Located, concepts, locate
 from .prose import prose_checks
@@ -58,13 +58,18 @@ def audit(records: Sequence[Record], doc: Document | None = None) -> Audit:
     kind = info.kind if info else None
     cells = Cells(figures)
     found: list[Check | NotRun] = []
-    found += prose_checks(figures, kind)
+    paragraphs = {p.index: p.text for p in doc.paragraphs()} if doc is not None else None
+    found += prose_checks(figures, kind, paragraphs)
     found += table_checks(rows, cells)
     found += project_checks([r for r in records if isinstance(r, PerformanceProject)])
     unread = frozenset(contradicted_empties(doc, infos)) if doc is not None else frozenset()
     located = _locate(rows, infos, figures, info, unread)
     found += identity_checks(located, kind, {r.table_id for r in rows if r.table_id})
-    found += agreement_checks(located, {i.prov.block: i.table or i.table_id or "table" for i in infos})
+    places = {i.prov.block: i.table or i.table_id or "table" for i in infos}
+    found += agreement_checks(located, places)
+    projects = [r for r in records if isinstance(r, PerformanceProject)]
+    if paragraphs:
+        found += project_prose_checks(projects, figures, paragraphs, kind, places)
     if doc is not None and info is not None:
         found += completeness_checks(doc, info, infos)
     checks = tuple(c for c in found if isinstance(c, Check))

@@ -8,6 +8,8 @@
     table's value; a blank cell, or a table declared empty, prints 0.
 ``prose_repeat``
     a concept stated twice in the prose (and in no table) is stated alike.
+``prose_table`` (projects)
+    a performance project's 预算数 and 执行数 stated in the prose equal its performance table's.
 ``identity``
     the identities of ``data/identities.json``: 收入总计 = 本年收入合计 + 使用非财政拨款结余 +
     年初结转和结余, 收入总计 = 支出总计, 人员经费 + 公用经费 = 基本支出, the 三公 parts and their 合计 …
@@ -26,9 +28,9 @@ from functools import cache
 import regex
 
 from .. import data
-from ..records import Check
-from .concepts import Located, concepts
-from .quantities import Printed, check, sum_bounds
+from ..records import Check, Figure, PerformanceProject
+from .concepts import Located, basis_of, concepts
+from .quantities import Printed, check, meets, of_figure, sum_bounds
 from .result import NotRun
 
 _TERM = regex.compile(r"^(?P<optional>\?)?(?P<concept>[\w.]+)(?:\[(?P<scope>\w+)\])?$")
@@ -54,7 +56,7 @@ def _same_place(a: Printed, b: Printed) -> bool:
 
 
 def _agree(a: Printed, b: Printed) -> bool:
-    return abs(a.value - b.value) <= a.half + b.half
+    return meets(a.value, a.half, b.value - b.half, b.value + b.half)
 
 
 def groups_of(located: list[Located]) -> dict[tuple, list[Located]]:
@@ -92,12 +94,42 @@ def agreement_checks(located: list[Located], places: dict[int, str]) -> Iterator
                 rule = "prose_repeat"
             b = ref.printed
             yield check(rule, loc.printed, b.value, b.value - b.half, b.value + b.half,
-                        f"{_where(b, places)} {b.shown}", [_as(b, "other")], concept=loc.concept,
+                        f"{_where(b, places)} {b.shown}", [b.with_role("other")], concept=loc.concept,
                         label=_names().get(loc.concept))
 
 
-def _as(p: Printed, role: str) -> Printed:
-    return Printed(p.text, p.value, p.label, p.prov, p.unit, p.blank, role)
+_BUDGET_CELL = regex.compile(r"(?:^|/)(?:全年)?预算数?$")
+_ACTUAL_CELL = regex.compile(r"(?:^|/)(?:全年)?执行数?$")
+
+
+def project_prose_checks(projects: list[PerformanceProject], figures: list[Figure], paragraphs: dict[int, str],
+                         kind: str | None, places: dict[int, str]) -> Iterator[Check]:
+    """A project's 预算数 and 执行数 stated in the prose (（1）XX专项经费项目绩效目标完成情况综述。项目全年预算数5万元，
+    执行数为5万元) against its performance table."""
+    cells: dict[int, list[Figure]] = defaultdict(list)
+    prose: dict[int, list[Figure]] = defaultdict(list)
+    for f in figures:
+        if f.kind == "amount" and f.relation == "value":
+            (cells[f.prov.cell.table] if f.prov.cell is not None else prose[f.prov.block]).append(f)
+    for p in projects:
+        if not p.project or p.prov is None:
+            continue
+        name = p.project.removesuffix("项目")
+        table = [f for f in cells.get(p.prov.block, ()) if (f.label or "").startswith(p.project + "/")]
+        sides = {"预算": next((f for f in table if _BUDGET_CELL.search(f.label)), None),
+                 "执行": next((f for f in table if _ACTUAL_CELL.search(f.label)), None)}
+        for block, text in paragraphs.items():
+            if name not in text or block not in prose:
+                continue
+            for side, cell in sides.items():
+                said = next((f for f in prose[block] if basis_of(f, kind).startswith(side) or
+                             (side == "执行" and basis_of(f, kind) == "决算" and "执行" in f.prov.context)), None)
+                if cell is None or said is None:
+                    continue
+                t = of_figure(cell, "other")
+                yield check("prose_table", of_figure(said), t.value, t.value - t.half, t.value + t.half,
+                            f"{_where(t, places)} {t.text}", [t], label=f"{p.project} {side}数")
+            break  # the first paragraph that names the project
 
 
 def _where(p: Printed, places: dict[int, str]) -> str:
@@ -105,6 +137,14 @@ def _where(p: Printed, places: dict[int, str]) -> str:
     if p.prov.cell is not None or p.prov.block in places:
         return f"{places.get(p.prov.block, 'table')}{page}:"
     return f"prose{page}:"
+
+
+def _listed_with(total: Printed, parts: list[Printed]) -> bool:
+    """Whether the parts are a list printed after the total in its sentence (…总额2.63万元，其中：货物2.63万元、
+    工程0万元…): two of them at least, so a part not printed is a part there is not."""
+    return len(parts) >= 2 and total.prov.cell is None and all(
+        p.prov.cell is None and p.prov.block == total.prov.block and p.prov.context == total.prov.context
+        and (p.prov.start or 0) > (total.prov.start or 0) for p in parts)
 
 
 def _term(term: str) -> tuple[str, str, bool]:
@@ -129,15 +169,22 @@ def identity_checks(located: list[Located], kind: str | None, read_tables: set[s
                 total = reference(groups[(total_c, total_s, basis, year)])
                 parts: list[Printed] = []
                 names: list[str] = []
-                missing = []
+                missing, listed = [], []
                 for term in terms:
                     concept, scope, optional = _term(term)
                     group = groups.get((concept, scope, basis, year))
                     if group:
-                        parts.append(_as(reference(group).printed, "part"))
+                        parts.append(reference(group).printed.with_role("part"))
                         names.append(_names().get(concept, concept))
-                    elif not (optional and tables_of.get(concept, set()) & read_tables):
+                    elif optional and not tables_of.get(concept):
+                        listed.append(concept)  # 0 if the sentence lists the parts there are
+                    elif not (optional and tables_of[concept] & read_tables):
                         missing.append(concept)
+                group = groups[(total_c, total_s, basis, year)]
+                if listed and not any(_listed_with(loc.printed, parts) for loc in group):
+                    missing += listed
+                if not parts and all(_term(t)[2] for t in terms):
+                    continue  # parts all optional and none printed: nothing to add up
                 if missing:
                     absent = ", ".join(_names().get(m, m) for m in missing)
                     yield NotRun("identity", f"{_names().get(total_c)} of its parts: {absent} not printed",

@@ -44,6 +44,8 @@ _BASIS_TAIL = regex.compile(
     regex.VERBOSE,
 )
 _SELF = regex.compile(r"^(?:本部门|我部门|本单位|我单位|我委|我局|我院|我厅|我办|本级|全部门)")
+_INNER_BASIS = regex.compile(r"(?<!公共|经营|基金|部门)(?:年初|全年|调整后?)?(?:预算|决算)数?(?=(?:支出|收入)$)")  # 财政拨款预算支出
+_DEPARTMENT = regex.compile(r"^\p{Han}{1,12}?(?:院|局|委|厅|办|部|中心|署|办公室|委员会)(?=\p{Han}{2})")  # 省检察院…
 _BUDGET_WORD = regex.compile(r"(?<!公共|经营|基金|部门|政府采购)(?P<which>年初|全年|调整后?)?预算(?!单位|绩效|管理)")
 _ACTUAL_WORD = regex.compile(r"决算|执行数|实际支出|实际完成")
 
@@ -204,6 +206,7 @@ def prose_label(fig: Figure, issuer: str | None) -> tuple[str, str | None]:
     m = _BASIS_TAIL.search(text)
     if m and m.start() >= 2:
         text = text[: m.start()]
+    text = _INNER_BASIS.sub("", text)
     return text, level
 
 
@@ -327,6 +330,8 @@ def _in_prose(figures: list[Figure], kind: str | None, year: int | None, issuer:
         label, level = prose_label(f, issuer)
         if not label or level in ("款", "项"):
             continue  # 公务接待费（款）支出 is an economic item, not the 三公 quantity
+        if level is None and not any(p.label.search(label) for _, p in patterns) and (m := _DEPARTMENT.match(label)):
+            label = label[m.end():]  # a department's short name before the quantity (省检察院一般公共预算…)
         context = f.prov.context + "|" + "|".join(f.prov.section)
         basis = basis_of(f, kind)
         printed = of_figure(f)

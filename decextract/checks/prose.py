@@ -43,16 +43,31 @@ _COMPARISON = regex.compile(
     """,
     regex.VERBOSE,
 )
+_FROM_NOTHING = Decimal(100)  # a rise from nothing is printed as 增长100% by convention
+
+
+def _ratio(part: Decimal, whole: Decimal, lo: Decimal) -> Decimal:
+    """part / whole × 100; over a printed 0 (anything below half a unit), the least it can be."""
+    return part / whole * HUNDRED if whole else lo
+
+
+def _from_nothing(base: Printed, rate: Printed) -> bool:
+    """The base may be 0 and the rate is the conventional 100%: nothing to check."""
+    return base.value - base.half <= 0 and rate.value == _FROM_NOTHING
+
+
 _WORD_SIGN = {"大于": 1, "多于": 1, "高于": 1, "超过": 1, "小于": -1, "少于": -1, "低于": -1, "等于": 0}
 
 
-def prose_checks(figures: list[Figure], kind: str | None) -> Iterator[Check | NotRun]:
+def prose_checks(figures: list[Figure], kind: str | None,
+                 paragraphs: dict[int, str] | None = None) -> Iterator[Check | NotRun]:
+    """The prose rules over the prose figures (``paragraphs``: block -> text, for words in sentences without figures)."""
     prose = [f for f in figures if f.prov.cell is None]
     yield from _share_checks(prose)
     yield from _change_checks(prose)
     yield from _balance_checks(prose)
     yield from _completion_checks(prose, kind)
-    yield from _comparison_checks(prose, kind)
+    yield from _comparison_checks(prose, kind, paragraphs)
 
 
 def _sentences(figures: Iterable[Figure]) -> Iterator[list[Figure]]:
@@ -157,29 +172,57 @@ def _change_checks(figures: list[Figure]) -> Iterator[Check | NotRun]:
                     first, second = (now, b) if sign > 0 else (b, now)  # a decrease: base − current
                     yield check("change", c, diff, diff - d, diff + d, f"{first.text} − {second.text}", [first, second])
                 if rate is not None and rate.direction == change.direction:
-                    if b.value - b.half <= 0:
-                        yield NotRun("change_rate", "the comparison base is 0", rate.prov)
+                    if _from_nothing(b, of_figure(rate)):
+                        yield NotRun("change_rate", "the comparison base is 0 (增长100% by convention)", rate.prov)
                         continue
                     lo, hi = ratio_bounds(c.value, c.half, b.value, b.half)
-                    yield check("change_rate", of_figure(rate), c.value / b.value * HUNDRED, lo, hi,
+                    yield check("change_rate", of_figure(rate), _ratio(c.value, b.value, lo), lo, hi,
                                 f"{change.text} / {base.text} × 100", [c, b])
             elif rate is not None and rate.direction == change.direction:
                 if current is None:
                     yield NotRun("change_rate", "neither the base nor this year's amount is printed", rate.prov)
                     continue
                 yield from _rate_without_base(of_figure(rate), c, of_figure(current, "current"), sign)
+        yield from _rates_of_two_amounts(block)
+
+
+def _rates_of_two_amounts(block: list[Figure]) -> Iterator[Check | NotRun]:
+    """比2025年预算执行数减少1.07% with both amounts printed and no change amount: the rate is
+    (this year − the base) / the base, its sign the direction the words give."""
+    for i, rate in enumerate(block):
+        if rate.relation != "change_rate" or rate.unit != "%" or rate.direction is None:
+            continue
+        sentence = [f for f in block[:i] if f.prov.context == rate.prov.context]
+        if any(f.relation == "change" for f in sentence):
+            continue  # a change amount is printed: its own checks cover the rate
+        base = next((f for f in reversed(sentence) if _is_value_amount(f) and f.year is not None
+                     and rate.year is not None and f.year < rate.year), None)
+        current = next((f for f in reversed(sentence) if _is_value_amount(f) and f.year == rate.year
+                        and base is not None and (f.prov.start or 0) > (base.prov.start or 0)), None)
+        if base is None or current is None:
+            continue
+        b, now = of_figure(base, "base"), of_figure(current, "current")
+        if _from_nothing(b, of_figure(rate)):
+            yield NotRun("change_rate", "the comparison base is 0 (增长100% by convention)", rate.prov)
+            continue
+        sign = 1 if rate.direction == "increase" else -1
+        diff = (now.value - b.value) * sign
+        lo, hi = ratio_bounds(diff, now.half + b.half, b.value, b.half)
+        first, second = (now, b) if sign > 0 else (b, now)
+        yield check("change_rate", of_figure(rate), _ratio(diff, b.value, lo), lo, hi,
+                    f"({first.text} − {second.text}) / {base.text} × 100", [first, second])
 
 
 def _rate_without_base(rate: Printed, change: Printed, current: Printed, sign: int) -> Iterator[Check | NotRun]:
     """本年 x，比上年减少 y，下降 z%: the base is x + y (x − y for an increase), so z = y / (x ± y)."""
     base = current.value - sign * change.value
     d_base = current.half + change.half
-    if base - d_base <= 0:
-        yield NotRun("change_rate", "the comparison base is 0", rate.prov)
+    if base - d_base <= 0 and rate.value == _FROM_NOTHING:
+        yield NotRun("change_rate", "the comparison base is 0 (增长100% by convention)", rate.prov)
         return
     lo, hi = ratio_bounds(change.value, change.half, base, d_base)
     op = "−" if sign > 0 else "+"
-    yield check("change_rate", rate, change.value / base * HUNDRED, lo, hi,
+    yield check("change_rate", rate, _ratio(change.value, base, lo), lo, hi,
                 f"{change.text} / ({current.text} {op} {change.text}) × 100", [change, current])
 
 
@@ -244,14 +287,14 @@ def _balance_checks(figures: list[Figure]) -> Iterator[Check]:
 # ---------------------------------------------------------------- budget against actual
 
 
-def _sides(sentence: list[Figure], upto: int, kind: str | None) -> tuple[list[Figure], list[Figure]]:
-    """The amounts before position ``upto`` of a sentence: (预算 ones, 决算/执行 ones)."""
+def _sides(sentence: list[Figure], upto: int | None, kind: str | None) -> tuple[list[Figure], list[Figure]]:
+    """The amounts before position ``upto`` of a sentence (all of them for None): (预算 ones, 决算/执行 ones)."""
     budget, actual = [], []
     for f in sentence:
-        if (f.prov.start or 0) >= upto or not _is_value_amount(f):
+        if (upto is not None and (f.prov.start or 0) >= upto) or not _is_value_amount(f):
             continue
         basis = basis_of(f, kind)
-        if basis == "预算" and _says_basis(f):
+        if basis.startswith("预算") and _says_basis(f):
             budget.append(f)
         elif basis in ("决算", "执行"):
             actual.append(f)
@@ -282,11 +325,11 @@ def _completion_checks(figures: list[Figure], kind: str | None) -> Iterator[Chec
             base = _named_budget(budget, m.group("which") if m else None)
             done = actual[-1]
             b, a = of_figure(base, "base"), of_figure(done, "part")
-            if b.value - b.half <= 0:
+            if b.value + b.half <= 0:
                 yield NotRun("completion_rate", "the budget is 0", rate.prov)
                 continue
             lo, hi = ratio_bounds(a.value, a.half, b.value, b.half)
-            yield check("completion_rate", of_figure(rate), a.value / b.value * HUNDRED, lo, hi,
+            yield check("completion_rate", of_figure(rate), _ratio(a.value, b.value, lo), lo, hi,
                         f"{done.text} / {base.text} × 100", [a, b])
 
 
@@ -300,36 +343,56 @@ def _named_budget(budget: list[Figure], which: str | None) -> Figure:
     return (full or budget)[-1]
 
 
-def _comparison_checks(figures: list[Figure], kind: str | None) -> Iterator[Check | NotRun]:
+def _comparison_checks(figures: list[Figure], kind: str | None,
+                       paragraphs: dict[int, str] | None) -> Iterator[Check | NotRun]:
+    """决算数小于预算数 against the two amounts before the words, in their sentence or the one before
+    (…支出决算为51.32万元，完成全年预算数的98.69%。决算数小于全年预算数的主要原因：…)."""
     for block in _paragraphs(figures):
-        block = sorted(block, key=lambda f: f.prov.start or 0)
-        seen: set[str] = set()
-        for f in block:
-            context = f.prov.context
-            if context in seen:
-                continue
-            seen.add(context)
-            for m in _COMPARISON.finditer(context):
-                sentence = [g for g in block if g.prov.context == context]
-                budget, actual = _sides(sentence, m.start(), kind)
+        text = (paragraphs or {}).get(block[0].prov.block)
+        contexts = list(dict.fromkeys(f.prov.context for f in block))
+        if text is None:  # without the paragraph, each sentence that has figures on its own
+            pieces = [(c, 0) for c in contexts]
+        else:
+            pieces = [(text, 0)]
+        for piece, _ in pieces:
+            for m in _COMPARISON.finditer(piece):
+                before = _amounts_before(block, piece, m.start(), text is not None)
+                budget, actual = _sides(before, None, kind)
                 if not budget or not actual:
-                    yield NotRun("comparison", "the two amounts compared are not printed beside the words", f.prov)
+                    yield NotRun("comparison", "the two amounts compared are not printed beside the words",
+                                 block[0].prov)
                     continue
-                yield _comparison(m, budget[-1], actual[-1])
+                yield _comparison(m, piece, budget[-1], actual[-1])
 
 
-def _comparison(m: regex.Match, budget: Figure, actual: Figure) -> Check:
+def _amounts_before(block: list[Figure], piece: str, pos: int, whole: bool) -> list[Figure]:
+    """The figures printed before ``pos`` of ``piece``, back to the start of the sentence before."""
+    if not whole:
+        return [f for f in block if f.prov.context == piece and (f.prov.start or 0) < pos]
+    cut = max(piece.rfind(c, 0, pos) for c in "。；;!！?？")
+    floor = max(piece.rfind(c, 0, cut) for c in "。；;!！?？") if cut > 0 else -1
+    out = []
+    for f in block:
+        at = piece.find(f.prov.context)
+        offset = at + (f.prov.start or 0) if at >= 0 else -1
+        if floor < offset < pos:
+            out.append(f)
+    return out
+
+
+def _comparison(m: regex.Match, piece: str, budget: Figure, actual: Figure) -> Check:
     """决算数大于预算数: whether some values within the rounding of the two printed amounts order as the words say."""
     word = m.group("word")
     said = _WORD_SIGN.get(word, 0)
     b, a = of_figure(budget, "base"), of_figure(actual, "part")
-    d = a.half + b.half
+    d = a.half + b.half  # each printed value stands for a half-open interval: [x − h, x + h)
     diff = a.value - b.value
-    possible = {s for s, ok in ((1, diff + d > 0), (-1, diff - d < 0), (0, abs(diff) <= d)) if ok}
-    computed = 0 if abs(diff) <= d else (1 if diff > 0 else -1)
-    names = {1: "大于", -1: "小于", 0: "等于"}
-    prov = attrs.evolve(actual.prov, start=m.start(), end=m.end(), bbox=None)  # the comparing words themselves
-    formula = (f"{actual.text} − {budget.text}: 决算数{names[computed]}预算数"
+    possible = {s for s, ok in ((1, diff + d > 0), (-1, diff - d < 0), (0, abs(diff) < d or diff == d == 0)) if ok}
+    computed = 0 if abs(diff) < d else (1 if diff > 0 else -1)
+    names = {1: "决算数大于预算数", -1: "决算数小于预算数", 0: "equal within rounding"}
+    # the comparing words themselves, in the paragraph (or sentence) that prints them
+    prov = attrs.evolve(actual.prov, context=piece, start=m.start(), end=m.end(), bbox=None)
+    formula = (f"{actual.text} − {budget.text}: {names[computed]}"
                + ("" if said == computed else f", printed {m.group()}"))
     return statement("comparison", said in possible, Decimal(computed), Decimal(said), formula, actual.label, prov,
                      [a, b])

@@ -23,13 +23,16 @@ from ..records import CellRef, Check, CheckInput, Figure, Provenance, TableRow
 HUNDRED = Decimal(100)
 _DECIMALS = regex.compile(r"[.．](\d+)")
 _NUMBER = regex.compile(r"[-−]?[\d０-９][\d０-９,，.．]*")  # the numeral in a figure's printed text
+_PLAIN = regex.compile(r"^-?\d+(?:\.\d+)?$")
 
 
 @attrs.frozen
 class Printed:
     """One printed quantity: ``text`` as printed ("" for a blank cell), ``value`` in base units
     (0 for a blank cell: nothing printed is nothing spent), ``unit`` the printed unit a table
-    cell leaves to its table (“万元”), ``label`` what it is, ``prov`` where."""
+    cell leaves to its table (“万元”), ``label`` what it is, ``prov`` where.  ``scale`` (base units per
+    printed unit: 10000 for 292.56万元) and ``half`` (half a unit in the last printed place, in base
+    units: the rounding; 0 for a blank cell) are worked out once."""
 
     text: str
     value: Decimal
@@ -38,29 +41,33 @@ class Printed:
     unit: str = ""  # the unit to show after ``text`` (a table's 万元); "" when the text carries its own
     blank: bool = False
     role: str = "other"
+    scale: Decimal = attrs.field(init=False, eq=False)
+    half: Decimal = attrs.field(init=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        scale = _scale(self.text, self.value, self.unit)
+        object.__setattr__(self, "scale", scale)
+        object.__setattr__(self, "half", Decimal(0) if self.blank else half_unit(self.text, scale))
 
     @property
     def shown(self) -> str:
         """The quantity as a reader finds it: “307.82万元”, “371,514,655.00元”, “(blank)”."""
         return "(blank)" if self.blank else f"{self.text}{self.unit}"
 
-    @property
-    def half(self) -> Decimal:
-        """Half a unit in the last printed place, in base units (0 for a blank cell)."""
-        return Decimal(0) if self.blank else half_unit(self.text, self.scale)
-
-    @property
-    def scale(self) -> Decimal:
-        """Base units per printed unit: 10000 for 292.56万元."""
-        number = number_in(self.text)
-        if number in (None, Decimal(0)) or self.value == 0:
-            m = _NUMBER.search(self.text)
-            return _unit_scale(self.unit or (_multiplier(self.text[m.end():]) if m else ""))
-        return abs(self.value / number)
-
     def as_input(self, role: str | None = None) -> CheckInput:
         return CheckInput(role=role or self.role, text=self.text, value=None if self.blank else self.value,
                           label=self.label, prov=self.prov)
+
+    def with_role(self, role: str) -> Printed:
+        return Printed(self.text, self.value, self.label, self.prov, self.unit, self.blank, role)
+
+
+def _scale(text: str, value: Decimal, unit: str) -> Decimal:
+    number = number_in(text)
+    if number in (None, Decimal(0)) or value == 0:
+        m = _NUMBER.search(text)
+        return _unit_scale(unit or (_multiplier(text[m.end():]) if m else ""))
+    return abs(value / number)
 
 
 def _multiplier(after: str) -> str:
@@ -109,14 +116,22 @@ def half_unit(text: str, scale: Decimal = Decimal(1)) -> Decimal:
 
 def number_in(text: str) -> Decimal | None:
     m = _NUMBER.search(text)
-    return parse_number(m.group()) if m else None
+    if not m:
+        return None
+    plain = m.group().replace(",", "")
+    if _PLAIN.match(plain):
+        return Decimal(plain)
+    return parse_number(m.group())
 
 
 def ratio_bounds(part: Decimal, dp: Decimal, whole: Decimal, dw: Decimal) -> tuple[Decimal, Decimal]:
-    """Range of part / whole × 100 over the rounding intervals of both (unbounded when whole may be 0)."""
+    """Range of part / whole × 100 over the rounding intervals of both; unbounded above when whole may be 0
+    (a printed 0万元 may be anything below 0.5万元: the ratio is at least part / 0.5万元)."""
     lo_whole, hi_whole = whole - dw, whole + dw
-    if lo_whole <= 0:
+    if hi_whole <= 0:
         return Decimal("-Infinity"), Decimal("Infinity")
+    if lo_whole <= 0:
+        return (part - dp) / hi_whole * HUNDRED, Decimal("Infinity")
     return (part - dp) / hi_whole * HUNDRED, (part + dp) / lo_whole * HUNDRED
 
 
@@ -151,15 +166,30 @@ def check(rule: str, checked: Printed, expected: Decimal, lo: Decimal, hi: Decim
     figure when it reads otherwise: “19.42万元 / 349.84万元 × 100 = 5.55%, printed 3.29%”."""
     own = checked.half
     actual = checked.value
-    ok = lo - own <= actual <= hi + own
+    ok = meets(actual, own, lo, hi)
     expected = rounded_like(expected, checked)
     step = own / 50 if own else Decimal("0.01")
-    tolerance = (max(hi - expected, expected - lo) + own).quantize(step, rounding=ROUND_CEILING)
+    spread = expected - lo if hi == Decimal("Infinity") else max(hi - expected, expected - lo)
+    tolerance = (spread + own).quantize(step, rounding=ROUND_CEILING)
     shown = shown_like(expected, checked)
-    formula = f"{arithmetic} = {shown}" + ("" if shown == checked.shown else f", printed {checked.shown}")
+    at_least = hi == Decimal("Infinity")  # over a printed 0: only a lower bound
+    formula = f"{arithmetic} {'≥' if at_least else '='} {shown}" + (
+        "" if shown == checked.shown and not at_least else f", printed {checked.shown}")
     return Check(rule=rule, ok=ok, expected=expected, actual=actual, difference=actual - expected,
                  tolerance=tolerance.normalize(), formula=formula, label=label or checked.label, prov=checked.prov,
                  inputs=(checked.as_input("checked"), *(p.as_input() for p in inputs)), concept=concept)
+
+
+def meets(value: Decimal, half: Decimal, lo: Decimal, hi: Decimal) -> bool:
+    """Whether a value printed as ``value`` (anything in [value − half, value + half), or exactly it when
+    half is 0) can be the value the other inputs allow (anything in [lo, hi), or exactly lo when lo = hi):
+    whether the two half-open intervals of rounding meet.  5 and 6 printed without decimals cannot be one
+    value ([4.5, 5.5) and [5.5, 6.5) do not meet); 5.0 and 5.5 can."""
+    if half == 0:
+        return value == lo if lo == hi else lo <= value < hi
+    if lo == hi:
+        return value - half <= lo < value + half
+    return value - half < hi and lo < value + half
 
 
 def statement(rule: str, ok: bool, expected: Decimal, actual: Decimal, formula: str, label: str | None,
