@@ -37,7 +37,8 @@ _TOC = regex.compile(r"^\s*目\s*录\s*$")
 _ENTRY_START = regex.compile(r"(?=(?<!^)(?:[一二三四五六七八九十]{1,3}[、.．]|(?<![\d.．])\d{1,2}\s*[、.．](?!\d)))")
 _LEADERS = regex.compile(r"[.…·．]{3,}\s*\d*\s*$|\s+\d{1,3}\s*$")
 _CODE = regex.compile(r"^[23]\d{2}(?:\d{2}){0,2}$")
-_TITLE_END = regex.compile(r"表[）)]?$")
+_TITLE_END = regex.compile(r"(?:表|预算|决算)(?:[（(][^）)]*[）)])?$")  # a title, or its first line when it wraps
+_SENTENCE = regex.compile(r"[。，,；;：:]")
 
 
 @cache
@@ -123,7 +124,7 @@ def _present(infos: list[TableInfo], doc: Document, toc: set[int]) -> tuple[set[
         text = clean_text(p.text)
         if len(text) <= 60 and (tid := classify(text)):
             ids.add(tid)
-        elif len(text) <= 60 and _TITLE_END.search(text):
+        elif len(text) <= 40 and _TITLE_END.search(text) and not _SENTENCE.search(text):
             titles.append(text)
     return ids, titles
 

@@ -277,14 +277,16 @@ def locate(rows: list[TableRow], infos: list[TableInfo], figures: list[Figure], 
     """Every place of ``concepts()`` printed in the document: table cells (blank cells are printed 0,
     a table declared empty prints 0 everywhere) and prose amounts of the fiscal year.
 
-    A table without a unit is not located (its amounts have no scale), nor a table declared empty
-    whose block is in ``unread`` (it prints amounts all the same: what it holds is not known)."""
+    A table without a unit is not located (its amounts have no scale), nor a table whose block is in
+    ``unread``: read only in part, or declared empty though it prints amounts (what it holds is not known)."""
     cells = Cells(figures)
     by_table: dict[str, list[TableRow]] = defaultdict(list)
     for r in rows:
         if r.table_id:
             by_table[r.table_id].append(r)
     empty = {i.table_id: i for i in infos if i.empty and i.table_id and i.prov.block not in unread}
+    for table_id in by_table:
+        by_table[table_id] = [r for r in by_table[table_id] if r.prov.block not in unread]
     out: list[Located] = []
     for concept in concepts():
         rank = 0

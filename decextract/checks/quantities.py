@@ -50,6 +50,10 @@ class Printed:
         object.__setattr__(self, "half", Decimal(0) if self.blank else half_unit(self.text, scale))
 
     @property
+    def percent(self) -> bool:
+        return not self.blank and self.text.rstrip().endswith(("%", "％"))
+
+    @property
     def shown(self) -> str:
         """The quantity as a reader finds it: “307.82万元”, “371,514,655.00元”, “(blank)”."""
         return "(blank)" if self.blank else f"{self.text}{self.unit}"
@@ -166,7 +170,9 @@ def check(rule: str, checked: Printed, expected: Decimal, lo: Decimal, hi: Decim
     figure when it reads otherwise: “19.42万元 / 349.84万元 × 100 = 5.55%, printed 3.29%”."""
     own = checked.half
     actual = checked.value
-    ok = meets(actual, own, lo, hi)
+    # a percentage may be cut rather than rounded (10.158% printed 10.15%): it stands for [p − ½, p + 1) units
+    above = own * 2 if checked.percent else own
+    ok = meets(actual, own, lo, hi, above)
     expected = rounded_like(expected, checked)
     step = own / 50 if own else Decimal("0.01")
     spread = expected - lo if hi == Decimal("Infinity") else max(hi - expected, expected - lo)
@@ -180,16 +186,17 @@ def check(rule: str, checked: Printed, expected: Decimal, lo: Decimal, hi: Decim
                  inputs=(checked.as_input("checked"), *(p.as_input() for p in inputs)), concept=concept)
 
 
-def meets(value: Decimal, half: Decimal, lo: Decimal, hi: Decimal) -> bool:
-    """Whether a value printed as ``value`` (anything in [value − half, value + half), or exactly it when
-    half is 0) can be the value the other inputs allow (anything in [lo, hi), or exactly lo when lo = hi):
-    whether the two half-open intervals of rounding meet.  5 and 6 printed without decimals cannot be one
-    value ([4.5, 5.5) and [5.5, 6.5) do not meet); 5.0 and 5.5 can."""
-    if half == 0:
+def meets(value: Decimal, half: Decimal, lo: Decimal, hi: Decimal, above: Decimal | None = None) -> bool:
+    """Whether a value printed as ``value`` (anything in [value − half, value + above), ``above`` being
+    ``half`` unless said; exactly it when both are 0) can be the value the other inputs allow (anything in
+    [lo, hi), or exactly lo when lo = hi): whether the two half-open intervals of rounding meet.  5 and 6
+    printed without decimals cannot be one value ([4.5, 5.5) and [5.5, 6.5) do not meet); 5.0 and 5.5 can."""
+    above = half if above is None else above
+    if half == 0 and above == 0:
         return value == lo if lo == hi else lo <= value < hi
     if lo == hi:
-        return value - half <= lo < value + half
-    return value - half < hi and lo < value + half
+        return value - half <= lo < value + above
+    return value - half < hi and lo < value + above
 
 
 def statement(rule: str, ok: bool, expected: Decimal, actual: Decimal, formula: str, label: str | None,

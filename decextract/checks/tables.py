@@ -16,7 +16,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -35,11 +35,16 @@ _GRAND_TOTAL = regex.compile(r"^(?:收入|支出)?(?:总计|合计)$")
 _OF_WHICH = regex.compile(r"^其中")
 
 
-def table_checks(rows: list[TableRow], cells: Cells) -> Iterator[Check | NotRun]:
+def table_checks(rows: list[TableRow], cells: Cells, partial: dict[int, str] | None = None) -> Iterator[Check | NotRun]:
+    """The checks within each table; a table the reader read only in part (``partial``: block -> why)
+    is not summed: its checks are counted as not run."""
     tables: dict[tuple[int, str | None], list[TableRow]] = defaultdict(list)
     for r in rows:
         tables[(r.prov.block, r.side)].append(r)
-    for (_, side), table_rows in tables.items():
+    for (block, side), table_rows in tables.items():
+        if partial and block in partial:
+            yield NotRun("subtotal", f"the table was read only in part: {partial[block]}", table_rows[0].prov)
+            continue
         yield from _subtotal_checks(table_rows, cells, two_sided=side is not None)
         yield from _group_checks(table_rows, cells)
         if side is not None:
@@ -76,18 +81,28 @@ def terms(parts: list[Printed]) -> str:
 # ---------------------------------------------------------------- codes
 
 
-def _subtotal_checks(rows: list[TableRow], cells: Cells, two_sided: bool) -> Iterator[Check]:
+def _subtotal_checks(rows: list[TableRow], cells: Cells, two_sided: bool) -> Iterator[Check | NotRun]:
+    """A row with a code that is no 类/款/项 code (301 then 2 for 30102, printed so), or a code printed twice,
+    leaves the rows under its prefix unknown: those sums are not run."""
     coded = [r for r in rows if r.code and r.code.isdigit() and len(r.code) in (3, 5, 7)]
+    odd = [r.code for r in rows if r.code and r.code.isdigit() and len(r.code) not in (3, 5, 7)]
+    seen = Counter(r.code for r in coded)
+    odd += [code for code, n in seen.items() if n > 1]  # a code printed twice: which row is which is not known
     for parent in coded:
         children = [r for r in coded if len(r.code) == len(parent.code) + 2 and r.code.startswith(parent.code)]
-        if children:
+        if children and any(code.startswith(parent.code) for code in odd):
+            yield NotRun("subtotal", "a row under it has a code that is no 款/项 code", parent.prov)
+        elif children:
             yield from _sum_check("subtotal", parent, children, cells)
     if two_sided:
         return
     top = [r for r in coded if len(r.code) == 3]
     total = next((r for r in rows if r.code is None and r.name and r.name.strip() in _TOTAL_WORDS), None)
     if total is not None and top:
-        yield from _sum_check("subtotal", total, top, cells)
+        if odd:
+            yield NotRun("subtotal", "a row has a code that is no 类/款/项 code", total.prov)
+        else:
+            yield from _sum_check("subtotal", total, top, cells)
 
 
 def _group_checks(rows: list[TableRow], cells: Cells) -> Iterator[Check]:
