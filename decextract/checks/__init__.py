@@ -28,12 +28,12 @@ from ..model import Document
 from ..records import AuditSummary, Check, DocumentInfo, Figure, PerformanceProject, Record, TableInfo, TableRow
 from .agreement import agreement_checks, identity_checks, project_prose_checks
 from .completeness import completeness_checks, contradicted_empties
-from .concepts import Cells, Located, concepts, locate
+from .concepts import Cells, Located, locate
 from .prose import prose_checks
 from .result import NotRun, summary
 from .tables import project_checks, table_checks
 
-__all__ = ["Audit", "Located", "NotRun", "audit", "checks_of", "concepts", "locate", "locations_of"]
+__all__ = ["Audit", "Located", "NotRun", "audit", "checks_of", "locate", "locations_of"]
 
 
 @attrs.frozen

@@ -114,17 +114,27 @@ def announced(doc: Document) -> list[tuple[str, Paragraph, str]]:
 # ---------------------------------------------------------------- tables present
 
 
-def _present(infos: list[TableInfo], doc: Document, toc: set[int]) -> tuple[set[str], list[str]]:
+def _titles_of(doc: Document) -> dict[int, str | None]:
+    """The table id each short line names (a title printed as a line), once per audit: block -> id or None."""
+    out = {}
+    for p in doc.paragraphs():
+        if "表" in p.text and len(p.text) <= 80:  # every standard title names a 表
+            text = clean_text(p.text)
+            out[p.index] = classify(text) if len(text) <= 60 else None
+    return out
+
+
+def _present(infos: list[TableInfo], doc: Document, toc: set[int], named: dict[int, str | None]
+             ) -> tuple[set[str], list[str]]:
     """(ids of the standard tables the document carries, titles that look like tables but are not recognised)."""
     ids = {i.table_id for i in infos if i.table_id}
     titles = [clean_text(i.table) for i in infos if not i.table_id and i.table]
     for p in doc.paragraphs():
-        if p.index in toc:
+        if p.index in toc or len(p.text) > 80:
             continue
-        text = clean_text(p.text)
-        if len(text) <= 60 and (tid := classify(text)):
+        if tid := named.get(p.index):
             ids.add(tid)
-        elif len(text) <= 40 and _TITLE_END.search(text) and not _SENTENCE.search(text):
+        elif len(text := clean_text(p.text)) <= 40 and _TITLE_END.search(text) and not _SENTENCE.search(text):
             titles.append(text)
     return ids, titles
 
@@ -133,7 +143,8 @@ def completeness_checks(doc: Document, info: DocumentInfo, infos: list[TableInfo
     kind = info.kind
     toc = toc_blocks(doc)
     toc_ids = {p.index for p in toc}
-    ids, unknown = _present(infos, doc, toc_ids)
+    named = _titles_of(doc)
+    ids, unknown = _present(infos, doc, toc_ids, named)
     carries = {i.table_id for i in infos if i.table_id and table_kind(i.table_id) in ("决算", "预算")}
     first = next(doc.paragraphs(), None)
     where = infos[0].prov if infos else paragraph_prov(doc, first) if first is not None else None
@@ -161,7 +172,7 @@ def completeness_checks(doc: Document, info: DocumentInfo, infos: list[TableInfo
                         f"目录 lists {entry}" + ("" if ok else "; the document does not contain it"), entry, prov,
                         [Printed(entry, Decimal(0), tid, prov)])
     yield from _declared_empty_checks(doc, infos)
-    yield from _year_checks(doc, info, infos, toc_ids)
+    yield from _year_checks(doc, info, infos, toc_ids, named)
     yield from _placeholder_checks(doc)
 
 
@@ -213,11 +224,13 @@ def _amount_cells(table: Table, unit: str | None):
 # ---------------------------------------------------------------- years
 
 
-def _year_checks(doc: Document, info: DocumentInfo, infos: list[TableInfo], toc: set[int]) -> Iterator:
+def _year_checks(doc: Document, info: DocumentInfo, infos: list[TableInfo], toc: set[int],
+                 named: dict[int, str | None]) -> Iterator:
     pats = _patterns()
     mentions: list[tuple[int, Printed]] = []
     for p in doc.paragraphs():
-        if not (p.is_heading or p.index in toc or classify(p.text) or (info.title and p.text.strip() in info.title)):
+        if not (p.is_heading or p.index in toc or named.get(p.index)
+                or (info.title and p.text.strip() and p.text.strip() in info.title)):
             continue
         if pats["heading_excluded"].search(p.text):
             continue

@@ -13,12 +13,12 @@ from __future__ import annotations
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 
 import attrs
 import regex
 
-from .. import data, labels
+from .. import data
 from ..records import Figure, Provenance, TableInfo, TableRow
 from .quantities import Printed, of_cell, of_figure
 
@@ -173,6 +173,7 @@ def basis_of(fig: Figure, kind: str | None) -> str:
 
 
 def _clause(f: Figure) -> str:
+    """The words of the figure's clause before it."""
     text = f.prov.context[: f.prov.start]
     cut = max(text.rfind(c) for c in "，,。；;：:")
     return text[cut + 1:]
@@ -195,7 +196,12 @@ def prose_label(fig: Figure, issuer: str | None) -> tuple[str, str | None]:
     head, tail = parts[0], parts[-1] if len(parts) > 1 else ""
     if tail and not _BASIS_TAIL.fullmatch(tail):
         return "", level  # a generic label under its subject (经费/支出): not a concept of its own
-    text = labels.clean(head) or head
+    return _normal_label(head, issuer), level
+
+
+@lru_cache(maxsize=4096)
+def _normal_label(head: str, issuer: str | None) -> str:
+    text = head  # figures.py gives labels cleaned: years, ordinals and function words trimmed
     for name in _issuer_names(issuer):
         if text.startswith(name) and len(text) > len(name):
             text = text[len(name):]
@@ -206,8 +212,7 @@ def prose_label(fig: Figure, issuer: str | None) -> tuple[str, str | None]:
     m = _BASIS_TAIL.search(text)
     if m and m.start() >= 2:
         text = text[: m.start()]
-    text = _INNER_BASIS.sub("", text)
-    return text, level
+    return _INNER_BASIS.sub("", text)
 
 
 def _issuer_names(issuer: str | None) -> list[str]:
@@ -321,8 +326,15 @@ def _in_table(concept: Concept, loc: TableLocation, table_id: str, rows, declare
         yield Located(concept.id, loc.scope, basis, year, printed, table_id, rank)
 
 
+@cache
+def _any_prose_label() -> regex.Pattern:
+    """One pattern for every concept's prose labels, to pass over a label no concept names at once."""
+    return regex.compile("|".join(f"(?:{p.label.pattern})" for c in concepts() for p in c.prose))
+
+
 def _in_prose(figures: list[Figure], kind: str | None, year: int | None, issuer: str | None) -> Iterator[Located]:
     patterns = [(c, p) for c in concepts() for p in c.prose]
+    any_label = _any_prose_label()
     leads: dict[tuple[int, str], Located] = {}  # the sentence's leading spending total
     for f in figures:
         if f.prov.cell is not None or f.kind != "amount" or f.relation != "value" or f.approx is not None:
@@ -332,13 +344,15 @@ def _in_prose(figures: list[Figure], kind: str | None, year: int | None, issuer:
         label, level = prose_label(f, issuer)
         if not label or level in ("款", "项"):
             continue  # 公务接待费（款）支出 is an economic item, not the 三公 quantity
-        if level is None and not any(p.label.search(label) for _, p in patterns) and (m := _DEPARTMENT.match(label)):
+        named = any_label.search(label) is not None
+        if level is None and not named and (m := _DEPARTMENT.match(label)):
             label = label[m.end():]  # a department's short name before the quantity (省检察院一般公共预算…)
+            named = any_label.search(label) is not None
         context = f.prov.context + "|" + "|".join(f.prov.section)
         basis = basis_of(f, kind)
         printed = of_figure(f)
         seen = set()
-        for concept, p in patterns if level is None else ():
+        for concept, p in patterns if level is None and named else ():
             if concept.id in seen or (p.kinds and kind not in p.kinds) or not p.label.search(label):
                 continue
             if p.context is not None and not p.context.search(context):

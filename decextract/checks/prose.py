@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from functools import lru_cache
 
 import attrs
 import regex
@@ -56,6 +57,7 @@ def _from_nothing(base: Printed, rate: Printed) -> bool:
     return base.value - base.half <= 0 and rate.value == _FROM_NOTHING
 
 
+_FULL_YEAR = regex.compile(r"全年|调整")
 _WORD_SIGN = {"大于": 1, "多于": 1, "高于": 1, "超过": 1, "小于": -1, "少于": -1, "低于": -1, "等于": 0}
 
 
@@ -92,12 +94,17 @@ def _is_value_amount(f: Figure) -> bool:
 # ---------------------------------------------------------------- shares
 
 
+@lru_cache(maxsize=8192)
+def _clean(label: str) -> str:
+    return labels.clean(label)
+
+
 def _amount_totals(figures: list[Figure]) -> dict[tuple[str, int | None], Figure]:
     """Value amounts by (label, year), the first of each, for resolving 占<total>的."""
     out: dict[tuple[str, int | None], Figure] = {}
     for f in figures:
         if _is_value_amount(f) and f.label:
-            out.setdefault((labels.clean(f.label), f.year), f)
+            out.setdefault((_clean(f.label), f.year), f)
     return out
 
 
@@ -128,7 +135,7 @@ def _named_total(share: Figure, sentence: list[Figure], totals) -> Figure | None
     the document's figure labelled 支出.
     """
     m = _DENOMINATOR.search(share.prov.context[: share.prov.start])
-    name = labels.clean(m.group("what")) if m else ""
+    name = _clean(m.group("what")) if m else ""
     if not name:
         return None
     if (share_total := totals.get((name, share.year))) is not None:
@@ -307,6 +314,7 @@ def _says_basis(f: Figure) -> bool:
 
 
 def _clause(f: Figure) -> str:
+    """The words of the figure's clause before it."""
     text = f.prov.context[: f.prov.start]
     cut = max(text.rfind(c) for c in "，,。；;")
     return text[cut + 1:]
@@ -339,7 +347,7 @@ def _named_budget(budget: list[Figure], which: str | None) -> Figure:
         named = [f for f in budget if which[:2] in (f.label or "") + _clause(f)]
         if named:
             return named[-1]
-    full = [f for f in budget if regex.search(r"全年|调整", (f.label or "") + _clause(f))]
+    full = [f for f in budget if _FULL_YEAR.search((f.label or "") + _clause(f))]
     return (full or budget)[-1]
 
 

@@ -23,6 +23,7 @@ from ..records import CellRef, Check, CheckInput, Figure, Provenance, TableRow
 HUNDRED = Decimal(100)
 _DECIMALS = regex.compile(r"[.．](\d+)")
 _NUMBER = regex.compile(r"[-−]?[\d０-９][\d０-９,，.．]*")  # the numeral in a figure's printed text
+_MULTIPLIER = regex.compile(r"\s*([万亿千])")
 _PLAIN = regex.compile(r"^-?\d+(?:\.\d+)?$")
 
 
@@ -76,7 +77,7 @@ def _scale(text: str, value: Decimal, unit: str) -> Decimal:
 
 def _multiplier(after: str) -> str:
     """The amount unit at the start of what follows a numeral (“万元” of “0万元”)."""
-    m = regex.match(r"\s*([万亿千])", after)
+    m = _MULTIPLIER.match(after)
     return m.group(1) + "元" if m else ""
 
 
