@@ -185,6 +185,8 @@ def identity_checks(located: list[Located], kind: str | None, read_tables: set[s
                     missing += listed
                 if not parts and all(_term(t)[2] for t in terms):
                     continue  # parts all optional and none printed: nothing to add up
+                if any(_same_place(total.printed, p) for p in parts):
+                    continue  # one printed figure standing for both sides (收、支总计940.15万元): nothing to compare
                 if missing:
                     absent = ", ".join(_names().get(m, m) for m in missing)
                     yield NotRun("identity", f"{_names().get(total_c)} of its parts: {absent} not printed",
