@@ -52,7 +52,9 @@ def _scopes() -> dict[str, str]:
 
 
 def _same_place(a: Printed, b: Printed) -> bool:
-    return (a.prov.block, a.prov.cell, a.prov.start, a.text) == (b.prov.block, b.prov.cell, b.prov.start, b.text)
+    """One printed figure (two cells of a row without cell boxes differ by their column: the label says it)."""
+    return (a.prov.block, a.prov.cell, a.prov.start, a.text, a.label) == (b.prov.block, b.prov.cell, b.prov.start,
+                                                                          b.text, b.label)
 
 
 def _agree(a: Printed, b: Printed) -> bool:

@@ -244,7 +244,7 @@ class Cells:
             return row.prov
         text = row.cells.get(key, "")
         for f in self._by_row.get((row.prov.cell.table, row.prov.cell.row), ()):
-            if f.label and f.label.endswith("/" + key) and f.text.strip() == text.strip():
+            if f.label and (f.label == key or f.label.endswith("/" + key)) and f.text.strip() == text.strip():
                 return f.prov
         return row.prov
 
@@ -252,19 +252,21 @@ class Cells:
         return of_cell(row, key, role, self.prov(row, key))
 
 
-def _match_column(loc: TableLocation, row: TableRow, kind: str | None) -> tuple[str, str] | None:
-    """(key, basis) of the location's column in ``row``."""
+def _match_columns(loc: TableLocation, row: TableRow, kind: str | None) -> list[tuple[str, str]]:
+    """(key, basis) of the location's column in ``row``: the first matching column of each basis (a 决算 三公
+    table prints 预算数/合计 and 决算数/合计)."""
     keys = list(row.cells)
     if not keys:
-        return None
+        return []
     if loc.skip_if_column is not None and any(loc.skip_if_column.search(_column_text(k)) for k in keys):
-        return None
+        return []
     if loc.column is None:
-        return keys[0], kind or "决算"
+        return [(keys[0], kind or "决算")]
+    out: dict[str, str] = {}
     for k in keys:
         if m := loc.column.search(_column_text(k)):
-            return k, _column_basis(m, kind)
-    return None
+            out.setdefault(_column_basis(m, kind), k)
+    return [(k, basis) for basis, k in out.items()]
 
 
 def _row_matches(loc: TableLocation, row: TableRow) -> bool:
@@ -311,19 +313,18 @@ def _in_table(concept: Concept, loc: TableLocation, table_id: str, rows, declare
                           prov=declared_empty.prov, blank=True)
         yield Located(concept.id, loc.scope, kind or "决算", year, printed, table_id, rank)
         return
-    seen: set[int] = set()
+    seen: set[tuple[int, str]] = set()
     for row in rows:
-        if row.prov.block in seen or not row.unit or not _row_matches(loc, row):
+        if not row.unit or not _row_matches(loc, row):
             continue
-        found = _match_column(loc, row, kind)
-        if found is None:
-            continue
-        key, basis = found
-        printed = cells.printed(row, key)
-        if printed is None:
-            continue  # a cell that holds no number: not read, not compared
-        seen.add(row.prov.block)  # the first matching row of each table
-        yield Located(concept.id, loc.scope, basis, year, printed, table_id, rank)
+        for key, basis in _match_columns(loc, row, kind):
+            if (row.prov.block, basis) in seen:
+                continue  # the first matching row of each table
+            printed = cells.printed(row, key)
+            if printed is None:
+                continue  # a cell that holds no number: not read, not compared
+            seen.add((row.prov.block, basis))
+            yield Located(concept.id, loc.scope, basis, year, printed, table_id, rank)
 
 
 @cache
