@@ -317,3 +317,16 @@ def test_every_failure_on_real_documents_is_a_named_inconsistency_or_a_known_mis
 def test_every_named_inconsistency_is_flagged(failures):
     missed = _keys(_findings()["real"]) - failures
     assert not missed, sorted(missed)
+
+
+def test_a_juesuan_three_public_table_gives_its_budget_and_its_actual_columns():
+    cells = {"预算数/合计": "12.00", "预算数/因公出国（境）费": "2.00", "预算数/公务接待费": "10.00",
+             "决算数/合计": "9.50", "决算数/因公出国（境）费": "1.50", "决算数/公务接待费": "8.00"}
+    row = _row("juesuan.three_public", None, block=0, row=3, **cells)
+    prose = _doc("2020年“三公”经费财政拨款支出预算为12.00万元，支出决算为9.60万元，完成预算的80.00%。")
+    records = [_info(), _table_info("juesuan.three_public", 0), row, *figures_of(prose, 2020)]
+    located = {(x.concept, x.basis, x.printed.text) for x in locations_of(records) if x.table_id}
+    assert {("three_public_total", "预算:", "12.00"), ("three_public_total", "决算", "9.50")} <= located
+    failed = [(c.rule, c.inputs[0].text, c.inputs[1].text) for c in checks_of(records) if not c.ok]
+    assert ("prose_table", "9.60万元", "9.50") in failed  # the 决算 in the prose against the 决算数 column
+    assert all(text != "12.00万元" for _, text, _ in failed)  # the 预算 in the prose agrees with the 预算数 column

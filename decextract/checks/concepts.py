@@ -43,6 +43,7 @@ _BASIS_TAIL = regex.compile(
     """,
     regex.VERBOSE,
 )
+_BASIS_WORDS = regex.compile(r"(?:支出|收入)?(?:(?:年初|全年|调整后?)?(?:预算|决算)(?:数|金额)?|执行数?|实际支出数?)(?:为|是)?")  # …/支出决算
 _SELF = regex.compile(r"^(?:本部门|我部门|本单位|我单位|我委|我局|我院|我厅|我办|本级|全部门)")
 _INNER_BASIS = regex.compile(r"(?<!公共|经营|基金|部门)(?:年初|全年|调整后?)?(?:预算|决算)数?(?=(?:支出|收入)$)")  # 财政拨款预算支出
 _DEPARTMENT = regex.compile(r"^\p{Han}{1,12}?(?:院|局|委|厅|办|部|中心|署|办公室|委员会)(?=\p{Han}{2})")  # 省检察院…
@@ -194,7 +195,7 @@ def prose_label(fig: Figure, issuer: str | None) -> tuple[str, str | None]:
     level = m.group("level") if (m := _CLASSIFIED.search(label + "|" + _clause(fig))) else None
     parts = label.split("/")
     head, tail = parts[0], parts[-1] if len(parts) > 1 else ""
-    if tail and not _BASIS_TAIL.fullmatch(tail):
+    if tail and not _BASIS_WORDS.fullmatch(tail):
         return "", level  # a generic label under its subject (经费/支出): not a concept of its own
     return _normal_label(head, issuer), level
 
