@@ -28,6 +28,7 @@ from functools import cache
 import regex
 
 from .. import data
+from ..tables.annex import table_kind
 from ..records import Check, Figure, PerformanceProject
 from .concepts import Located, basis_of, concepts
 from .quantities import Printed, check, meets, of_figure, sum_bounds
@@ -180,6 +181,8 @@ def identity_checks(located: list[Located], kind: str | None, read_tables: set[s
                         names.append(_names().get(concept, concept))
                     elif optional and not tables_of.get(concept):
                         listed.append(concept)  # 0 if the sentence lists the parts there are
+                    elif optional and kind and kind not in {table_kind(t) for t in tables_of[concept]}:
+                        continue  # a row only the other kind's template has (使用非财政拨款结余 in a 预算): 0
                     elif not (optional and tables_of[concept] & read_tables):
                         missing.append(concept)
                 group = groups[(total_c, total_s, basis, year)]
