@@ -28,8 +28,8 @@ from functools import cache
 import regex
 
 from .. import data
-from ..tables.annex import table_kind
 from ..records import Check, Figure, PerformanceProject
+from ..tables.annex import table_kind
 from .concepts import Located, basis_of, concepts
 from .quantities import Printed, check, meets, of_figure, sum_bounds
 from .result import NotRun
