@@ -330,3 +330,30 @@ def test_a_juesuan_three_public_table_gives_its_budget_and_its_actual_columns():
     failed = [(c.rule, c.inputs[0].text, c.inputs[1].text) for c in checks_of(records) if not c.ok]
     assert ("prose_table", "9.60万元", "9.50") in failed  # the 决算 in the prose against the 决算数 column
     assert all(text != "12.00万元" for _, text, _ in failed)  # the 预算 in the prose agrees with the 预算数 column
+
+
+def test_toc_lines_with_two_entries_run_together():
+    from decextract.checks.completeness import toc_entries
+    assert toc_entries("九、一般公共预算“三公”经费、会议费、培训费支出预算表十、政府性基金财政拨款支出预算表") == [
+        "九、一般公共预算“三公”经费、会议费、培训费支出预算表", "十、政府性基金财政拨款支出预算表"]
+    assert toc_entries("4．2026年部门财政拨款收支预算总表……………………12") == ["4.2026年部门财政拨款收支预算总表"]
+
+
+def test_the_database_keeps_the_audit_and_every_input(tmp_path):
+    import sqlalchemy as sa
+
+    from decextract.pipeline import extract
+    from decextract.sinks.sql import SqlSink
+
+    records = extract(SAMPLES / f"{SEED}.txt")
+    sink = SqlSink(f"sqlite:///{tmp_path / 'out.sqlite'}")
+    sink.write_document(records[0].sha256, [records[0].source], records, replace=False)
+    with sink.engine.connect() as conn:
+        doc = conn.execute(sa.text("SELECT checks_ran, checks_failed, checks_not_run, audit_json FROM documents")).one()
+        failed = conn.execute(sa.text("SELECT rule, inputs_json FROM checks WHERE NOT ok ORDER BY seq")).all()
+    sink.close()
+    assert (doc.checks_ran, doc.checks_failed) == (records[0].audit.ran, 2) and doc.checks_not_run > 0
+    rule, inputs = failed[0]
+    inputs = json.loads(inputs) if isinstance(inputs, str) else inputs
+    assert rule == "share" and [i["role"] for i in inputs] == ["checked", "part", "total"]
+    assert inputs[2]["text"] == "349.84万元" and "2020年收入349.84万元" in inputs[2]["context"]
