@@ -118,10 +118,14 @@ def _titles_of(doc: Document) -> dict[int, str | None]:
     """The table id each short line names (a title printed as a line), once per audit: block -> id or None."""
     out = {}
     for p in doc.paragraphs():
-        if "表" in p.text and len(p.text) <= 80:  # every standard title names a 表
-            text = clean_text(p.text)
-            out[p.index] = classify(text) if len(text) <= 60 else None
+        if "表" in p.text and len(text := _squeeze(p.text)) <= 60:  # every standard title names a 表
+            out[p.index] = classify(text)
     return out
+
+
+def _squeeze(text: str) -> str:
+    """A line without its blanks (a title wrapped or spaced out in print: 收 入 决 算 表)."""
+    return "".join(text.split())
 
 
 def _present(infos: list[TableInfo], doc: Document, toc: set[int], named: dict[int, str | None]
@@ -134,7 +138,7 @@ def _present(infos: list[TableInfo], doc: Document, toc: set[int], named: dict[i
             continue
         if tid := named.get(p.index):
             ids.add(tid)
-        elif len(text := clean_text(p.text)) <= 40 and _TITLE_END.search(text) and not _SENTENCE.search(text):
+        elif len(text := _squeeze(p.text)) <= 40 and _TITLE_END.search(text) and not _SENTENCE.search(text):
             titles.append(text)
     return ids, titles
 

@@ -350,6 +350,9 @@ def _in_prose(figures: list[Figure], kind: str | None, year: int | None, issuer:
         if level is None and not named and (m := _DEPARTMENT.match(label)):
             label = label[m.end():]  # a department's short name before the quantity (省检察院一般公共预算…)
             named = any_label.search(label) is not None
+        lead = leads.get((f.prov.block, f.prov.context))
+        if not named and lead is None:
+            continue  # no concept names it, and no spending total leads its sentence: nothing to locate
         context = f.prov.context + "|" + "|".join(f.prov.section)
         basis = basis_of(f, kind)
         printed = of_figure(f)
@@ -367,7 +370,6 @@ def _in_prose(figures: list[Figure], kind: str | None, year: int | None, issuer:
             yield found
         if seen:
             continue
-        lead = leads.get((f.prov.block, f.prov.context))
         code = _function_names().get(label) or _function_names().get(label.replace("（类）", ""))
         if code is not None and lead is not None and lead.basis == basis:
             between = f.prov.context[lead.printed.prov.end or 0: f.prov.start or 0]

@@ -108,8 +108,21 @@ def _amount_totals(figures: list[Figure]) -> dict[tuple[str, int | None], Figure
     return out
 
 
+class _Totals:
+    """The document's value amounts by (label, year), cleaned only when a share names its total."""
+
+    def __init__(self, figures: list[Figure]):
+        self._figures = figures
+        self._by_name: dict | None = None
+
+    def get(self, key):
+        if self._by_name is None:
+            self._by_name = _amount_totals(self._figures)
+        return self._by_name.get(key)
+
+
 def _share_checks(figures: list[Figure]) -> Iterator[Check | NotRun]:
-    totals = _amount_totals(figures)
+    totals = _Totals(figures)
     for sentence in _sentences(figures):
         for i, s in enumerate(sentence):
             if s.relation != "share" or s.unit != "%":

@@ -153,7 +153,8 @@ def shown_like(value: Decimal, like: Printed) -> str:
     places = len(_DECIMALS.findall(like.text)[-1]) if _DECIMALS.search(like.text) else 0
     m = _NUMBER.search(like.text)
     unit = like.text[m.end():] if m else ""
-    return f"{value / like.scale:.{places}f}{unit}{like.unit}"
+    grouped = "," if m and "," in m.group() else ""  # 371,514,655.00 is written with its separators
+    return f"{value / like.scale:{grouped}.{places}f}{unit}{like.unit}"
 
 
 def rounded_like(value: Decimal, like: Printed) -> Decimal:
