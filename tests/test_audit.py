@@ -357,3 +357,12 @@ def test_the_database_keeps_the_audit_and_every_input(tmp_path):
     inputs = json.loads(inputs) if isinstance(inputs, str) else inputs
     assert rule == "share" and [i["role"] for i in inputs] == ["checked", "part", "total"]
     assert inputs[2]["text"] == "349.84万元" and "2020年收入349.84万元" in inputs[2]["context"]
+
+
+def test_the_audit_example_in_the_docs_is_what_the_command_prints(monkeypatch):
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8").split("## `decextract audit", 1)[1]
+    block = text.split("```console\n", 1)[1].split("```", 1)[0].splitlines()
+    command, shown = block[0].removeprefix("$ decextract ").split(), [line for line in block[1:] if line != "  …"]
+    monkeypatch.chdir(ROOT)
+    printed = CliRunner().invoke(cli, command).output.splitlines()
+    assert printed[: len(shown)] == shown
