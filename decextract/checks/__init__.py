@@ -48,6 +48,10 @@ class Audit:
         return summary(self.checks, self.not_run)
 
 
+#: table notices that say what the document prints, not what the reader missed: the table was read whole
+DOCUMENT_FINDINGS = frozenset({"declared_empty_with_data"})
+
+
 def audit(records: Sequence[Record], doc: Document | None = None) -> Audit:
     """Every check the records of one document allow (and, given the annotated document model, the
     checks of what it publishes: tables, declarations, years, placeholders)."""
@@ -60,7 +64,8 @@ def audit(records: Sequence[Record], doc: Document | None = None) -> Audit:
     found: list[Check | NotRun] = []
     paragraphs = {p.index: p.text for p in doc.paragraphs()} if doc is not None else None
     found += prose_checks(figures, kind, paragraphs)
-    partial = {i.prov.block: ", ".join(n.code for n in i.warnings) for i in infos if i.warnings}
+    partial = {i.prov.block: ", ".join(codes) for i in infos
+               if (codes := [n.code for n in i.warnings if n.code not in DOCUMENT_FINDINGS])}
     found += table_checks(rows, cells, partial)
     found += project_checks([r for r in records if isinstance(r, PerformanceProject)])
     unread = frozenset(contradicted_empties(doc, infos)) if doc is not None else frozenset()

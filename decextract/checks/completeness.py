@@ -190,7 +190,8 @@ def _info_prov(infos: list[TableInfo], tid: str) -> Provenance | None:
 def _declared_empty_checks(doc: Document, infos: list[TableInfo]) -> Iterator:
     grids = {t.index: t for t in doc.tables()}
     for info in infos:
-        if not info.empty or info.prov.block not in grids:
+        declared = info.empty or any(n.code == "declared_empty_with_data" for n in info.warnings)
+        if not declared or info.prov.block not in grids:
             continue
         table = grids[info.prov.block]
         amounts = list(_amount_cells(table, info.unit))
@@ -209,7 +210,8 @@ def contradicted_empties(doc: Document, infos: list[TableInfo]) -> Iterator[int]
     """Blocks of the tables declared empty that print amounts all the same."""
     grids = {t.index: t for t in doc.tables()}
     for info in infos:
-        if info.empty and info.prov.block in grids and next(_amount_cells(grids[info.prov.block], info.unit), None):
+        declared = info.empty or any(n.code == "declared_empty_with_data" for n in info.warnings)
+        if declared and info.prov.block in grids and next(_amount_cells(grids[info.prov.block], info.unit), None):
             yield info.prov.block
 
 
