@@ -15,12 +15,14 @@ from __future__ import annotations
 import ctypes
 import unicodedata
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import NamedTuple
 
 import pypdfium2.raw as pdfium_c
 import regex
 
 from ..model import Box
+from . import pdfraw
 
 #: Han ideographs, CJK punctuation and full-width forms: no space is ever put next to them.
 _CJK = regex.compile(
@@ -111,37 +113,87 @@ def page_chars(textpage, frame: PageFrame) -> list[Char]:
     text = textpage.get_text_range(0, n)
     if len(text) != n:  # characters outside the BMP: fall back to one code point per index
         text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage, i) or 0xFFFD) for i in range(n))
-    rect = pdfium_c.FS_RECTF()
-    matrix = pdfium_c.FS_MATRIX()
-    get_box = pdfium_c.FPDFText_GetLooseCharBox
-    get_size = pdfium_c.FPDFText_GetFontSize
-    get_matrix = pdfium_c.FPDFText_GetMatrix
-    ref, mref = ctypes.byref(rect), ctypes.byref(matrix)
-    get_object = pdfium_c.FPDFText_GetTextObject
-    # Reading a clip path is slow and office exports draw each character as its own object, so
-    # the area found for one character is trusted for the next ones that fall inside it.
+    text = text.translate(_IDEOGRAPHS)
+    tp = pdfraw.handle(textpage)
+    rect = pdfraw.Rect()
+    ref = ctypes.byref(rect)
+    unpack = pdfraw.RECT.unpack_from
+    get_box, get_object, is_generated = pdfraw.get_loose_char_box, pdfraw.get_text_object, pdfraw.is_generated
+    # Size and slant are the text object's (PDFium gives every character of an object its matrix and
+    # font size): read once per object where objects hold several characters; office exports draw
+    # each character as its own object, and there asking for the object costs more than it saves.
+    styles: dict[int, float | None] = {}
+    by_object, hits = True, 0
+    # Reading a clip path is slow, so the area found for one character is trusted for the next ones
+    # that fall inside it.
     left = bottom = right = top = 0.0
+    crop_left, _, _, crop_top = frame.box
+    upright = frame.rotation == 0
+    new = tuple.__new__
     chars: list[Char] = []
     space = NO_SPACE
     for i, ch in enumerate(text):
-        if ch.isspace() or ch in "\x00\x02\ufffe\uffff\u00ad":
-            if ch in " \u3000\t":
-                space = max(space, GAP if pdfium_c.FPDFText_IsGenerated(textpage, i) == 1 else SPACE)
+        if ch in _SKIPPED:
+            if ch in _SPACES:
+                space = max(space, GAP if is_generated(tp, i) == 1 else SPACE)
             continue
-        get_box(textpage, i, ref)
-        x, y = (rect.left + rect.right) / 2, (rect.top + rect.bottom) / 2
+        get_box(tp, i, ref)
+        r_left, r_top, r_right, r_bottom = unpack(rect)
+        x, y = (r_left + r_right) / 2, (r_top + r_bottom) / 2
         if not (left <= x <= right and bottom <= y <= top):
-            left, bottom, right, top = _visible_area(get_object(textpage, i), frame.box)
+            left, bottom, right, top = _visible_area(pdfium_c.FPDFText_GetTextObject(textpage, i), frame.box)
             if not (left <= x <= right and bottom <= y <= top):
                 continue  # off the page, or cut off by a clipping path (text overflowing its frame)
-        get_matrix(textpage, i, mref)  # the font size is in text space: scale it to the page
-        if min(abs(matrix.a), abs(matrix.b)) > 0.2 * max(abs(matrix.a), abs(matrix.b)):
+        if by_object:
+            obj = get_object(tp, i)
+            size = styles.get(obj, _UNREAD) if obj else _UNREAD
+            if size is _UNREAD:
+                size = _style(tp, i)
+                if obj:
+                    styles[obj] = size
+            else:
+                hits += 1
+            if len(styles) == _TRIAL and hits < _TRIAL:
+                by_object = False  # one object a character (or nearly)
+        else:
+            size = _style(tp, i)
+        if size is None:
             continue  # set at a slant: a watermark (“样张”) laid across the page, not text of it
-        size = get_size(textpage, i) * abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5
-        x0, top_, x1, bottom_ = frame.rect(rect.left, rect.bottom, rect.right, rect.top)
-        chars.append(Char(ideograph(ch), x0, top_, x1, bottom_, size, i, space))
+        if upright:
+            x0, x1 = (r_left - crop_left, r_right - crop_left) if r_left <= r_right else (
+                r_right - crop_left, r_left - crop_left)
+            top_, bottom_ = (crop_top - r_top, crop_top - r_bottom) if r_top >= r_bottom else (
+                crop_top - r_bottom, crop_top - r_top)
+        else:
+            x0, top_, x1, bottom_ = frame.rect(r_left, r_bottom, r_right, r_top)
+        chars.append(new(Char, (ch, x0, top_, x1, bottom_, size, i, space)))
         space = NO_SPACE
     return chars
+
+
+_TRIAL = 64  # objects read before deciding whether characters share them
+_UNREAD = object()
+_SPACES = frozenset(" \u3000\t")
+#: whitespace (``str.isspace``: none lies above U+3000) and the markers PDFium puts in text: not characters
+#: of the page
+_SKIPPED = frozenset(ch for ch in map(chr, range(0x3001)) if ch.isspace()) | frozenset("\x00\x02\ufffe\uffff\u00ad")
+#: Kangxi radicals and compatibility ideographs read as the unified ideograph (see :func:`ideograph`)
+_IDEOGRAPHS = {k: ideograph(chr(k)) for r in ((0x2E80, 0x2EFF), (0x2F00, 0x2FDF), (0xF900, 0xFAFF))
+               for k in range(r[0], r[1] + 1) if ideograph(chr(k)) != chr(k)}
+
+
+_MATRIX = pdfraw.Matrix()  # filled by each call of _style (PDFium runs one document at a time)
+_MATRIX_REF = ctypes.byref(_MATRIX)
+
+
+def _style(tp, i: int) -> float | None:
+    """The font size on the page of character ``i`` (its text space size scaled by its matrix),
+    or None when it is set at a slant."""
+    pdfraw.get_matrix(tp, i, _MATRIX_REF)
+    a, b, c, d, _, _ = pdfraw.MATRIX.unpack_from(_MATRIX)
+    if min(abs(a), abs(b)) > 0.2 * max(abs(a), abs(b)):
+        return None
+    return pdfraw.get_font_size(tp, i) * abs(a * d - b * c) ** 0.5
 
 
 def _visible_area(obj, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
@@ -184,20 +236,23 @@ class Line:
     def __init__(self, chars: list[Char], page: int):
         self.chars = chars
         self.page = page
-        self.x0 = min(c.x0 for c in chars)
-        self.x1 = max(c.x1 for c in chars)
-        self.top = min(c.top for c in chars)
-        self.bottom = max(c.bottom for c in chars)
-        sizes = sorted(c.size for c in chars)
+        self.x0 = min(map(_X0, chars))
+        self.x1 = max(map(_X1, chars))
+        self.top = min(map(_TOP, chars))
+        self.bottom = max(map(_BOTTOM, chars))
+        sizes = sorted(map(_SIZE, chars))
         self.size = sizes[len(sizes) // 2]
         self.bold = False
 
     @property
     def text(self) -> str:
-        return "".join(c.text for c in self.chars)
+        return "".join(map(_TEXT, self.chars))
 
     def __repr__(self) -> str:
         return f"Line(p{self.page} {self.x0:.0f},{self.top:.0f}-{self.x1:.0f},{self.bottom:.0f} {self.text!r})"
+
+
+_TEXT, _X0, _TOP, _X1, _BOTTOM, _SIZE = (itemgetter(k) for k in range(6))  # Char's fields, fast
 
 
 def group_lines(chars: Sequence[Char], page: int, split_gap: float = 3.0) -> list[Line]:
@@ -210,32 +265,33 @@ def group_lines(chars: Sequence[Char], page: int, split_gap: float = 3.0) -> lis
     """
     if not chars:
         return []
-    ordered = sorted(chars, key=lambda c: (c.top + c.bottom) / 2)
+    mids = [(c[2] + c[4]) / 2 for c in chars]
     bands: list[list[Char]] = []
     band_top = band_bottom = 0.0
-    for c in ordered:
-        mid = (c.top + c.bottom) / 2
+    for k in sorted(range(len(chars)), key=mids.__getitem__):
+        c, mid = chars[k], mids[k]
         if bands and band_top <= mid <= band_bottom:
             bands[-1].append(c)
             continue
         bands.append([c])
-        band_top, band_bottom = c.top + 0.15 * (c.bottom - c.top), c.bottom - 0.15 * (c.bottom - c.top)
+        top, bottom = c[2], c[4]
+        band_top, band_bottom = top + 0.15 * (bottom - top), bottom - 0.15 * (bottom - top)
         band_top, band_bottom = min(band_top, mid), max(band_bottom, mid)
     lines: list[Line] = []
     for band in bands:
-        band.sort(key=lambda c: c.x0)
-        run: list[Char] = []
-        for c in band:
-            if run:
-                last = run[-1]
-                if c.text == last.text and abs(c.x0 - last.x0) < 1 and abs(c.top - last.top) < 1:
-                    continue
-                if c.x0 - last.x1 > split_gap * max(last.size, c.size, 1.0):
-                    lines.append(Line(run, page))
-                    run = []
+        if len(band) > 1:
+            band.sort(key=_X0)
+        run: list[Char] = [band[0]]
+        last = band[0]
+        for c in band[1:]:
+            if c[0] == last[0] and abs(c[1] - last[1]) < 1 and abs(c[2] - last[2]) < 1:
+                continue
+            if c[1] - last[3] > split_gap * max(last[5], c[5], 1.0):
+                lines.append(Line(run, page))
+                run = []
             run.append(c)
-        if run:
-            lines.append(Line(run, page))
+            last = c
+        lines.append(Line(run, page))
     return lines
 
 
