@@ -1,11 +1,11 @@
-"""PDF tables: ruling lines from PDFium, cells by pdfplumber's table finder, parts joined across pages.
+"""PDF tables: ruling lines from PDFium, cells by pdfplumber's table-finding rules, parts joined across pages.
 
 The ruling lines (stroked or filled paths, straight segments and rectangles)
-are read from PDFium's page objects, which is cheap, and handed to pdfplumber's
-:class:`~pdfplumber.table.TableFinder` (its “lines” strategy: snap, join,
-intersect, find the smallest rectangles, group them into tables) through a
-minimal page stand-in, so pdfminer never parses the page.  Characters are then
-put into the cell holding their centre.
+are read from PDFium's page objects, which is cheap, and handed to
+:func:`.rulings.find_tables` — pdfplumber's “lines” strategy (snap, join,
+intersect, find the smallest rectangles, group them into tables), the same
+tables by sorts and sweeps instead of all pairs — so pdfminer never parses the
+page.  Characters are then put into the cell holding their centre.
 
 A table broken by a page break comes in several :class:`TablePart`\\ s;
 :func:`build_table` makes one grid of them: column boundaries shared by all
@@ -23,18 +23,18 @@ from itertools import pairwise
 import attrs
 import pypdfium2.raw as pdfium_c
 import regex
-from pdfplumber.table import TableFinder, merge_edges
 
 from ..model import Cell
 from ..sections import numbering_level
+from . import pdfraw
 from .pdftext import Char, Line, PageFrame, group_lines, join_lines
+from .rulings import find_tables, merge_edges
 
 _SNAP = 3.0  # points: boundaries closer than this are the same ruling line
 _BAND = 8.0  # points: height of the bands cells are indexed by, so a character is tested against few cells
 _MARGIN = 0.12  # share of the page height at top and bottom where running headers and footers sit
 _FRAME_LINES = 4  # lines of text in one cell that make a box of at most three cells a frame, not a table
 _NUMBER = regex.compile(r"^\s*[-+(（]?[\d,，.]+[)）]?\s*[%％]?\s*$")  # an amount, a share or a code, alone
-_FINDER_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 
 
 @attrs.define
@@ -60,14 +60,6 @@ class TablePart:
         return x0 - 1 <= x <= x1 + 1 and top - 1 <= y <= bottom + 1
 
 
-class _EdgePage:
-    """What :class:`TableFinder` reads of a page when both strategies are “lines”."""
-
-    def __init__(self, edges: list[dict], width: float, height: float):
-        self.edges = edges
-        self.bbox = (0, 0, width, height)
-
-
 def _edge(x0: float, top: float, x1: float, bottom: float, orientation: str) -> dict:
     return {"x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top, "width": x1 - x0,
             "height": bottom - top, "orientation": orientation, "object_type": "line"}
@@ -77,20 +69,26 @@ def ruling_edges(page, frame: PageFrame) -> list[dict]:
     """Horizontal and vertical segments of the page's visible paths, as displayed (top-left origin)."""
     edges: list[dict] = []
     x, y = ctypes.c_float(), ctypes.c_float()
-    for handle, (a, b, c, d, e, f) in _painted_paths(page):
+    xref, yref = ctypes.byref(x), ctypes.byref(y)
+    get_segment, get_point = pdfraw.path_get_segment, pdfraw.segment_get_point
+    get_type, get_close = pdfraw.segment_get_type, pdfraw.segment_get_close
+    moveto, lineto = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO
+    point = frame.point
+    for handle, (a, b, c, d, e, f) in _painted_paths(pdfraw.handle(page)):
         start = cur = None
-        for i in range(pdfium_c.FPDFPath_CountSegments(handle)):
-            seg = pdfium_c.FPDFPath_GetPathSegment(handle, i)
-            pdfium_c.FPDFPathSegment_GetPoint(seg, ctypes.byref(x), ctypes.byref(y))
-            pt = frame.point(a * x.value + c * y.value + e, b * x.value + d * y.value + f)
-            kind = pdfium_c.FPDFPathSegment_GetType(seg)
-            if kind == pdfium_c.FPDF_SEGMENT_MOVETO or cur is None:
+        for i in range(pdfraw.path_count_segments(handle)):
+            seg = get_segment(handle, i)
+            get_point(seg, xref, yref)
+            px, py = x.value, y.value
+            pt = point(a * px + c * py + e, b * px + d * py + f)
+            kind = get_type(seg)
+            if kind == moveto or cur is None:
                 start = cur = pt
                 continue
-            if kind == pdfium_c.FPDF_SEGMENT_LINETO:
+            if kind == lineto:
                 _add_segment(edges, cur, pt)
             cur = pt
-            if pdfium_c.FPDFPathSegment_GetClose(seg):
+            if get_close(seg):
                 _add_segment(edges, cur, start)
                 cur = start
     return edges
@@ -98,30 +96,34 @@ def ruling_edges(page, frame: PageFrame) -> list[dict]:
 
 _Matrix = tuple[float, float, float, float, float, float]
 _IDENTITY: _Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+_PATH, _FORM = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
 
 
 def _painted_paths(page, form=None, outer: _Matrix = _IDENTITY):
     """``(path handle, matrix to user space)`` of every painted path, inside form XObjects too."""
     fill, stroke = ctypes.c_int(), ctypes.c_int()
-    raw = pdfium_c.FS_MATRIX()
+    fref, sref = ctypes.byref(fill), ctypes.byref(stroke)
+    raw = pdfraw.Matrix()
+    ref = ctypes.byref(raw)
     if form is None:
-        count, get = pdfium_c.FPDFPage_CountObjects(page), lambda k: pdfium_c.FPDFPage_GetObject(page, k)
+        count, get, owner = pdfraw.page_count_objects(page), pdfraw.page_get_object, page
     else:
-        count, get = pdfium_c.FPDFFormObj_CountObjects(form), lambda k: pdfium_c.FPDFFormObj_GetObject(form, k)
+        count, get, owner = pdfraw.form_count_objects(form), pdfraw.form_get_object, form
+    get_type = pdfraw.object_get_type
     for k in range(count):
-        handle = get(k)
-        kind = pdfium_c.FPDFPageObj_GetType(handle)
-        if kind not in (pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM):
+        handle = get(owner, k)
+        kind = get_type(handle)
+        if kind != _PATH and kind != _FORM:
             continue
-        pdfium_c.FPDFPageObj_GetMatrix(handle, ctypes.byref(raw))
-        matrix = _compose((raw.a, raw.b, raw.c, raw.d, raw.e, raw.f), outer)
-        if kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+        pdfraw.object_get_matrix(handle, ref)
+        matrix = _compose(pdfraw.MATRIX.unpack_from(raw), outer)
+        if kind == _FORM:
             yield from _painted_paths(page, handle, matrix)
             continue
-        if not pdfium_c.FPDFPath_GetDrawMode(handle, ctypes.byref(fill), ctypes.byref(stroke)):
+        if not pdfraw.path_get_draw_mode(handle, fref, sref):
             continue
-        if (fill.value and _visible(handle, pdfium_c.FPDFPageObj_GetFillColor)) or (
-            stroke.value and _visible(handle, pdfium_c.FPDFPageObj_GetStrokeColor)
+        if (fill.value and _visible(handle, pdfraw.object_get_fill_color)) or (
+            stroke.value and _visible(handle, pdfraw.object_get_stroke_color)
         ):
             yield handle, matrix  # (unpainted paths, and paths painted white like Word's cell backgrounds, are not)
 
@@ -135,10 +137,11 @@ def _compose(inner: _Matrix, outer: _Matrix) -> _Matrix:
 
 
 def _visible(handle, get_color) -> bool:
-    r, g, b, a = (ctypes.c_uint() for _ in range(4))
-    if not get_color(handle, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a)):
+    rgba = pdfraw.Color()
+    if not get_color(handle, *(ctypes.byref(rgba, 4 * k) for k in range(4))):
         return True
-    return a.value > 0 and min(r.value, g.value, b.value) < 250
+    r, g, b, a = rgba
+    return a > 0 and min(r, g, b) < 250
 
 
 def _add_segment(edges: list[dict], p: tuple[float, float], q: tuple[float, float]) -> None:
@@ -296,15 +299,13 @@ def find_parts(page, page_no: int, frame: PageFrame, chars: Sequence[Char]) -> l
     edges = ruling_edges(page, frame)
     if len(edges) < 3:
         return []
-    edges = merge_edges(edges, _SNAP, _SNAP, _SNAP, _SNAP)
+    edges = merge_edges(edges, _SNAP)
     edges += _open_ends(edges, chars, frame.height)
-    finder = TableFinder(_EdgePage(edges + _missing_edges(edges, chars), frame.width, frame.height), _FINDER_SETTINGS)
     parts = []
-    for table in finder.tables:
-        if len(table.cells) < 2:
+    for bbox, boxes in find_tables(edges + _missing_edges(edges, chars)):
+        if len(boxes) < 2:
             continue  # a framed box around prose is not a table
-        cells = [RawCell(tuple(b), page_no) for b in table.cells]
-        parts.append(TablePart(page_no, tuple(table.bbox), cells))
+        parts.append(TablePart(page_no, bbox, [RawCell(b, page_no) for b in boxes]))
     parts.sort(key=lambda p: p.bbox[1])
     return parts
 
@@ -320,19 +321,25 @@ def fill_parts(parts: Sequence[TablePart], chars: Sequence[Char]) -> tuple[list[
         return [], list(chars)
     outside: list[Char] = []
     found: dict[int, list[Char]] = {}
-    bands: dict[int, list[RawCell]] = {}  # cells by horizontal band of _BAND points, to test few of them
-    for part in parts:
+    bands: dict[int, list[tuple[float, float, float, float, RawCell]]] = {}  # cells by horizontal band
+    for part in parts:  # of _BAND points, to test few of them
         for cell in part.cells:
-            for band in range(int(cell.bbox[1] // _BAND), int(cell.bbox[3] // _BAND) + 1):
-                bands.setdefault(band, []).append(cell)
+            x0, top, x1, bottom = cell.bbox
+            for band in range(int(top // _BAND), int(bottom // _BAND) + 1):
+                bands.setdefault(band, []).append((x0, top, x1, bottom, cell))
+    areas = [(p.bbox[0] - 1, p.bbox[1] - 1, p.bbox[2] + 1, p.bbox[3] + 1, p) for p in parts]  # TablePart.contains
     for ch in chars:
-        part = next((p for p in parts if p.contains(ch)), None)
-        if part is None:
+        x, y = (ch[1] + ch[3]) / 2, (ch[2] + ch[4]) / 2
+        for x0, top, x1, bottom, part in areas:  # noqa: B007 (the part found is used below)
+            if x0 <= x <= x1 and top <= y <= bottom:
+                break
+        else:
             outside.append(ch)
             continue
-        x, y = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
-        cell = next((c for c in bands.get(int(y // _BAND), ()) if _distance(c.bbox, x, y) == 0), None)
-        if cell is None:  # on a ruling line or in a gap: the nearest cell
+        for x0, top, x1, bottom, cell in bands.get(int(y // _BAND), ()):  # noqa: B007
+            if x0 <= x <= x1 and top <= y <= bottom:
+                break
+        else:  # on a ruling line or in a gap: the nearest cell
             cell = min(part.cells, key=lambda c: _distance(c.bbox, x, y))
         found.setdefault(id(cell), []).append(ch)
     for part in parts:
