@@ -17,6 +17,7 @@ a merged cell running over the break kept as one cell.
 from __future__ import annotations
 
 import ctypes
+from bisect import bisect_left
 from collections.abc import Sequence
 from itertools import pairwise
 
@@ -371,7 +372,13 @@ def _clusters(values: Sequence[float]) -> list[float]:
 
 
 def _index(bounds: list[float], v: float) -> int:
-    return min(range(len(bounds)), key=lambda i: abs(bounds[i] - v))
+    """The index of the boundary nearest ``v`` (the first of two as near) in sorted, distinct ``bounds``."""
+    i = bisect_left(bounds, v)
+    if i == len(bounds):
+        return i - 1
+    if i and abs(bounds[i - 1] - v) <= abs(bounds[i] - v):
+        return i - 1
+    return i
 
 
 @attrs.define

@@ -1,0 +1,45 @@
+"""Every fast path equals the plain code it replaces: same values, bit for bit.
+
+The speed work keeps outputs identical; where a cheaper computation stands in for a library call or
+a scan, these properties hold it to the original on arbitrary inputs.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from decextract.readers.pdftables import _clusters, _index
+from decextract.readers.pdftext import round2
+
+coordinates = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=True),
+    st.floats(min_value=-50, max_value=2000),
+    st.integers(-200000, 200000).map(lambda n: n / 1000),  # three decimals: ties at the half cent
+    st.integers(-200000, 200000).map(lambda n: n / 200),  # exact halves of a cent
+    st.floats(min_value=-50, max_value=2000, width=32).map(lambda v: struct.unpack("f", struct.pack("f", v))[0] - 36.5),
+)
+
+
+@settings(max_examples=3000)
+@given(coordinates)
+def test_round2_is_round_to_two_places(v):
+    expected = round(v, 2)
+    got = round2(v)
+    assert got == expected and math.copysign(1, got) == math.copysign(1, expected)
+
+
+def test_round2_at_the_edges():
+    for v in (0.0, -0.0, -0.001, 0.005, 0.015, 0.125, 2.675, 1e10, -1e10, 1e300, float("inf"), float("-inf")):
+        assert round2(v) == round(v, 2) and math.copysign(1, round2(v)) == math.copysign(1, round(v, 2))
+    assert math.isnan(round2(float("nan")))
+
+
+@settings(max_examples=500)
+@given(st.lists(st.floats(min_value=0, max_value=900), min_size=1, max_size=40), st.floats(min_value=-10, max_value=910))
+def test_nearest_boundary_is_the_first_nearest(values, v):
+    bounds = _clusters(values)
+    assert _index(bounds, v) == min(range(len(bounds)), key=lambda i: abs(bounds[i] - v))
