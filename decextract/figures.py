@@ -313,10 +313,13 @@ def _analyse(sentence: str, quantities: list[Quantity], fiscal_year: int | None,
     return found
 
 
+_CLAUSE_SPLIT = regex.compile(r"[，,；;：:]")
+
+
 def _clause_subject(text: str) -> str | None:
     """The subject of the last clause in ``text`` that compares or changes something
     (“公务接待费支出决算比预算无增减变化”, “财政收入恢复性增长特征明显”): its leading noun phrase."""
-    for clause in reversed([c for c in regex.split(r"[，,；;：:]", text) if c.strip()]):
+    for clause in reversed([c for c in _CLAUSE_SPLIT.split(text) if c.strip()]):
         if not _CHANGE_CLAUSE.search(clause):
             continue
         subject = labels.head_noun_phrase(clause.strip(), limit=_SCENE_CHARS)

@@ -87,6 +87,9 @@ _CODE = regex.compile(r"^[0-9]{3,9}\s*[-－—]\s*(?=\D)")  # a classification c
 _YEAR_INSIDE = regex.compile(r"(?:19|20)\d{2}\s*年\s*度?")
 
 
+_CLAUSE_MARK = regex.compile(r"[，,；;：:、\n]")
+
+
 def clean(phrase: str) -> str:
     """The label in ``phrase``: asides in brackets dropped, and time words, ordinals, function words
     and punctuation trimmed from both ends; what precedes a year inside it (the issuer's name in
@@ -220,7 +223,7 @@ def scene(text: str) -> str:
     levels = [p for p in _LEVEL_MARK.split(text) if len(p.strip(_EDGE_PUNCT)) >= 2]
     if len(levels) > 1:
         text = levels[-1]
-    return clean(_ASIDE.sub("", regex.sub(r"[，,；;：:、\n]", "", text)))
+    return clean(_ASIDE.sub("", _CLAUSE_MARK.sub("", text)))
 
 
 def is_linked(pre: str) -> bool:

@@ -89,6 +89,9 @@ def _cover(paragraphs: list[Paragraph]) -> list[str]:
     return lines
 
 
+_NAME_ALONE = regex.compile(r"[\p{Han}（）()]{2,40}")
+
+
 def _issuer_lines(paragraphs: list[Paragraph]) -> Iterable[str]:
     """The issuers named by lines such as 部门：… (the value on the line, or alone on the next line)."""
     issuer_line, _, label = _line_patterns()
@@ -98,7 +101,7 @@ def _issuer_lines(paragraphs: list[Paragraph]) -> Iterable[str]:
             yield name
         elif label.match(text) and k + 1 < len(paragraphs):
             value = " ".join(paragraphs[k + 1].text.split())
-            if regex.fullmatch(r"[\p{Han}（）()]{2,40}", value) and (name := _issuer_or_none(value)):
+            if _NAME_ALONE.fullmatch(value) and (name := _issuer_or_none(value)):
                 yield name
 
 

@@ -22,6 +22,10 @@ def _patterns() -> tuple[tuple[int, regex.Pattern, int], ...]:
     return tuple((p["level"], regex.compile(p["regex"]), p["max_len"]) for p in spec["patterns"])
 
 
+_AMOUNT = regex.compile(r"\d[\d.,]*\s*(万元|元|亿元|%|％)")
+_DEFINITION = regex.compile(r"[：:]\s*\S{2}")
+
+
 def numbering_level(text: str) -> int | None:
     """Level implied by the heading numbering at the start of ``text`` (ignoring length)."""
     for level, pattern, _ in _patterns():
@@ -43,9 +47,9 @@ def heading_level(text: str) -> int | None:
                 return None
             if stripped.endswith(("；", ";", "，")):
                 return None
-            if regex.search(r"\d[\d.,]*\s*(万元|元|亿元|%|％)", stripped):
+            if _AMOUNT.search(stripped):
                 return None  # a sentence carrying amounts is prose, not a heading
-            if regex.search(r"[：:]\s*\S{2}", stripped):
+            if _DEFINITION.search(stripped):
                 return None  # “1.财政拨款收入：指……” defines a term, it does not head a section
             return level
     return None

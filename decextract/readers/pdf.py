@@ -41,6 +41,8 @@ _PAGE_NUMBER = regex.compile(
     )$""",
     regex.VERBOSE,
 )
+_BLANKS = regex.compile(r"\s+")
+_DIGITS = regex.compile(r"\d+")
 _TOC_ENTRY = regex.compile(r"(?:…{2,}|\.{4,}|·{4,})\s*\d*$")
 _MARGIN = 0.12  # share of the page height at top and bottom where running headers and footers sit
 _SENTENCE_END = tuple("。！？!?")
@@ -98,7 +100,7 @@ def _read_page(pdf: pdfium.PdfDocument, i: int, source: str) -> _Page:
 
 def _title(meta: dict, pages: Sequence[_Page]) -> str | None:
     """The metadata title, if the first pages print it (templates leave stale titles behind)."""
-    title = regex.sub(r"\s+", "", meta.get("Title") or "")
+    title = _BLANKS.sub("", meta.get("Title") or "")
     if not title:
         return None
     shown = "".join(line.text for page in pages[:3] for line in page.lines)
@@ -117,7 +119,7 @@ def _drop_running_lines(pages: Sequence[_Page]) -> None:
         return line.bottom < page.height * _MARGIN or line.top > page.height * (1 - _MARGIN)
 
     def key(line: Line) -> str:
-        return regex.sub(r"\d+", "#", line.text)
+        return _DIGITS.sub("#", line.text)
 
     def captions(page: _Page, line: Line) -> bool:
         return any(0 <= p.bbox[1] - line.bottom < 3 * line.size for p in page.parts)

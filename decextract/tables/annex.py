@@ -77,9 +77,15 @@ def _spec() -> dict:
     return data.load("annex_tables.json")
 
 
+_BLANKS = regex.compile(r"\s+")
+_YEAR = regex.compile(r"\d{4}年度?")
+_YEAR_AT_END = regex.compile(r"\d{4}年度?$")
+_HAN = regex.compile(r"\p{Han}")
+
+
 def title_key(title: str) -> str:
     """A title reduced to the words that name the table (quotes, form numbers, numbering, annotations dropped)."""
-    text = _FORM.sub("", regex.sub(r"\s+", "", unicodedata.normalize("NFKC", title or "")))
+    text = _FORM.sub("", _BLANKS.sub("", unicodedata.normalize("NFKC", title or "")))
     text = _PUNCT.sub("", _LEAD.sub("", text))
     while True:
         shorter = _TAIL.sub("", text)
@@ -140,7 +146,7 @@ def _by_words(key: str, endings: tuple[str, ...]) -> str | None:
     """The id of the listed title whose features are the largest subset of ``key``'s, after a leading issuer or year."""
     if not key.endswith("表") or len(key) > 60:
         return None  # a title ends in 表 and is short: prose names no table
-    starts = {0} | {m.end() for m in regex.finditer(r"\d{4}年度?", key)}
+    starts = {0} | {m.end() for m in _YEAR.finditer(key)}
     starts |= {k + len(e) for e in endings for k in (m.start() for m in regex.finditer(regex.escape(e), key))}
     for start in sorted(starts):
         features = _features(key[start:])
@@ -177,7 +183,7 @@ def classify(title: str | None) -> str | None:
     for known, table_id in keys.items():
         if key.endswith(known) and len(known) < len(key) and (best is None or len(known) > len(best[0])):
             prefix = key[: -len(known)]
-            if regex.search(r"\d{4}年度?$", prefix) or prefix.endswith(endings):
+            if _YEAR_AT_END.search(prefix) or prefix.endswith(endings):
                 best = (known, table_id)
     return best[1] if best else _by_words(key, endings)
 
@@ -231,7 +237,7 @@ def _header_paths(table: Table, grid: list[list[Cell | None]], first: int, last:
 
 
 def _is_text(text: str) -> bool:
-    return bool(regex.search(r"\p{Han}", text)) and not is_number(text)
+    return bool(_HAN.search(text)) and not is_number(text)
 
 
 def _column_roles(table: Table, grid, body: list[int], paths: list[list[str]]) -> list[str]:

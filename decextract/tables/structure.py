@@ -101,6 +101,11 @@ def _patterns() -> dict[str, regex.Pattern]:
 # text and amounts
 
 
+_BLANKS = regex.compile(r"\s+")
+_SENTENCE_MARK = regex.compile(r"[。；;，,]")
+_UNIT_LABEL_END = regex.compile(r"单位\s*[:：]\s*$")
+
+
 def clean_text(text: str | None) -> str:
     """Cell text with whitespace normalised.
 
@@ -117,7 +122,7 @@ def clean_text(text: str | None) -> str:
         return " " if latin else ""
 
     joined = _patterns()["wrap"].sub(wrap, text)
-    return regex.sub(r"\s+", " ", joined).strip()
+    return _BLANKS.sub(" ", joined).strip()
 
 
 def is_number(text: str | None) -> bool:
@@ -295,7 +300,7 @@ def _header_rows(table: Table, rows: list[list[Cell]], lead: int) -> int:
         if not texts or _is_key_value(table, rows[r], texts) or _is_body(texts, r):
             return r if r - lead <= _spec()["max_header_rows"] else lead
     texts = _texts(rows, lead) if lead < table.n_rows else []
-    headerish = len(texts) >= 2 and all(len(t) <= 20 and not regex.search(r"[。；;，,]", t) for _, t in texts)
+    headerish = len(texts) >= 2 and all(len(t) <= 20 and not _SENTENCE_MARK.search(t) for _, t in texts)
     return lead + 1 if headerish and lead + 1 < table.n_rows else lead
 
 
@@ -330,7 +335,7 @@ def _caption(blocks: tuple[Block, ...] | list[Block], i: int) -> tuple[str | Non
 
 def _wrapped_unit(label: str, word: str) -> str | None:
     """The unit of a unit line wrapped after its label: “单位：” above “万元”."""
-    if not regex.search(r"单位\s*[:：]\s*$", unicodedata.normalize("NFKC", label)):
+    if not _UNIT_LABEL_END.search(unicodedata.normalize("NFKC", label)):
         return None
     return find_unit(label + word)
 
