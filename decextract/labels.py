@@ -2,18 +2,16 @@
 
 The clause structure gives the candidate phrase (the words before a figure,
 back to the previous figure or clause mark, or the noun phrase right after a
-count: “设立四个查缉点”).  jieba, through an own :class:`jieba.Tokenizer` with
-the fiscal user dictionary ``data/fiscal_terms.txt`` loaded once per process,
-cuts the phrase at word boundaries so a leading verb can be dropped
+count: “设立四个查缉点”).  jieba's segmentation with the fiscal user dictionary
+``data/fiscal_terms.txt`` (:mod:`decextract.segmenter`: jieba's cut, its dictionary
+read from a prebuilt cache as needed) cuts the phrase at word boundaries so a leading verb can be dropped
 (“组建综治巡逻队” → 综治巡逻队) without cutting a term in half.  The words
 trimmed at either end are data (``data/label_words.json``).
 """
 
 from __future__ import annotations
 
-import io
-import logging
-from functools import cache, lru_cache
+from functools import cache
 
 import regex
 
@@ -57,21 +55,11 @@ def _words() -> dict:
     return data.load("label_words.json")
 
 
-@lru_cache(maxsize=1)
-def _pos_tokenizer():
-    """jieba's part-of-speech tokenizer over an own Tokenizer with the fiscal dictionary; built once."""
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
-    tokenizer.load_userdict(io.BytesIO(data.text("fiscal_terms.txt").encode("utf-8")))
-    return jieba.posseg.POSTokenizer(tokenizer)
-
-
 def tokens(text: str) -> list[tuple[str, str]]:
-    """(word, part-of-speech flag) pairs of ``text``."""
-    return [(p.word, p.flag) for p in _pos_tokenizer().cut(text)]
+    """(word, part-of-speech flag) pairs of ``text``: jieba's cut (decextract.segmenter reads its dictionary)."""
+    from .segmenter import segmenter  # (the dictionary loads on the first label, not at import)
+
+    return list(segmenter().cut(text))
 
 
 _COMPARISON = regex.compile(
