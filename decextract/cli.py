@@ -101,14 +101,14 @@ def _inputs(paths: tuple[str, ...]) -> list[str]:
 
     Files found under a relative folder or glob are shown relative to the working directory.
     """
-    from .batch import discover
-
     _existing(paths)
     files: list[str] = []
     for arg in paths:
         if os.path.lexists(arg) and not os.path.isdir(arg):
             files.append(arg)
             continue
+        from .batch import discover  # (only for folders and globs: the batch layer loads SQLAlchemy)
+
         found = discover([arg])
         if not found:
             log.warning("%s: no files found", arg)
