@@ -60,6 +60,7 @@ def run_one(folder: str, workers: int, db: str) -> None:
     from decextract.sinks import open_sinks
 
     sinks = open_sinks(db=f"sqlite:///{db}")
+    own = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     summary = run_batch([folder], sinks, workers=workers, progress=False)
     seconds = time.perf_counter() - started
@@ -67,10 +68,13 @@ def run_one(folder: str, workers: int, db: str) -> None:
         sink.close()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     worker_kb = children.ru_maxrss
-    parent_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    parent = resource.getrusage(resource.RUSAGE_SELF)
+    parent_kb = parent.ru_maxrss
+    writer_cpu = (parent.ru_utime - own.ru_utime) + (parent.ru_stime - own.ru_stime)  # walk, hash, write
     print(json.dumps({"workers": workers, "seconds": seconds, "succeeded": summary.succeeded,
                       "failed": summary.failed, "failures": dict(summary.failures),
-                      "worker_cpu": children.ru_utime + children.ru_stime, "worker_peak_mb": worker_kb / 1024, "writer_peak_mb": parent_kb / 1024}))
+                      "worker_cpu": children.ru_utime + children.ru_stime, "writer_cpu": writer_cpu,
+                      "worker_peak_mb": worker_kb / 1024, "writer_peak_mb": parent_kb / 1024}))
 
 
 def main() -> None:

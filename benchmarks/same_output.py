@@ -72,7 +72,7 @@ def main() -> int:
         if old == new:
             continue
         differ += 1
-        first = next((j for j, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
+        first = next((j for j, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), min(len(old), len(new)))
         print(f"DIFFERS {path.name}: {len(old)} → {len(new)} records, first at line {first + 1}")
         print(f"  base: {old[first][:300] if first < len(old) else '(none)'}")
         print(f"  this: {new[first][:300] if first < len(new) else '(none)'}")
