@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from decextract.readers.pdftables import _clusters, _index
-from decextract.readers.pdftext import round2
+from decextract.readers.pdftext import GAP, NO_SPACE, SPACE, Char, Line, join_lines, join_text, round2
 
 coordinates = st.one_of(
     st.floats(allow_nan=False, allow_infinity=True),
@@ -43,3 +43,17 @@ def test_round2_at_the_edges():
 def test_nearest_boundary_is_the_first_nearest(values, v):
     bounds = _clusters(values)
     assert _index(bounds, v) == min(range(len(bounds)), key=lambda i: abs(bounds[i] - v))
+
+
+_CHARS = st.tuples(st.sampled_from(list("支出12.5万元ABab%（）， ") + ["\u3000"]), st.sampled_from([NO_SPACE, GAP, SPACE]))
+
+
+@settings(max_examples=300)
+@given(st.lists(st.lists(_CHARS, min_size=1, max_size=8), min_size=1, max_size=4))
+def test_join_text_is_the_text_of_join_lines(spec):
+    lines = []
+    for row, chars in enumerate(spec):
+        made = [Char(t, 10.0 * k, 20.0 * row, 10.0 * k + 9.5, 20.0 * row + 12, 12.0, k, sp)
+                for k, (t, sp) in enumerate(chars)]
+        lines.append(Line(made, 1))
+    assert join_text(lines) == join_lines(lines)[0]

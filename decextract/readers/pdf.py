@@ -28,7 +28,7 @@ from ..errors import DamagedFileError, EncryptedFileError
 from ..model import Block, Document, Paragraph, Table
 from ..sections import Outline, numbering_level
 from .pdftables import TablePart, build_table, continues, fill_parts, find_parts, top_row
-from .pdftext import Line, PageFrame, font_is_bold, group_lines, join_lines, page_chars
+from .pdftext import Line, PageFrame, font_is_bold, group_lines, join_lines, join_text, page_chars
 
 _PDFIUM = threading.Lock()  # PDFium is not thread-safe: one document at a time per process (Dask runs threads)
 _PDFIUM_PASSWORD_ERRORS = (4, 6)  # FPDF_ERR_PASSWORD, FPDF_ERR_SECURITY
@@ -325,7 +325,7 @@ def _skip_repeated_captions(items: list[Line | TablePart], parts: list[TablePart
     first = next((k for k, item in enumerate(items) if isinstance(item, TablePart)), None)
     if not first or not continues(parts[-1], items[first]):
         return items
-    texts = [join_lines([line])[0] for line in items[:first]]
+    texts = [join_text([line]) for line in items[:first]]
     same_header = bool(top_row(parts[0])) and top_row(items[first]) == top_row(parts[0])
     if all(_CONTINUED.match(text) or (text in captions and (same_header or _UNIT_LINE.search(text))) for text in texts):
         return items[first:]

@@ -28,7 +28,7 @@ import regex
 from ..model import Cell
 from ..sections import numbering_level
 from . import pdfraw
-from .pdftext import Char, Line, PageFrame, group_lines, join_lines
+from .pdftext import Char, Line, PageFrame, group_lines, join_lines, join_text, round2
 from .rulings import find_tables, merge_edges
 
 _SNAP = 3.0  # points: boundaries closer than this are the same ruling line
@@ -488,18 +488,26 @@ def _widest(cells: Sequence[_GridCell]) -> dict[tuple[int, int], float]:
 
 
 def _text(cell: _GridCell) -> str:
-    return join_lines(cell.lines)[0]
+    return join_text(cell.lines)
 
 
 def build_table(parts: Sequence[TablePart]) -> tuple[list[Cell], int, int]:
     """One grid from the parts of a table: ``(cells, n_rows, n_cols)``."""
     cols = _clusters([v for p in parts for c in p.cells for v in (c.bbox[0], c.bbox[2])])
     cells, n_rows = _part_grid(parts[0], cols)
-    header = [_row_texts(cells, r) for r in range(n_rows)]
+    first_part = [(c.row, c.col, c.colspan, tuple(c.lines)) for c in cells]  # as read (rows cut later grow)
+    header: dict[int, list[tuple[int, int, str]]] = {}  # texts of the first part's rows, as they are needed
+    first_rows = n_rows
+
+    def header_row(r: int) -> list[tuple[int, int, str]]:
+        if r not in header:
+            header[r] = sorted((col, span, join_text(lines)) for row, col, span, lines in first_part if row == r)
+        return header[r]
+
     for part in parts[1:]:
         grid, rows = _part_grid(part, cols)
         repeated = 0
-        while repeated < rows - 1 and repeated < len(header) and _row_texts(grid, repeated) == header[repeated]:
+        while repeated < rows - 1 and repeated < first_rows and _row_texts(grid, repeated) == header_row(repeated):
             repeated += 1
         grid = [c for c in grid if c.row >= repeated]
         for c in grid:
@@ -529,7 +537,7 @@ def build_table(parts: Sequence[TablePart]) -> tuple[list[Cell], int, int]:
     for c in sorted(cells, key=lambda c: (c.row, c.col)):
         text, boxes = join_lines(c.lines)
         out.append(Cell(row=c.row, col=c.col, text=text, rowspan=c.rowspan, colspan=c.colspan,
-                        page=c.raw.page, bbox=tuple(round(v, 2) for v in c.raw.bbox), boxes=boxes))
+                        page=c.raw.page, bbox=tuple(round2(v) for v in c.raw.bbox), boxes=boxes))
     return out, n_rows, max(len(cols) - 1, 1)
 
 
@@ -537,7 +545,7 @@ def top_row(part: TablePart) -> list[str]:
     """The texts of the cells along the top of ``part``, left to right."""
     top = part.bbox[1]
     cells = sorted((c for c in part.cells if abs(c.bbox[1] - top) <= _SNAP), key=lambda c: c.bbox[0])
-    return [join_lines(c.lines)[0] for c in cells]
+    return [join_text(c.lines) for c in cells]
 
 
 def continues(prev: TablePart, part: TablePart) -> bool:

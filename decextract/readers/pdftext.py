@@ -355,3 +355,18 @@ def join_lines(lines: Sequence[Line]) -> tuple[str, tuple[Box | None, ...]]:
             boxes.append((page, round2(c[1]), round2(c[2]), round2(c[3]), round2(c[4])))
             prev, wrap = ch, False
     return "".join(out), tuple(boxes)
+
+
+def join_text(lines: Sequence[Line]) -> str:
+    """The text of :func:`join_lines` alone (no boxes): for comparing and testing cell texts."""
+    out: list[str] = []
+    prev = None
+    for line in lines:
+        wrap = True
+        for c in line.chars:
+            ch = c[0]
+            if prev is not None and _keeps_space(prev, ch, c[7], wrap):
+                out.append(" ")
+            out.append(ch)
+            prev, wrap = ch, False
+    return "".join(out)
