@@ -483,6 +483,7 @@ def _cell_words() -> dict:
     return data.load("table_cells.json")
 
 
+@lru_cache(maxsize=32768)
 def _names(text: str | None, key: str) -> bool:
     """Whether ``text`` holds one of the header words listed under ``key`` in ``data/table_cells.json``."""
     return bool(text) and any(w in fold(text) for w in _cell_words()[key])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 from decimal import Decimal
+from functools import lru_cache
 
 import attrs
 import regex
@@ -251,13 +252,18 @@ def _resolve(text: str, m: regex.Match, excluded) -> Quantity | None:
 
 def find_quantities(text: str) -> list[Quantity]:
     """Every quantity in ``text``, in order of start; non-quantities (years, ordinals, ids …) are left out."""
+    return list(_quantities(text))
+
+
+@lru_cache(maxsize=32768)  # a table repeats its cells' texts, a document its phrases
+def _quantities(text: str) -> tuple[Quantity, ...]:
     chars = frozenset(text)
     if chars.isdisjoint(_NUMERAL_CHARS):
-        return []
+        return ()
     excluded = _excluded_intervals(text, chars)
     found = []
     for m in _SPAN.finditer(text):
         q = _resolve(text, m, excluded)
         if q is not None:
             found.append(q)
-    return found
+    return tuple(found)

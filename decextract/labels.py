@@ -11,7 +11,7 @@ trimmed at either end are data (``data/label_words.json``).
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 import regex
 
@@ -57,9 +57,14 @@ def _words() -> dict:
 
 def tokens(text: str) -> list[tuple[str, str]]:
     """(word, part-of-speech flag) pairs of ``text``: jieba's cut (decextract.segmenter reads its dictionary)."""
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=16384)
+def _tokens(text: str) -> tuple[tuple[str, str], ...]:
     from .segmenter import segmenter  # (the dictionary loads on the first label, not at import)
 
-    return list(segmenter().cut(text))
+    return tuple(segmenter().cut(text))
 
 
 _COMPARISON = regex.compile(
@@ -78,6 +83,7 @@ _YEAR_INSIDE = regex.compile(r"(?:19|20)\d{2}\s*年\s*度?")
 _CLAUSE_MARK = regex.compile(r"[，,；;：:、\n]")
 
 
+@lru_cache(maxsize=32768)  # the same row names and phrases come back cell after cell
 def clean(phrase: str) -> str:
     """The label in ``phrase``: asides in brackets dropped, and time words, ordinals, function words
     and punctuation trimmed from both ends; what precedes a year inside it (the issuer's name in

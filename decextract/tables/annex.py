@@ -164,6 +164,7 @@ def _by_words(key: str, endings: tuple[str, ...]) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def classify(title: str | None) -> str | None:
     """Canonical id of the standard table whose title is ``title``, or None.
 

@@ -106,6 +106,7 @@ _SENTENCE_MARK = regex.compile(r"[。；;，,]")
 _UNIT_LABEL_END = regex.compile(r"单位\s*[:：]\s*$")
 
 
+@lru_cache(maxsize=32768)
 def clean_text(text: str | None) -> str:
     """Cell text with whitespace normalised.
 
