@@ -10,6 +10,7 @@ characters' boxes.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 
 import attrs
@@ -102,20 +103,42 @@ class Table:
 
     def row(self, r: int) -> tuple[Cell, ...]:
         """Cells whose top-left slot is in row ``r``, left to right."""
-        return tuple(sorted((c for c in self.cells if c.row == r), key=lambda c: c.col))
+        derived = _derived(self)
+        if "rows" not in derived:
+            rows: dict[int, list[Cell]] = {}
+            for c in self.cells:
+                rows.setdefault(c.row, []).append(c)
+            derived["rows"] = {k: tuple(sorted(v, key=lambda c: c.col)) for k, v in rows.items()}
+        return derived["rows"].get(r, ())
 
     def grid(self) -> list[list[Cell | None]]:
         """The full grid: every slot holds the cell covering it (a merged cell fills several slots)."""
-        g: list[list[Cell | None]] = [[None] * self.n_cols for _ in range(self.n_rows)]
-        for c in self.cells:
-            for r in range(c.row, min(c.row + c.rowspan, self.n_rows)):
-                for k in range(c.col, min(c.col + c.colspan, self.n_cols)):
-                    g[r][k] = c
-        return g
+        derived = _derived(self)
+        if "grid" not in derived:
+            g: list[list[Cell | None]] = [[None] * self.n_cols for _ in range(self.n_rows)]
+            for c in self.cells:
+                for r in range(c.row, min(c.row + c.rowspan, self.n_rows)):
+                    for k in range(c.col, min(c.col + c.colspan, self.n_cols)):
+                        g[r][k] = c
+            derived["grid"] = g
+        return [list(row) for row in derived["grid"]]  # the caller's own lists
 
     def text_rows(self) -> list[list[str]]:
         """The grid as text, a merged cell's text repeated in every slot it covers."""
         return [[c.text if c else "" for c in row] for row in self.grid()]
+
+
+_DERIVED: dict[int, tuple[weakref.ref, dict]] = {}  # id(table) → (the table, what was computed from it)
+
+
+def _derived(table: Table) -> dict:
+    """What has been computed from ``table`` (its rows, its grid): a table is immutable, so once is enough."""
+    key = id(table)
+    entry = _DERIVED.get(key)
+    if entry is None or entry[0]() is not table:
+        entry = (weakref.ref(table, lambda _ref, key=key: _DERIVED.pop(key, None)), {})
+        _DERIVED[key] = entry
+    return entry[1]
 
 
 Block = Paragraph | Table
