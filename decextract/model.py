@@ -5,13 +5,13 @@ A :class:`Document` is a sequence of blocks in reading order: :class:`Paragraph`
 this point.  Provenance is carried, not reconstructed: a PDF paragraph keeps one
 :data:`Box` per character of its text (``None`` for characters the reader
 inserted, such as a space), so the bbox of any span is the union of its
-characters' boxes.
+characters' boxes (a sequence: the PDF reader rounds each box when it is read).
 """
 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import attrs
 
@@ -21,7 +21,7 @@ from .records import Notice
 Box = tuple[int, float, float, float, float]
 
 
-def span_box(boxes: tuple[Box | None, ...] | None, start: int, end: int) -> tuple[int | None, tuple | None]:
+def span_box(boxes: Sequence[Box | None] | None, start: int, end: int) -> tuple[int | None, tuple | None]:
     """Page and bbox ``(x0, top, x1, bottom)`` of ``text[start:end]`` given per-character boxes.
 
     The bbox covers the characters on the page of the span's first boxed character.
@@ -56,7 +56,7 @@ class Paragraph:
     level: int | None = None  # heading level, 1 = outermost
     page: int | None = None
     section: tuple[str, ...] = ()
-    boxes: tuple[Box | None, ...] | None = attrs.field(default=None, repr=False, eq=False)
+    boxes: Sequence[Box | None] | None = attrs.field(default=None, repr=False, eq=False)
     #: the text as printed when it differs from ``text``: the lines of a hard-wrapped paragraph with
     #: their line breaks (``text`` joins them); figures point into it (see decextract.textview)
     raw: str | None = attrs.field(default=None, repr=False, eq=False)
@@ -77,7 +77,7 @@ class Cell:
     colspan: int = 1
     page: int | None = None
     bbox: tuple[float, float, float, float] | None = None
-    boxes: tuple[Box | None, ...] | None = attrs.field(default=None, repr=False, eq=False)
+    boxes: Sequence[Box | None] | None = attrs.field(default=None, repr=False, eq=False)
 
 
 @attrs.frozen

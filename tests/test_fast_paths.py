@@ -45,6 +45,21 @@ def test_nearest_boundary_is_the_first_nearest(values, v):
     assert _index(bounds, v) == min(range(len(bounds)), key=lambda i: abs(bounds[i] - v))
 
 
+def _eager_join(lines):
+    """join_lines as it was before its boxes waited to be read: every box rounded at once."""
+    from decextract.readers.pdftext import _keeps_space
+
+    out, boxes = [], []
+    for line in lines:
+        for j, c in enumerate(line.chars):
+            if out and _keeps_space(out[-1], c.text, c.space_before, wrap=j == 0):
+                out.append(" ")
+                boxes.append(None)
+            out.append(c.text)
+            boxes.append((line.page, round(c.x0, 2), round(c.top, 2), round(c.x1, 2), round(c.bottom, 2)))
+    return "".join(out), boxes
+
+
 _CHARS = st.tuples(st.sampled_from(list("支出12.5万元ABab%（）， ") + ["\u3000"]), st.sampled_from([NO_SPACE, GAP, SPACE]))
 
 
@@ -56,4 +71,10 @@ def test_join_text_is_the_text_of_join_lines(spec):
         made = [Char(t, 10.0 * k, 20.0 * row, 10.0 * k + 9.5, 20.0 * row + 12, 12.0, k, sp)
                 for k, (t, sp) in enumerate(chars)]
         lines.append(Line(made, 1))
-    assert join_text(lines) == join_lines(lines)[0]
+    text, boxes = join_lines(lines)
+    assert join_text(lines) == text == _eager_join(lines)[0]
+    eager = _eager_join(lines)[1]
+    assert len(boxes) == len(text) == len(eager)
+    assert tuple(boxes) == tuple(eager) == boxes[:] and list(boxes) == eager
+    assert all(boxes[i] == eager[i] and boxes[i - len(eager)] == eager[i] for i in range(len(eager)))
+    assert boxes[1:3] + boxes[3:] == tuple(eager[1:])

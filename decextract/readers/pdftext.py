@@ -334,14 +334,63 @@ def _keeps_space(left: str, right: str, space: int, wrap: bool) -> bool:
     return space == SPACE or (space == GAP and not (left.isdigit() and right.isdigit()))
 
 
-def join_lines(lines: Sequence[Line]) -> tuple[str, tuple[Box | None, ...]]:
+class CharBoxes(Sequence):
+    """One box ``(page, x0, top, x1, bottom)`` per character of a joined text (``None`` for an inserted
+    space), rounded to 0.01 pt when read.
+
+    Most boxes are never read (a figure reads the few under its span), so the rounding — the most
+    costly step of joining text — waits until then.  Slices are tuples of boxes; a pickled sequence
+    comes back as a tuple.
+    """
+
+    __slots__ = ("_chars", "_pages")
+
+    def __init__(self, chars: list[Char | None], pages: list[int | None]):
+        self._chars = chars
+        self._pages = pages
+
+    def __len__(self) -> int:
+        return len(self._chars)
+
+    def _box(self, i: int) -> Box | None:
+        c = self._chars[i]
+        if c is None:
+            return None
+        return (self._pages[i], round2(c[1]), round2(c[2]), round2(c[3]), round2(c[4]))
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            return tuple(self._box(i) for i in range(*key.indices(len(self._chars))))
+        if key < 0:
+            key += len(self._chars)
+        if not 0 <= key < len(self._chars):
+            raise IndexError("box index out of range")
+        return self._box(key)
+
+    def __iter__(self):
+        return (self._box(i) for i in range(len(self._chars)))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and tuple(self) == tuple(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"CharBoxes({tuple(self)!r})"
+
+    def __reduce__(self):
+        return tuple, (tuple(self),)
+
+
+def join_lines(lines: Sequence[Line]) -> tuple[str, CharBoxes]:
     """Text of consecutive lines read as one run, and one box per character (``None`` for inserted spaces).
 
     Spaces follow :func:`_keeps_space`, so CJK text and numbers split by a wrap
     join seamlessly.
     """
     out: list[str] = []
-    boxes: list[Box | None] = []
+    chars: list[Char | None] = []
+    pages: list[int | None] = []
     prev = None
     for line in lines:
         page = line.page
@@ -350,11 +399,13 @@ def join_lines(lines: Sequence[Line]) -> tuple[str, tuple[Box | None, ...]]:
             ch = c[0]
             if prev is not None and _keeps_space(prev, ch, c[7], wrap):
                 out.append(" ")
-                boxes.append(None)
+                chars.append(None)
+                pages.append(None)
             out.append(ch)
-            boxes.append((page, round2(c[1]), round2(c[2]), round2(c[3]), round2(c[4])))
+            chars.append(c)
+            pages.append(page)
             prev, wrap = ch, False
-    return "".join(out), tuple(boxes)
+    return "".join(out), CharBoxes(chars, pages)
 
 
 def join_text(lines: Sequence[Line]) -> str:
