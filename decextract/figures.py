@@ -613,11 +613,20 @@ def _column_year(header: str | None, fiscal_year: int | None) -> int | None:
 
 
 def _column_relation(header: str | None, q: Quantity) -> tuple[str, str | None]:
-    if header:
-        for relation, words in _relations()["column_relations"].items():
-            if any(w in fold(header) for w in words):
-                return relation, None
+    relation = _header_relation(header) if header else None
+    if relation is not None:
+        return relation, None
     return ("rate" if q.kind == "percent" else "value"), None
+
+
+@lru_cache(maxsize=4096)
+def _header_relation(header: str) -> str | None:
+    """The relation a column header names (its first listed word found), if any."""
+    folded = fold(header)
+    for relation, words in _relations()["column_relations"].items():
+        if any(w in folded for w in words):
+            return relation
+    return None
 
 
 def _apply_table_unit(q: Quantity, unit: str | None) -> Quantity:

@@ -29,6 +29,8 @@ def span_box(boxes: Sequence[Box | None] | None, start: int, end: int) -> tuple[
     """
     if not boxes:
         return None, None
+    if hasattr(boxes, "span"):  # the PDF reader's boxes compute it without building every box
+        return boxes.span(start, end)
     found = [b for b in boxes[start:end] if b is not None]
     if not found:
         return None, None

@@ -78,3 +78,19 @@ def test_join_text_is_the_text_of_join_lines(spec):
     assert tuple(boxes) == tuple(eager) == boxes[:] and list(boxes) == eager
     assert all(boxes[i] == eager[i] and boxes[i - len(eager)] == eager[i] for i in range(len(eager)))
     assert boxes[1:3] + boxes[3:] == tuple(eager[1:])
+
+
+@settings(max_examples=300)
+@given(st.lists(st.lists(_CHARS, min_size=1, max_size=8), min_size=1, max_size=4),
+       st.integers(-3, 40), st.integers(-3, 40), st.floats(min_value=-0.02, max_value=0.02))
+def test_span_box_of_char_boxes_is_span_box_of_their_tuple(spec, start, end, shift):
+    from decextract.model import span_box
+
+    lines = []
+    for row, chars in enumerate(spec):  # boxes near zero too: the sign of a rounded -0.001 must survive
+        made = [Char(t, 10.0 * k * (row % 2) + shift, 20.0 * row + shift, 10.0 * k + 9.5, 20.0 * row + 12, 12.0, k, sp)
+                for k, (t, sp) in enumerate(chars)]
+        lines.append(Line(made, 1 + row // 2))
+    boxes = join_lines(lines)[1]
+    got, expected = span_box(boxes, start, end), span_box(tuple(boxes), start, end)
+    assert got == expected and repr(got) == repr(expected)

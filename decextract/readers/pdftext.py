@@ -360,7 +360,7 @@ class CharBoxes(Sequence):
 
     def __getitem__(self, key):
         if isinstance(key, slice):
-            return tuple(self._box(i) for i in range(*key.indices(len(self._chars))))
+            return tuple([self._box(i) for i in range(*key.indices(len(self._chars)))])
         if key < 0:
             key += len(self._chars)
         if not 0 <= key < len(self._chars):
@@ -369,6 +369,34 @@ class CharBoxes(Sequence):
 
     def __iter__(self):
         return (self._box(i) for i in range(len(self._chars)))
+
+    def span(self, start: int, end: int) -> tuple[int | None, tuple | None]:
+        """:func:`decextract.model.span_box` of ``self[start:end]``, computed without building the boxes."""
+        chars, pages = self._chars, self._pages
+        page = None
+        for i in range(*slice(start, end).indices(len(chars))):
+            c = chars[i]
+            if c is None:
+                continue
+            if page is None:
+                page = pages[i]
+                x0, top, x1, bottom = round2(c[1]), round2(c[2]), round2(c[3]), round2(c[4])
+            elif pages[i] == page:  # min and max as the builtins take them: the first of equal values
+                v = round2(c[1])
+                if v < x0:
+                    x0 = v
+                v = round2(c[2])
+                if v < top:
+                    top = v
+                v = round2(c[3])
+                if v > x1:
+                    x1 = v
+                v = round2(c[4])
+                if v > bottom:
+                    bottom = v
+        if page is None:
+            return None, None
+        return page, (round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2))
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Sequence) and tuple(self) == tuple(other)

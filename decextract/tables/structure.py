@@ -162,6 +162,7 @@ def amount_in_yuan(text: str | None, unit: str | None) -> Decimal | None:
     return (value * scale).normalize()
 
 
+@lru_cache(maxsize=32768)
 def find_unit(text: str | None) -> str | None:
     """The amount unit a caption, note or header cell declares (“单位：万元”, “(万元)”), as printed."""
     if not text:
