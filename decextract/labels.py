@@ -11,7 +11,9 @@ trimmed at either end are data (``data/label_words.json``).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from functools import cache, lru_cache
+from itertools import islice
 
 import regex
 
@@ -58,6 +60,14 @@ def _words() -> dict:
 def tokens(text: str) -> list[tuple[str, str]]:
     """(word, part-of-speech flag) pairs of ``text``: jieba's cut (decextract.segmenter reads its dictionary)."""
     return list(_tokens(text))
+
+
+@lru_cache(maxsize=16384)
+def _first_words(text: str) -> tuple[tuple[str, str], ...]:
+    """The first two (word, flag) pairs of :func:`tokens` (the cut is lazy: the rest is not cut)."""
+    from .segmenter import segmenter
+
+    return tuple(islice(segmenter().cut(text), 2))
 
 
 @lru_cache(maxsize=16384)
@@ -116,14 +126,23 @@ def clean(phrase: str) -> str:
         if m and m.start():
             text = text[: m.start()].strip(_EDGE_PUNCT)
             changed = True
-        for w in _by_length("leading"):
+        # the words in order of length, longest first, each tried once on the text as it then is;
+        # only words starting (ending) with the text's first (last) character can match
+        leading, trailing = _by_length("leading"), _by_length("trailing")
+        k = 0
+        while text and (k := _next_word(leading, _by_first("leading"), text[0], k)) < len(leading):
+            w = leading[k]
             if text.startswith(w) and len(text) > len(w):
                 text = text[len(w):].strip(_EDGE_PUNCT)
                 changed = True
-        for w in _by_length("trailing"):
+            k += 1
+        k = 0
+        while text and (k := _next_word(trailing, _by_last(), text[-1], k)) < len(trailing):
+            w = trailing[k]
             if text.endswith(w) and len(text) > len(w):
                 text = text[: -len(w)].strip(_EDGE_PUNCT)
                 changed = True
+            k += 1
         words = _words()
         if text in words["trailing"] or text in words["leading"] or text in words["bare"]:
             return ""  # nothing but a connective or a time word (“提升到”, “与”, “上年”): no label of its own
@@ -147,11 +166,36 @@ def _by_length(key: str) -> tuple[str, ...]:
     return tuple(sorted(_words()[key], key=len, reverse=True))
 
 
+@cache
+def _by_first(key: str) -> dict[str, tuple[int, ...]]:
+    """Positions in ``_by_length(key)`` of the words starting with each character."""
+    out: dict[str, list[int]] = {}
+    for k, w in enumerate(_by_length(key)):
+        out.setdefault(w[:1], []).append(k)
+    return {ch: tuple(ks) for ch, ks in out.items()}
+
+
+@cache
+def _by_last() -> dict[str, tuple[int, ...]]:
+    """Positions in ``_by_length("trailing")`` of the words ending with each character."""
+    out: dict[str, list[int]] = {}
+    for k, w in enumerate(_by_length("trailing")):
+        out.setdefault(w[-1:], []).append(k)
+    return {ch: tuple(ks) for ch, ks in out.items()}
+
+
+def _next_word(words: tuple[str, ...], positions: dict[str, tuple[int, ...]], ch: str, k: int) -> int:
+    """The first position from ``k`` on of a word that has ``ch`` at the end that matters; len(words) if none."""
+    ks = positions.get(ch, ())
+    i = bisect_left(ks, k)
+    return ks[i] if i < len(ks) else len(words)
+
+
 def drop_leading_verb(phrase: str) -> str:
     """Drop a leading verb of the lexicon when it is a whole word and a noun phrase of 2+ characters
     follows that names something on its own (not 资金 of 拨付资金, not 人次 of 接待人次, not the 会
     of 培训会: a one-character noun suffix after the verb makes it one word)."""
-    toks = tokens(phrase)
+    toks = _first_words(phrase)
     if len(toks) > 1 and toks[0][0] in _words()["verbs"] and len(phrase) - len(toks[0][0]) >= 2:
         rest = phrase[len(toks[0][0]):]
         if rest[0] not in _EDGE_PUNCT and toks[1][0] not in _NOUN_SUFFIXES and not is_generic(rest) \

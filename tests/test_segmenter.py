@@ -79,3 +79,10 @@ def test_without_a_writable_cache_the_tables_come_from_memory(monkeypatch, tmp_p
     rnd = random.Random(7)
     for text in rnd.sample(TEXTS, 50):
         assert list(opened.cut(text)) == list(segmenter.segmenter().cut(text))
+
+
+def test_the_first_words_are_those_of_the_whole_cut():
+    from decextract.labels import _first_words, tokens
+
+    for text in TEXTS[:300]:
+        assert list(_first_words.__wrapped__(text)) == tokens(text)[:2]
