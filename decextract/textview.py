@@ -24,6 +24,7 @@ from . import data
 
 _SPACES = frozenset(" \t\u3000\u00a0\r")
 _BREAKS = frozenset("\n\f\v\u2028\u2029")
+_BLANKS = _SPACES | _BREAKS
 
 
 def is_cjk(ch: str) -> bool:
@@ -61,6 +62,11 @@ class TextView:
 
     def __init__(self, raw: str):
         self.raw = raw
+        self._unfold: dict[str, str] | None = None
+        if _BLANKS.isdisjoint(raw):  # nothing to drop or join (most cells and PDF paragraphs)
+            self.text = fold(raw)
+            self._raw_of = list(range(len(raw)))
+            return
         kept: list[int] = []  # raw offset of every character of the view
         spaced: list[int] = []  # raw offsets of the spaces put back between two Latin letters
         n = len(raw)
@@ -88,7 +94,6 @@ class TextView:
         view = "".join(" " if k in spaces else raw[k] for k in kept)
         self.text = fold(view)
         self._raw_of = kept
-        self._unfold: dict[str, str] | None = None
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         """The printed span of view characters ``[start, end)``: from the first to the last one."""
