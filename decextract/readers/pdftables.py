@@ -75,13 +75,18 @@ def ruling_edges(page, frame: PageFrame) -> list[dict]:
     get_type, get_close = pdfraw.segment_get_type, pdfraw.segment_get_close
     moveto, lineto = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO
     point = frame.point
+    upright = frame.rotation == 0
+    crop_left, _, _, crop_top = frame.box
     for handle, (a, b, c, d, e, f) in _painted_paths(pdfraw.handle(page)):
         start = cur = None
         for i in range(pdfraw.path_count_segments(handle)):
             seg = get_segment(handle, i)
             get_point(seg, xref, yref)
             px, py = x.value, y.value
-            pt = point(a * px + c * py + e, b * px + d * py + f)
+            if upright:  # PageFrame.point, inline
+                pt = (a * px + c * py + e - crop_left, crop_top - (b * px + d * py + f))
+            else:
+                pt = point(a * px + c * py + e, b * px + d * py + f)
             kind = get_type(seg)
             if kind == moveto or cur is None:
                 start = cur = pt

@@ -154,11 +154,14 @@ def page_chars(textpage, frame: PageFrame) -> list[Char]:
     crop_left, _, _, crop_top = frame.box
     upright = frame.rotation == 0
     new = tuple.__new__
+    matrix, mref, munpack = _MATRIX, _MATRIX_REF, pdfraw.MATRIX.unpack_from
+    get_matrix, get_size = pdfraw.get_matrix, pdfraw.get_font_size
+    skipped, spaces = _SKIPPED, _SPACES
     chars: list[Char] = []
     space = NO_SPACE
     for i, ch in enumerate(text):
-        if ch in _SKIPPED:
-            if ch in _SPACES:
+        if ch in skipped:
+            if ch in spaces:
                 space = max(space, GAP if is_generated(tp, i) == 1 else SPACE)
             continue
         get_box(tp, i, ref)
@@ -179,8 +182,12 @@ def page_chars(textpage, frame: PageFrame) -> list[Char]:
                 hits += 1
             if len(styles) == _TRIAL and hits < _TRIAL:
                 by_object = False  # one object a character (or nearly)
-        else:
-            size = _style(tp, i)
+        else:  # _style, inline
+            get_matrix(tp, i, mref)
+            a, b, c, d, _, _ = munpack(matrix)
+            if min(abs(a), abs(b)) > 0.2 * max(abs(a), abs(b)):
+                continue
+            size = get_size(tp, i) * abs(a * d - b * c) ** 0.5
         if size is None:
             continue  # set at a slant: a watermark (“样张”) laid across the page, not text of it
         if upright:
