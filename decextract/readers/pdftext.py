@@ -309,6 +309,7 @@ def group_lines(chars: Sequence[Char], page: int, split_gap: float = 3.0) -> lis
         band_top, band_bottom = top + 0.15 * (bottom - top), bottom - 0.15 * (bottom - top)
         band_top, band_bottom = min(band_top, mid), max(band_bottom, mid)
     lines: list[Line] = []
+    splits = split_gap != float("inf")  # (no gap is wider than infinity: a cell's lines are never split)
     for band in bands:
         if len(band) > 1:
             band.sort(key=_X0)
@@ -317,7 +318,7 @@ def group_lines(chars: Sequence[Char], page: int, split_gap: float = 3.0) -> lis
         for c in band[1:]:
             if c[0] == last[0] and abs(c[1] - last[1]) < 1 and abs(c[2] - last[2]) < 1:
                 continue
-            if c[1] - last[3] > split_gap * max(last[5], c[5], 1.0):
+            if splits and c[1] - last[3] > split_gap * max(last[5], c[5], 1.0):
                 lines.append(Line(run, page))
                 run = []
             run.append(c)
