@@ -18,9 +18,14 @@ _VOID = ctypes.c_void_p
 
 
 def _fn(name: str, restype, *argtypes):
-    """``name`` from PDFium with the given ``ctypes`` signature (handles as ``c_void_p``)."""
+    """``name`` from PDFium with the given ``ctypes`` signature (handles as ``c_void_p``).
+
+    Declared as a Python-API function (``PYFUNCTYPE``): the call keeps the GIL instead of releasing
+    and taking it back around a call that lasts a fraction of a microsecond (PDFium runs one
+    document at a time under the reader's lock anyway).
+    """
     address = ctypes.cast(getattr(pdfium_c, name), _VOID).value
-    return ctypes.CFUNCTYPE(restype, *argtypes)(address)
+    return ctypes.PYFUNCTYPE(restype, *argtypes)(address)
 
 
 def handle(obj) -> ctypes.c_void_p:
