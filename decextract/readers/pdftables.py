@@ -214,10 +214,16 @@ def _open_ends(edges: list[dict], chars: Sequence[Char], height: float) -> list[
             for side, points in ends.items():
                 points.append((v[side], v["x0"], not closed(v["x0"], v[side])))
     added = []
-    margin = _MARGIN * height
-    body = [c for c in chars if margin < (c.top + c.bottom) / 2 < height - margin]
-    first_text = min((c.bottom for c in body), default=float("inf"))  # the body text nearest the top ends here
-    last_text = max((c.top for c in body), default=float("-inf"))
+    text_span: list[float] = []  # where the body text starts and ends, found when first needed
+
+    def beyond(side: str, y: float) -> bool:
+        if not text_span:
+            margin = _MARGIN * height
+            body = [c for c in chars if margin < (c.top + c.bottom) / 2 < height - margin]
+            text_span.append(min((c.bottom for c in body), default=float("inf")))  # the body text nearest the top ends here
+            text_span.append(max((c.top for c in body), default=float("-inf")))
+        return text_span[0] <= y if side == "top" else text_span[1] >= y
+
     for side, points in ends.items():
         points.sort()
         group: list[tuple[float, float, bool]] = []
@@ -225,8 +231,7 @@ def _open_ends(edges: list[dict], chars: Sequence[Char], height: float) -> list[
             if group and point[0] - group[0][0] > _SNAP:
                 xs = [x for _, x, _ in group]
                 y = sum(y for y, _, _ in group) / len(group)
-                beyond = first_text <= y if side == "top" else last_text >= y
-                if sum(is_open for *_, is_open in group) >= 2 and max(xs) - min(xs) > 2 * _SNAP and not beyond:
+                if sum(is_open for *_, is_open in group) >= 2 and max(xs) - min(xs) > 2 * _SNAP and not beyond(side, y):
                     added.append(_edge(min(xs), y, max(xs), y, "h"))
                 group = []
             group.append(point)
