@@ -17,7 +17,7 @@ a merged cell running over the break kept as one cell.
 from __future__ import annotations
 
 import ctypes
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from itertools import pairwise
 
@@ -203,10 +203,12 @@ def _open_ends(edges: list[dict], chars: Sequence[Char], height: float) -> list[
     or footer lies beyond that end on the page: a table opens at the top of a
     page and runs on at its foot, the gridlines of a chart mid-page make no table.
     """
-    horizontals = [e for e in edges if e["orientation"] == "h"]
+    horizontals = sorted((e for e in edges if e["orientation"] == "h"), key=lambda e: e["top"])
+    tops = [h["top"] for h in horizontals]
 
-    def closed(x: float, y: float) -> bool:
-        return any(abs(h["top"] - y) <= _SNAP and h["x0"] - _SNAP <= x <= h["x1"] + _SNAP for h in horizontals)
+    def closed(x: float, y: float) -> bool:  # the rules near y (a margin wider than the test), tested exactly
+        near = horizontals[bisect_left(tops, y - _SNAP - 1):bisect_right(tops, y + _SNAP + 1)]
+        return any(abs(h["top"] - y) <= _SNAP and h["x0"] - _SNAP <= x <= h["x1"] + _SNAP for h in near)
 
     ends: dict[str, list[tuple[float, float, bool]]] = {"top": [], "bottom": []}
     for v in edges:
