@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 
+import attrs
+
 from .checks import checks_of
 from .errors import ExtractionError
 from .figures import figures_of
 from .metadata import document_info
 from .model import Document, Table
+from .notices import document_notices
+from .provenance import mark
 from .readers import read_document
 from .records import Record, TableInfo
 from .tables import annex_records, annotate, performance_records
@@ -22,8 +26,10 @@ def records_of(doc: Document) -> list[Record]:
     """
     doc = annotate(doc)
     info = document_info(doc)
-    records: list[Record] = [info, *annex_records(doc), *performance_records(doc, info.fiscal_year),
-                             *figures_of(doc, info.fiscal_year)]
+    body: list[Record] = [*annex_records(doc), *performance_records(doc, info.fiscal_year),
+                          *figures_of(doc, info.fiscal_year)]
+    info = attrs.evolve(info, warnings=info.warnings + document_notices(doc, info, body))
+    records = mark(doc, [info, *body])
     return records + checks_of(records)
 
 

@@ -102,6 +102,10 @@ def _prov_columns() -> list[sa.Column]:
         sa.Column("top", sa.Float),
         sa.Column("x1", sa.Float),
         sa.Column("bottom", sa.Float),
+        sa.Column("ocr", sa.Boolean),  # the text was recognised in a page image
+        sa.Column("ocr_confidence", sa.Float),  # the OCR engine's lowest confidence over the record's text, 0..1
+        sa.Column("element", sa.Text),  # in a web page: the path of the element holding the text
+        sa.Column("converted", sa.Text),  # the format the file was converted to and read as, else NULL
     ]
 
 
@@ -140,6 +144,7 @@ documents = sa.Table(
     sa.Column("extracted_at", sa.Text, nullable=False),  # ISO 8601 UTC
     sa.Column("decextract_version", sa.Text, nullable=False),
     sa.Column("warnings_json", JsonText),  # [{code, message, pages}]: what could not be read
+    sa.Column("converted", sa.Text),  # the format the file was converted to and read as (LibreOffice), else NULL
     sa.Index("ix_documents_fiscal_year", "fiscal_year"),
     sa.Index("ix_documents_issuer", "issuer"),
 )
@@ -330,6 +335,10 @@ def _prov_row(prov) -> dict[str, Any]:
         "top": bbox[1] if bbox else None,
         "x1": bbox[2] if bbox else None,
         "bottom": bbox[3] if bbox else None,
+        "ocr": prov.ocr,
+        "ocr_confidence": prov.confidence,
+        "element": prov.element,
+        "converted": prov.converted,
     }
 
 
@@ -351,7 +360,7 @@ def flatten(record: Record) -> dict[str, Any]:
     if t == "document":
         return {"source": record.source, "format": record.format, "pages": record.pages, "title": record.title,
                 "issuer": record.issuer, "fiscal_year": record.fiscal_year, "kind": record.kind,
-                "size": record.size, "warnings_json": _notices(record.warnings)}
+                "size": record.size, "warnings_json": _notices(record.warnings), "converted": record.converted}
     if t == "figure":
         return {"text": record.text, "value": record.value, "unit": record.unit, "kind": record.kind,
                 "approx": record.approx, "label": record.label, "year": record.year, "relation": record.relation,

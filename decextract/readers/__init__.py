@@ -24,6 +24,18 @@ READERS = {
     "docx": "decextract.readers.docx",
     "pdf": "decextract.readers.pdf",
     "xlsx": "decextract.readers.xlsx",
+    "html": "decextract.readers.html",
+    "mhtml": "decextract.readers.html",
+    "xls": "decextract.readers.xls",
+    "et": "decextract.readers.xls",
+    "doc": "decextract.readers.office",
+    "wps": "decextract.readers.office",
+    "rtf": "decextract.readers.office",
+    "odt": "decextract.readers.office",
+    "ods": "decextract.readers.office",
+    "zip": "decextract.readers.archive",
+    "rar": "decextract.readers.archive",
+    "7z": "decextract.readers.archive",
 }
 
 

@@ -74,9 +74,23 @@ class _Slot:
     last_col: int
 
 
+Slot = _Slot  # public name for the readers that build slots themselves (XLS)
+
+
 def _read_sheet(sheet: Worksheet, blocks: list[Block]) -> None:
-    section = (sheet.title.strip(),)
     slots, covered_from_above = _slots(sheet)
+    sheet_blocks(sheet.title, slots, covered_from_above, blocks)
+
+
+def sheet_blocks(name: str, slots: dict[tuple[int, int], Slot], covered_from_above: set[int],
+                 blocks: list[Block]) -> None:
+    """Cut one sheet's slots into paragraphs and tables (the module docstring's rules), appending to ``blocks``.
+
+    ``slots`` maps (row, column), 1-based, to the slot there; ``covered_from_above``
+    holds the rows a vertical merge reaches from above.  The XLS reader cuts its
+    sheets here too.
+    """
+    section = (name.strip(),)
     if not slots:
         return
     by_row: dict[int, list[_Slot]] = {}

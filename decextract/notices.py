@@ -1,0 +1,37 @@
+"""Document-level notices found after reading: nothing to read, or not a disclosure at all.
+
+A reader says what it could not read (pages without text, garbled pages, OCR);
+these say what the whole document turned out to be, so that a file that loads
+with no figures never passes silently:
+
+- ``no_text``: the reader found no text at all (a scan without OCR, an empty page);
+- ``not_a_disclosure``: text, but no 决算/预算 wording and no standard annex or
+  performance table (a checklist spreadsheet, a news page, a notice).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import regex
+
+from .model import Document
+from .records import DocumentInfo, Notice, Record
+
+_DISCLOSURE_WORDS = regex.compile(r"决\s*算|预\s*算")
+_TABLE_TYPES = frozenset({"performance_project", "performance_indicator"})
+
+
+def document_notices(doc: Document, info: DocumentInfo, records: Sequence[Record]) -> tuple[Notice, ...]:
+    """The notices to add to ``info`` for ``doc`` and the records extracted from it."""
+    if any(n.code in ("no_text", "ocr_unavailable") for n in info.warnings):
+        return ()
+    text = [b.text for b in doc.paragraphs() if b.text.strip()]
+    cells = [c.text for t in doc.tables() for c in t.cells if c.text.strip()]
+    if not text and not cells:
+        return (Notice("no_text", "the document has no text to read"),)
+    standard = any(getattr(r, "table_id", None) for r in records) or any(r.TYPE in _TABLE_TYPES for r in records)
+    if info.kind is None and not standard and not any(_DISCLOSURE_WORDS.search(t) for t in text + cells):
+        return (Notice("not_a_disclosure", "no 决算/预算 wording and no standard annex or performance table: "
+                       "this does not look like a budget or final-accounts disclosure"),)
+    return ()
