@@ -67,6 +67,8 @@ def _slots(book, sheet) -> tuple[dict[tuple[int, int], Slot], set[int]]:
     import xlrd
 
     merges = {(r0 + 1, c0 + 1): (r1, c1) for r0, r1, c0, c1 in sheet.merged_cells if r1 > r0 and c1 > c0}
+    hidden = {(r, c) for (r0, c0), (r1, c1) in merges.items() for r in range(r0, min(r1, sheet.nrows) + 1)
+              for c in range(c0, min(c1, sheet.ncols) + 1) if (r, c) != (r0, c0)}  # clipped to the cells held
     slots: dict[tuple[int, int], Slot] = {}
     visited = 0
     for r in range(sheet.nrows):
@@ -77,8 +79,8 @@ def _slots(book, sheet) -> tuple[dict[tuple[int, int], Slot], set[int]]:
             raise DamagedFileError(f"sheet {sheet.name!r} holds more than {_MAX_CELLS} cells")
         for c, kind in enumerate(types):
             key = (r + 1, c + 1)
-            if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK) and key not in merges:
-                continue
+            if (kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK) and key not in merges) or key in hidden:
+                continue  # (a value under a merged range is not shown)
             text = _text(book, sheet, r, c, kind, values[c])
             last_row, last_col = merges.get(key, key)
             slots[key] = Slot(r + 1, c + 1, text, last_row, last_col)
