@@ -27,7 +27,7 @@ import attrs
 from .errors import DamagedFileError, DecExtractError
 from .pipeline import records_of
 from .progress import Progress, Summary
-from .readers import read_bytes
+from .readers import archive, read_bytes
 from .records import Record
 from .sinks import Sink
 
@@ -111,7 +111,12 @@ def discover(paths: Iterable[str | os.PathLike], *, exclude: Collection[Path] = 
                     add(name)
         else:
             add(arg)  # a missing file is reported as an error, not dropped
-    return list(seen.values())
+    return [member for path in seen.values() for member in _members(path)]
+
+
+def _members(path: str) -> list[str]:
+    """An archive's member paths (archive.zip!/member.pdf), each read as its own document; else [path]."""
+    return archive.expand(path) if archive.is_archive(path) else [path]
 
 
 def _walk(folder: str) -> Iterator[str]:
@@ -127,6 +132,9 @@ def _walk(folder: str) -> Iterator[str]:
 
 def _hash_file(path: str) -> tuple[str, bytes]:
     """sha256 and bytes of a regular file; a DamagedFileError naming it when it cannot be read."""
+    if archive.is_member_path(path):
+        data = archive.read_member(path)
+        return hashlib.sha256(data).hexdigest(), data
     try:
         mode = os.stat(path).st_mode
         if stat.S_ISDIR(mode):

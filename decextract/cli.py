@@ -409,7 +409,10 @@ def query_command(sql: str, db: str, as_csv: bool, as_json: bool, params) -> Non
 def _each_file(files: tuple[str, ...], read):
     """``(path, read(path))`` for each file that can be read; the others are reported on stderr
     with the reason, and the command exits 1 at the end when any failed."""
+    from .readers import archive
+
     failed = 0
+    files = tuple(member for path in files for member in (archive.expand(path) if archive.is_archive(path) else [path]))
     for path in files:
         log.debug("reading %s", path)
         started = time.monotonic()

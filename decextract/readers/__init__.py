@@ -16,6 +16,7 @@ import attrs
 
 from ..errors import DamagedFileError, DecExtractError
 from ..model import Document
+from . import archive
 from .sniff import sniff
 
 #: format name -> module that reads it (each has ``read(data, source, sha256) -> Document``)
@@ -55,6 +56,8 @@ def read_bytes(data: bytes, source: str) -> Document:
 def read_document(path: str | os.PathLike) -> Document:
     """Read the file at ``path`` into the document model."""
     source = os.fspath(path)
+    if archive.is_member_path(source):  # archive.zip!/member.pdf
+        return read_bytes(archive.read_member(source), source)
     try:
         with open(source, "rb") as f:
             data = f.read()
