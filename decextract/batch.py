@@ -418,11 +418,13 @@ def extract_many(paths: Iterable[str | os.PathLike], workers: int | None = None,
 def run_batch(paths: Iterable[str | os.PathLike], sinks: Sequence[Sink], *, workers: int | None = None,
               timeout: float | None = DEFAULT_TIMEOUT, force: bool = False, engine: str = "local",
               scheduler: Any = None, progress: bool = True, stream: TextIO | None = None,
-              tty: bool | None = None) -> Summary:
+              tty: bool | None = None, strict: bool = False) -> Summary:
     """Extract everything under ``paths`` into ``sinks``, each document exactly once; return the counts.
 
     A document already complete in every sink is skipped (``force`` re-extracts
     and replaces it).  Failures become error rows in every sink and the batch goes on.
+    With ``strict``, a document whose record carries warnings (pages without text,
+    OCR, not a disclosure …) is not loaded but fails with them.
     """
     started = time.monotonic()
     files = discover(paths, exclude=[o for s in sinks for o in s.outputs])
@@ -432,12 +434,25 @@ def run_batch(paths: Iterable[str | os.PathLike], sinks: Sequence[Sink], *, work
     writer = _Writer(sinks, have, force)
     with Progress(summary, stream=stream, tty=tty, enabled=progress) as bar:
         for result in extract_many(files, workers, timeout=timeout, skip=skip, engine=engine, scheduler=scheduler):
+            codes = _warning_codes(result)
+            if strict and codes:
+                result = attrs.evolve(result, status="failed", records=(), failure=Failure(
+                    "strict", "DocumentWarnings", "warnings (--strict): " + "; ".join(codes)))
+            elif codes:
+                summary.warned.update(codes)
             summary.count_table_warnings(result.records)
             for status, error_class in writer.take(result):
                 summary.count(status, error_class)
                 bar.update()
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _warning_codes(result: DocumentResult) -> list[str]:
+    """The notice codes on a loaded document's record (the first record)."""
+    if result.status != "ok" or not result.records or result.records[0].TYPE != "document":
+        return []
+    return [n.code for n in result.records[0].warnings]
 
 
 class _Writer:

@@ -202,7 +202,10 @@ def _write_exports(sheets, xlsx: str | None, csv_dir: str | None, dta_dir: str |
               help="Extract in local worker processes or on a Dask distributed cluster.")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", help="The Dask scheduler (with --engine dask).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output (the summary is still printed).")
-def batch_command(paths, db, jsonl, csv_dir, parquet_dir, jobs, force, timeout, engine, scheduler, quiet) -> None:
+@click.option("--strict", is_flag=True, help="A document loaded with warnings (pages without text, OCR'd pages, "
+              "not a disclosure …) is a failure: an error row naming the warnings, its records not loaded.")
+def batch_command(paths, db, jsonl, csv_dir, parquet_dir, jobs, force, timeout, engine, scheduler, quiet,
+                  strict) -> None:
     """Extract every document under PATHS (files, folders, globs) into a database, each exactly once.
 
     Documents already loaded are skipped; files that cannot be read become rows
@@ -220,7 +223,7 @@ def batch_command(paths, db, jsonl, csv_dir, parquet_dir, jobs, force, timeout, 
         sinks = open_sinks(db=db, jsonl=jsonl, csv=csv_dir, parquet=parquet_dir)
         try:
             summary = run_batch(paths, sinks, workers=jobs, timeout=timeout or None, force=force, engine=engine,
-                                scheduler=scheduler, progress=not quiet)
+                                scheduler=scheduler, progress=not quiet, strict=strict)
         finally:
             for sink in sinks:
                 sink.close()

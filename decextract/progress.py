@@ -22,6 +22,7 @@ class Summary:
     failures: Counter = attrs.Factory(Counter)  # error class -> count
     outputs: tuple[str, ...] = ()
     table_warnings: Counter = attrs.Factory(Counter)  # notice code -> tables carrying it
+    warned: Counter = attrs.Factory(Counter)  # notice code -> documents loaded with that warning
 
     @property
     def done(self) -> int:
@@ -62,6 +63,9 @@ class Summary:
             lines.append("  tables with warnings (read in part, or contradicting a note):")
             for code, n in self.table_warnings.most_common():
                 lines.append(f"    {code:<28} {n:>6}")
+        if self.warned:
+            lines.append("  loaded with warnings (documents; see documents.warnings_json):")
+            lines += [f"    {code:<28} {n:>6}" for code, n in self.warned.most_common()]
         for out in self.outputs:
             lines.append(f"  written to {out}")
         return "\n".join(lines)

@@ -208,9 +208,13 @@ class _Numbering:
     """
 
     def __init__(self, package) -> None:
-        root = package.part.numbering_part.element
-        abstract = {a.get(qn("w:abstractNumId")): self._levels(a) for a in root.findall(qn("w:abstractNum"))}
         self._defs: dict[str, dict[int, tuple[int, str, str]]] = {}
+        self._counts: dict[str, dict[int, int]] = {}
+        try:
+            root = package.part.numbering_part.element
+        except (NotImplementedError, KeyError):  # no numbering part (LibreOffice's DOCX from RTF): no lists
+            return
+        abstract = {a.get(qn("w:abstractNumId")): self._levels(a) for a in root.findall(qn("w:abstractNum"))}
         for num in root.findall(qn("w:num")):
             ref = num.find(qn("w:abstractNumId"))
             levels = dict(abstract.get(ref.get(_VAL) if ref is not None else None, {}))
@@ -223,7 +227,6 @@ class _Numbering:
                 if start is not None and ilvl in levels:
                     levels[ilvl] = (int(start.get(_VAL, "1")),) + levels[ilvl][1:]
             self._defs[num.get(qn("w:numId"))] = levels
-        self._counts: dict[str, dict[int, int]] = {}
 
     @staticmethod
     def _levels(parent) -> dict[int, tuple[int, str, str]]:
