@@ -20,11 +20,12 @@ from .records import DocumentInfo, Notice, Record
 
 _DISCLOSURE_WORDS = regex.compile(r"决\s*算|预\s*算")
 _TABLE_TYPES = frozenset({"performance_project", "performance_indicator"})
+_EXPLAINED = frozenset({"no_text_pages", "garbled_pages", "unreadable_pages"})  # the reader said why already
 
 
 def document_notices(doc: Document, info: DocumentInfo, records: Sequence[Record]) -> tuple[Notice, ...]:
     """The notices to add to ``info`` for ``doc`` and the records extracted from it."""
-    if any(n.code in ("no_text", "ocr_unavailable") for n in info.warnings):
+    if any(n.code in _EXPLAINED for n in info.warnings):
         return ()
     text = [b.text for b in doc.paragraphs() if b.text.strip()]
     cells = [c.text for t in doc.tables() for c in t.cells if c.text.strip()]
