@@ -33,7 +33,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from ..errors import DamagedFileError, EncryptedFileError, UnsupportedFormatError
+from ..errors import DamagedFileError, DecExtractError, EncryptedFileError, UnsupportedFormatError
 from ..model import Document
 
 SEPARATOR = "!/"
@@ -50,7 +50,13 @@ INSTALL = {
 
 
 def read(data: bytes, source: str, sha256: str) -> Document:
-    """An archive is not one document: say how its members are read."""
+    """An archive is not one document: say why it cannot be listed, or how its members are read."""
+    names = _open(source, data).names()
+    if not names:
+        raise UnsupportedFormatError("an archive holding no documents", path=source)
+    if len(names) > MAX_MEMBERS:
+        raise UnsupportedFormatError(f"an archive of {len(names)} members, more than the limit of {MAX_MEMBERS}",
+                                     path=source)
     raise UnsupportedFormatError("an archive, not one document: its members are read one by one "
                                  f"(decextract batch and extract do this; one member is named archive{SEPARATOR}member)",
                                  path=source)
@@ -120,7 +126,7 @@ def expand(path: str, depth: int = 0) -> list[str]:
         names = _open(path, data).names()
     except (DamagedFileError, UnsupportedFormatError, EncryptedFileError, OSError):
         return [path]
-    if len(names) > MAX_MEMBERS:
+    if not names or len(names) > MAX_MEMBERS:
         return [path]
     out: list[str] = []
     for name in names:
@@ -140,6 +146,8 @@ def read_member(path: str) -> bytes:
     for name in names:
         try:
             data = _open(current, data).read(name)
+        except DecExtractError:
+            raise
         except OSError as exc:
             raise DamagedFileError(f"cannot open: {exc.strerror or exc}", path=current) from exc
         current = f"{current}{SEPARATOR}{name}"
