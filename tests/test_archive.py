@@ -176,7 +176,7 @@ def test_every_file_of_a_crawl_like_folder_is_loaded_or_an_error_with_a_reason(t
     assert not set(loaded) & set(errors)
     for path, message in errors.items():
         assert message and len(message) >= 5, (path, message)
-    for path, (fmt, warnings, n) in loaded.items():
+    for path, (_, warnings, _) in loaded.items():
         figures = con.execute("select count(*) from figures f join sources s using (sha256) where s.path = ?",
                               (path,)).fetchone()[0]
         assert figures or warnings, f"{path} loaded with no figures and no warning"
