@@ -111,10 +111,10 @@ def discover(paths: Iterable[str | os.PathLike], *, exclude: Collection[Path] = 
                     add(name)
         else:
             add(arg)  # a missing file is reported as an error, not dropped
-    return [member for path in seen.values() for member in _members(path)]
+    return [member for path in seen.values() for member in archive_members(path)]
 
 
-def _members(path: str) -> list[str]:
+def archive_members(path: str) -> list[str]:
     """An archive's member paths (archive.zip!/member.pdf), each read as its own document; else [path]."""
     return archive.expand(path) if archive.is_archive(path) else [path]
 

@@ -89,7 +89,9 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, log_level: str | None) ->
 
 def _existing(paths: tuple[str, ...]) -> None:
     """A usage error (exit 2) naming every path that does not exist and every glob that matches nothing."""
-    missing = [p for p in paths if not os.path.lexists(p)
+    from .readers import archive
+
+    missing = [p for p in paths if not os.path.lexists(p) and not archive.is_member_path(p)
                and not (_GLOB_CHARS & set(p) and glob.glob(p, recursive=True))]
     if missing:
         raise click.UsageError("no such file or folder: " + ", ".join(missing))
@@ -100,13 +102,14 @@ def _inputs(paths: tuple[str, ...]) -> list[str]:
 
     Files found under a relative folder or glob are shown relative to the working directory.
     """
-    from .batch import discover
+    from .batch import archive_members, discover
+    from .readers import archive
 
     _existing(paths)
     files: list[str] = []
     for arg in paths:
-        if os.path.lexists(arg) and not os.path.isdir(arg):
-            files.append(arg)
+        if archive.is_member_path(arg) or (os.path.lexists(arg) and not os.path.isdir(arg)):
+            files.extend(archive_members(arg))  # an archive: each member (archive.zip!/member) is a file of its own
             continue
         found = discover([arg])
         if not found:
@@ -412,10 +415,7 @@ def query_command(sql: str, db: str, as_csv: bool, as_json: bool, params) -> Non
 def _each_file(files: tuple[str, ...], read):
     """``(path, read(path))`` for each file that can be read; the others are reported on stderr
     with the reason, and the command exits 1 at the end when any failed."""
-    from .readers import archive
-
     failed = 0
-    files = tuple(member for path in files for member in (archive.expand(path) if archive.is_archive(path) else [path]))
     for path in files:
         log.debug("reading %s", path)
         started = time.monotonic()
