@@ -99,7 +99,7 @@ class PageReview:
         if other and not garbled("".join(c.text for c in other)) and len(other) >= _FEW_CHARS // 4:
             self.found.setdefault("fallback_text_pages", []).append(page_no)
             return Checked(other, replaced=True)
-        recognised = self._ocr(page, page_no)
+        recognised = self._ocr(page, page_no, keep=chars if problem == "no_text_pages" else [])
         if recognised is not None:
             return recognised
         self.found.setdefault(problem, []).append(page_no)
@@ -115,17 +115,20 @@ class PageReview:
         return []
 
     # -- the other readers ------------------------------------------------------------------------------------
-    def _ocr(self, page, page_no: int) -> Checked | None:
+    def _ocr(self, page, page_no: int, keep: list[Char]) -> Checked | None:
+        """OCR's characters for the page, after the text layer's own ``keep`` (a stamp over a scan): where
+        the text layer has a character, OCR's reading of the same spot is not added."""
         if self._why_no_ocr is None:
             self._why_no_ocr = ocr.unavailable() or ""
         if self._why_no_ocr:
             return None
         recognised = ocr.recognise_page(page, page_no)
-        if not recognised.chars:
+        added = [c for c in recognised.chars if not any(_covers(k, c) for k in keep)]
+        if not added:
             return None
         self.ocr_pages.append(recognised.page)
         self.found.setdefault("ocr_pages", []).append(page_no)
-        return Checked(recognised.chars, recognised.edges, replaced=True)
+        return Checked(list(keep) + added, recognised.edges, replaced=True)
 
     def _pdfminer(self, page_no: int) -> list[Char]:
         """The page's characters as pdfminer reads them (through pdfplumber), or [] when it cannot."""
@@ -178,6 +181,12 @@ def _mark_spaces(chars: list[Char], raw: list[dict]) -> list[Char]:
         out.append(ch._replace(space_before=SPACE) if spaced else ch)
         spaced = False
     return out
+
+
+def _covers(a: Char, b: Char) -> bool:
+    """Whether ``b``'s centre lies in ``a``'s box."""
+    x, y = (b.x0 + b.x1) / 2, (b.top + b.bottom) / 2
+    return a.x0 <= x <= a.x1 and a.top <= y <= a.bottom
 
 
 def _pages(pages: list[int]) -> str:
