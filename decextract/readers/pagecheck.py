@@ -2,8 +2,9 @@
 
 PDFium's characters are kept when they look like text.  A page is looked at again when
 
-- it gives no text, or only a few characters over an image covering most of it
-  (a scanned page, perhaps with a stamped page number);
+- it gives no text, or only a few characters, hardly any of them ideographs, over
+  an image covering most of it (a scanned page with a stamped page number; a
+  cover whose title is text over a picture keeps its text);
 - its text looks garbled: many private-use, replacement or control characters,
   pdfminer's ``(cid:N)``, or ideographs that are almost all rare ones (a
   ToUnicode map that maps glyphs to random characters: real Chinese is mostly
@@ -32,7 +33,8 @@ from ..records import Notice
 from . import ocr
 from .pdftext import NO_SPACE, SPACE, Char
 
-_FEW_CHARS = 40  # a page with fewer characters than this over a large image is a scan with a stamp on it
+_FEW_CHARS = 40  # a page with fewer characters than this over a large image is a scan with a stamp on it …
+_STAMP_HAN = 4  # … when they hold fewer ideographs than this (a page number), not a title over a cover picture
 _IMAGE_COVER = 0.5  # share of the page an image must cover to be a scan
 _BAD_SHARE = 0.25  # private-use, replacement or control characters beyond this share: garbled
 _RARE_SHARE = 0.5  # ideographs outside the common ones beyond this share: garbled
@@ -89,7 +91,8 @@ class PageReview:
         problem = None
         if garbled(text):
             problem = "garbled_pages"
-        elif len(chars) < _FEW_CHARS and (not chars or _image_cover(page) >= _IMAGE_COVER):
+        elif not chars or (len(chars) < _FEW_CHARS and sum(_is_han(c.text) for c in chars) < _STAMP_HAN
+                           and _image_cover(page) >= _IMAGE_COVER):
             problem = "no_text_pages"
         if problem is None:
             return Checked(chars)
@@ -161,7 +164,7 @@ class PageReview:
             "unreadable_pages": "pages that failed to parse were left out",
             "ocr_pages": f"pages read by OCR ({ocr.ENGINE}, {ocr.DPI} dpi): their records carry prov.ocr and the "
                          "engine's confidence; check doubtful figures against the page",
-            "fallback_text_pages": "pages PDFium could not read were read with pdfminer",
+            "fallback_text_pages": "pages where PDFium gave no text (or garbled text) were read with pdfminer",
         }
         return tuple(Notice(code, f"{messages[code]} ({_pages(pages)})", tuple(pages))
                      for code, pages in self.found.items())
@@ -183,6 +186,10 @@ def _mark_spaces(chars: list[Char], raw: list[dict]) -> list[Char]:
     return out
 
 
+def _is_han(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
 def _covers(a: Char, b: Char) -> bool:
     """Whether ``b``'s centre lies in ``a``'s box."""
     x, y = (b.x0 + b.x1) / 2, (b.top + b.bottom) / 2
@@ -201,7 +208,8 @@ def _image_cover(page) -> float:
     area = max(width * height, 1.0)
     best = 0.0
     for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3):
-        left, bottom, right, top = obj.get_pos()
+        bounds = obj.get_bounds() if hasattr(obj, "get_bounds") else obj.get_pos()  # pypdfium2 5 / 4
+        left, bottom, right, top = bounds
         best = max(best, max(0.0, right - left) * max(0.0, top - bottom) / area)
     return min(best, 1.0)
 
