@@ -197,3 +197,13 @@ def test_only_pages_that_need_it_are_ocrd(tmp_path):
     doc = read_document(path)
     assert [(n.code, n.pages) for n in doc.warnings] == [("ocr_pages", (2,))]
     assert [p.page for p in doc.ocr] == [2]
+
+
+def test_a_cover_title_over_a_picture_keeps_its_text_layer():
+    """A real cover: the title is text over a full-page picture; it is not a scan, so no OCR and no notice."""
+    path = ROOT.parent / "shared" / "samples" / "corpus" / "2017年省检察院部门预算.pdf"
+    if not path.exists():
+        pytest.skip(f"corpus sample not found at {path}")
+    doc = read_document(path)
+    assert doc.warnings == () and doc.ocr == ()
+    assert [b.text for b in doc.blocks[:2]] == ["江苏省人民检察院", "2017年部门预算"]
