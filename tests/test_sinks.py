@@ -101,7 +101,7 @@ def load_synthetic(sink) -> list[list]:
 def check_docs_queries(engine: sa.Engine) -> None:
     """Every query of the docs runs and finds the synthetic rows it is about."""
     queries = docs_queries()
-    assert len(queries) == 7
+    assert len(queries) == 8
     with engine.connect() as conn:
         results = [conn.execute(sa.text(q)).all() for q in queries]
     assert all(results[:5]), [len(r) for r in results]

@@ -5,7 +5,8 @@ crosses:
 
 - only a regular file is opened (a folder, a FIFO, a device such as /dev/zero
   or a socket is refused without reading it, so nothing blocks or streams
-  forever), and only up to the size limit, hashed while it is read;
+  forever), and only up to the size limit; :func:`hash_file` hashes a file as
+  it streams, so the batch's parent never holds one;
 - the format is detected from the bytes (never the file name);
 - compressed parts that would inflate beyond the limit are refused before a
   parser inflates them (:func:`decextract.limits.check_unpacked`);
@@ -79,12 +80,10 @@ def read_document(path: str | os.PathLike, *, limits: Limits | None = None) -> D
 
 
 def read_file(path: str, max_size: int | None) -> tuple[str, bytes]:
-    """sha256 and bytes of the regular file at ``path`` (at most ``max_size`` bytes), hashed as it is read."""
-    digest, parts = hashlib.sha256(), []
-    for chunk in _chunks(path, max_size):
-        digest.update(chunk)
-        parts.append(chunk)
-    return digest.hexdigest(), b"".join(parts)
+    """sha256 and bytes of the regular file at ``path`` (at most ``max_size`` bytes), read into one buffer."""
+    parts = list(_chunks(path, max_size, whole=True))
+    data = parts[0] if len(parts) == 1 else b"".join(parts)
+    return hashlib.sha256(data).hexdigest(), data
 
 
 def hash_file(path: str, max_size: int | None) -> str:
@@ -104,8 +103,9 @@ def _not_regular(path: str, mode: int) -> NotRegularFileError:
     return NotRegularFileError(f"{kind}, not a regular file: not read", path=path)
 
 
-def _chunks(path: str, max_size: int | None) -> Iterator[bytes]:
-    """The bytes of a regular file, chunk by chunk; a DecExtractError naming it for anything else.
+def _chunks(path: str, max_size: int | None, *, whole: bool = False) -> Iterator[bytes]:
+    """The bytes of a regular file, chunk by chunk (``whole``: in one chunk when it does not grow while
+    read, so it is held once, not twice); a DecExtractError naming it for anything else.
 
     The path is checked before it is opened (a device is never opened), opened
     without blocking (a FIFO swapped in meanwhile cannot hang the read), and
@@ -130,7 +130,8 @@ def _chunks(path: str, max_size: int | None) -> Iterator[bytes]:
         if max_size is not None and st.st_size > max_size:
             raise _too_large(path, st.st_size, max_size)
         read = 0
-        while chunk := os.read(fd, _CHUNK):
+        size = st.st_size + 1 if whole else _CHUNK  # one more byte: a file that grew is seen
+        while chunk := os.read(fd, size if whole and not read else _CHUNK):
             read += len(chunk)
             if max_size is not None and read > max_size:  # it grew while being read
                 raise _too_large(path, read, max_size)
