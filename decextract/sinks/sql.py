@@ -142,6 +142,7 @@ class SqlSink(Sink):
     def write_error(self, path: str, sha256: str | None, stage: str, error_class: str, message: str,
                     location: str | None = None) -> None:
         row = self._clean([schema.error_row(path, sha256, stage, error_class, message, location)])[0]
+        del row["id"]  # the database numbers it
         try:
             with self.engine.begin() as conn:
                 conn.execute(schema.errors.delete().where(schema.errors.c.path == row["path"]))
