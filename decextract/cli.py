@@ -340,7 +340,7 @@ def tables_command(files: tuple[str, ...], csv_dir: str | None, xlsx: str | None
 
 
 def _list_tables(path: str, found, csv_dir: str | None, grids: list) -> None:
-    click.echo(f"{path}: {len(found)} table(s)")
+    click.echo(f"{shown(path)}: {len(found)} table(s)")
     for n, (info, table) in enumerate(found, 1):
         first, last = (info.pages[0], info.pages[-1]) if info.pages else ("-", "-")
         pages = f"{first}" if first == last else f"{first}-{last}"
