@@ -79,7 +79,8 @@ def apply_memory_limit(max_memory: int | None) -> int | None:
 
     Measured with the seed and real PDFs: a warmed worker's address space is
     within 10% of its resident size (about 250 MB: Python, jieba, pdfium,
-    pdfplumber), so the cap is close to a cap on memory use.  An allocation
+    pdfplumber), so the cap is close to a cap on memory use; a worker adds to
+    ``max_memory`` what it had reserved without using once warm.  An allocation
     beyond it raises MemoryError in Python code; PDFium aborts the process,
     which the batch reports as :class:`MemoryLimitError` from the size it saw.
     """

@@ -151,6 +151,17 @@ def _warm_up() -> None:
 
 
 def _peak_rss() -> int | None:
+    """The largest resident size this process reached, in bytes.
+
+    From /proc (VmHWM) where there is one: ``ru_maxrss`` keeps, across the exec
+    that starts a spawned worker, the size of the parent it was forked from."""
+    try:
+        with open("/proc/self/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         import resource
     except ImportError:
@@ -199,13 +210,17 @@ def _serve(conn, limits: Limits, parent: int) -> None:
     # document's outcome (its result says it), and it must not print a traceback
     sys.unraisablehook = lambda unraisable: None
     _die_with_parent(parent)
-    capped = apply_memory_limit(limits.max_memory) is not None
-    try:
-        _warm_up()
-    except MemoryError:
-        conn.send(("unable", f"a worker needs more memory than --max-memory {format_size(limits.max_memory)} "
-                             "to start (about 300 MB)"))
-        return
+    _warm_up()
+    capped = False
+    if limits.max_memory:
+        size, resident = _memory_of(os.getpid()) or (0, 0)
+        if resident > limits.max_memory:
+            conn.send(("unable", f"--max-memory {format_size(limits.max_memory)} is less than a worker needs to "
+                                 f"start ({format_size(resident)})"))
+            return
+        # address space the libraries reserved without using it (thread stacks, allocator arenas) is not
+        # memory in use: the cap allows for it, as measured once warm
+        capped = apply_memory_limit(limits.max_memory + max(0, size - resident)) is not None
     conn.send(("ready", capped))
     while (item := conn.recv()) is not None:
         path, planned = item

@@ -20,6 +20,8 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 
+from fixtures_pdf import build_pdf, encrypted_pdf
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 SEED = "xiqu-zhengfawei-2020-juesuan"
@@ -28,19 +30,9 @@ SHARED = ROOT.parent / "shared" / "samples"
 # ---------------------------------------------------------------- PDF
 
 
-def pdf(objects: list[bytes], *, root: int = 1, trailer_extra: bytes = b"") -> bytes:
+def pdf(objects: list[bytes], **options) -> bytes:
     """A PDF of ``objects`` (numbered from 1) with a correct xref table."""
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for n, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
-    out += b"trailer\n<< /Size %d /Root %d 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, root, trailer_extra, xref)
-    return bytes(out)
+    return build_pdf(objects, **options)
 
 
 def stream(data: bytes, extra: bytes = b"") -> bytes:
@@ -384,7 +376,7 @@ def _crafted(rng: random.Random) -> list[tuple[str, Callable[[], bytes]]]:
         ("pdf-huge-count.pdf", pdf_huge_count),
         ("pdf-header-only.pdf", lambda: b"%PDF-1.7\n"),
         ("pdf-garbage.pdf", lambda: b"%PDF-1.7\n" + rng.randbytes(5000)),
-        ("pdf-encrypted.pdf", lambda: __import__("fixtures_pdf").encrypted_pdf()),
+        ("pdf-encrypted.pdf", encrypted_pdf),
         ("line-digits-2mb.txt", lambda: text_line("0123456789", 2, rng)),
         ("line-commas-2mb.txt", lambda: text_line("1,", 2, rng)),
         ("line-wan-1mb.txt", lambda: text_line("万", 1, rng)),

@@ -486,6 +486,15 @@ def test_a_document_needing_more_memory_than_the_limit_is_an_error_naming_the_li
     assert f"the memory limit of {format_size(limit)} (--max-memory)" in result.failure.message
 
 
+def test_a_workers_peak_memory_is_its_own_not_its_parents():
+    """ru_maxrss keeps, across the exec of a spawned worker, the size of the parent it was forked from."""
+    ballast = bytearray(700 << 20)  # a big parent, as pytest is by the end of the suite
+    ballast[::4096] = b"x" * len(ballast[::4096])  # touched, so it is resident
+    result = next(iter(extract_many([SEED_TXT], workers=1)))
+    assert result.status == "ok" and 50 << 20 < result.peak_memory < 600 << 20
+    del ballast
+
+
 def test_a_worker_lost_near_its_memory_limit_is_reported_as_out_of_memory():
     from decextract.limits import Limits
     from decextract.workers import Task, _lost
@@ -598,3 +607,11 @@ def test_the_summary_counts_documents_loaded_with_warnings(tmp_path):
     assert re.search(r"succeeded\s+3", proc.stdout) and re.search(r"with warnings\s+2", proc.stdout)
     assert re.search(r"replaced_characters\s+1", proc.stdout) and re.search(r"truncated_character\s+1", proc.stdout)
     assert re.search(r"memory\s+\d+(\.\d)? MB\s+peak of a worker \(limit 2 GB\)", proc.stdout)
+
+
+def test_a_memory_limit_below_what_a_worker_needs_stops_the_batch_with_a_clear_error(tmp_path):
+    make_docs(tmp_path / "in", 1)
+    proc = run_cli("in", "--db", "sqlite:///out.sqlite", "--max-memory", "20M", "-q", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "--max-memory 20 MB is less than a worker needs to start" in proc.stderr
+    assert "Traceback" not in proc.stderr
