@@ -571,3 +571,27 @@ def test_failures_recorded_with_their_bytes_are_known_to_the_next_run(tmp_path, 
         again.flush()
     assert fixed not in again.failed()
     again.close()
+
+
+def test_a_database_holding_names_that_are_not_utf8_exports_them_as_hex(tmp_path):
+    pytest.importorskip("pandas")
+    from click.testing import CliRunner
+
+    from decextract.cli import cli
+
+    sink = SqlSink(f"sqlite:///{tmp_path / 'out.sqlite'}")
+    records = hostile_document()
+    sink.write_document(records[0].sha256, [GBK_NAME], records, replace=False)
+    sink.write_error(GBK_NAME + ".2", None, "open", "DamagedFileError", "cannot open")
+    sink.close()
+    result = CliRunner().invoke(cli, ["export", "--db", str(tmp_path / "out.sqlite"), "--xlsx",
+                                      str(tmp_path / "x.xlsx"), "--csv", str(tmp_path / "csv"), "--dta",
+                                      str(tmp_path / "dta")])
+    assert result.exit_code == 0, result.output
+    exact = os.fsencode(GBK_NAME).hex()
+    import openpyxl
+    import pandas as pd
+
+    assert [c.value for c in openpyxl.load_workbook(tmp_path / "x.xlsx")["sources"][2]][1:4:2] == [GBK_STORED, exact]
+    assert pd.read_stata(tmp_path / "dta" / "sources.dta").iloc[0]["path_bytes"] == exact
+    assert exact in (tmp_path / "csv" / "sources.csv").read_text(encoding="utf-8-sig")
