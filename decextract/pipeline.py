@@ -6,7 +6,7 @@ import os
 
 import attrs
 
-from .checks import checks_of
+from .checks import Audit, audit
 from .errors import ExtractionError
 from .figures import figures_of
 from .metadata import document_info
@@ -24,13 +24,21 @@ def records_of(doc: Document) -> list[Record]:
     Order: document, tables (table, table_row), performance rows, figures in
     reading order, then the checks of the document's own arithmetic.
     """
+    return audited_records(doc)[0]
+
+
+def audited_records(doc: Document) -> tuple[list[Record], Audit]:
+    """The records of :func:`records_of` and the audit they come with (its checks, and the checks
+    that could not run for lack of inputs)."""
     doc = annotate(doc)
     info = document_info(doc)
     body: list[Record] = [*annex_records(doc), *performance_records(doc, info.fiscal_year),
                           *figures_of(doc, info.fiscal_year)]
     info = attrs.evolve(info, warnings=info.warnings + document_notices(doc, info, body))
-    records = mark(doc, [info, *body])
-    return records + checks_of(records)
+    records: list[Record] = [info, *body]
+    result = audit(records, doc)
+    records[0] = attrs.evolve(info, audit=result.summary)  # the document record says how the audit went
+    return mark(doc, records + list(result.checks)), result  # provenance completed: OCR, element, conversion
 
 
 def extract(path: str | os.PathLike) -> list[Record]:

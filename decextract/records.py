@@ -117,6 +117,27 @@ class Figure:
 
 
 @attrs.frozen
+class RuleCount:
+    """How one rule of the audit went on a document."""
+
+    rule: str
+    ran: int
+    failed: int
+    not_run: int
+
+
+@attrs.frozen
+class AuditSummary:
+    """What the audit of a document did: checks that ran, how many failed, and how many could not run
+    because an input was missing or unreadable, so “consistent” can be told from “unchecked”."""
+
+    ran: int
+    failed: int
+    not_run: int
+    rules: tuple[RuleCount, ...] = ()
+
+
+@attrs.frozen
 class DocumentInfo:
     """One per file: identity and metadata of the disclosure."""
 
@@ -132,6 +153,7 @@ class DocumentInfo:
     kind: str | None  # 决算 | 预算 | None
     size: int | None = None
     warnings: tuple[Notice, ...] = ()  # what could not be read, or reads doubtfully (pages, garbled text …)
+    audit: AuditSummary | None = None  # how many checks ran, failed, could not run (None: not audited)
     converted: str | None = None  # the format the file was converted to and read as (LibreOffice), else None
 
 
@@ -221,6 +243,22 @@ class PerformanceIndicator:
 
 
 @_record
+class CheckInput:
+    """One printed input of a check, and where it is printed.
+
+    ``role`` says what it is in the check: ``checked`` (the figure recomputed), ``part``,
+    ``total``, ``base``, ``other`` (the same quantity printed elsewhere) …  ``text`` is
+    as printed (empty for a blank cell), ``value`` in the base unit (None when blank).
+    """
+
+    role: str
+    text: str
+    value: Decimal | None
+    label: str | None
+    prov: Provenance
+
+
+@_record
 class Check:
     """A check of the document's own arithmetic: one printed figure recomputed from others.
 
@@ -241,6 +279,8 @@ class Check:
     formula: str  # the arithmetic with the printed figures: "339.84万元 / 350.01万元 × 100 = 97.09%"
     label: str | None
     prov: Provenance  # where the checked figure is printed
+    inputs: tuple[CheckInput, ...] = ()  # every printed input, the checked one first, each with its provenance
+    concept: str | None = None  # the quantity checked, when it is a known concept (data/concepts.json)
 
 
 Record = Check | Figure | DocumentInfo | TableInfo | TableRow | PerformanceProject | PerformanceIndicator

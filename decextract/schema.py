@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql
 
 from .errors import SinkError
 from .records import Record, decimal_text
+from .storable import deep_encodable, encodable, path_bytes, stored_path
 
 SCHEMA_VERSION = 3
 
@@ -144,6 +145,10 @@ documents = sa.Table(
     sa.Column("extracted_at", sa.Text, nullable=False),  # ISO 8601 UTC
     sa.Column("decextract_version", sa.Text, nullable=False),
     sa.Column("warnings_json", JsonText),  # [{code, message, pages}]: what could not be read
+    sa.Column("checks_ran", sa.Integer),  # the audit: checks made, failed, and not made for lack of inputs
+    sa.Column("checks_failed", sa.Integer),
+    sa.Column("checks_not_run", sa.Integer),
+    sa.Column("audit_json", JsonText),  # [{rule, ran, failed, not_run}]
     sa.Column("converted", sa.Text),  # the format the file was converted to and read as (LibreOffice), else NULL
     sa.Index("ix_documents_fiscal_year", "fiscal_year"),
     sa.Index("ix_documents_issuer", "issuer"),
@@ -153,8 +158,9 @@ sources = sa.Table(
     "sources",
     metadata,
     sa.Column("sha256", sa.String(64), sa.ForeignKey("documents.sha256"), primary_key=True),
-    sa.Column("path", sa.Text, primary_key=True),
+    sa.Column("path", sa.Text, primary_key=True),  # as text: a byte that is not UTF-8 written \xNN
     sa.Column("added_at", sa.Text, nullable=False),
+    sa.Column("path_bytes", sa.LargeBinary),  # the path's exact bytes when it is not valid UTF-8, else NULL
     sa.Index("ix_sources_path", "path"),
 )
 
@@ -269,6 +275,8 @@ checks = _record_table(
     sa.Column("tolerance", ExactDecimal, nullable=False),
     sa.Column("formula", sa.Text, nullable=False),
     sa.Column("label", sa.Text),
+    sa.Column("concept", sa.Text),  # the quantity checked (data/concepts.json), when it is one
+    sa.Column("inputs_json", JsonText),  # [{role, text, value, label, page, block, cell_row, cell_col, bbox, context}]
     *_prov_columns(),
     sa.Index("ix_checks_rule_ok", "rule", "ok"),
 )
@@ -284,6 +292,7 @@ errors = sa.Table(
     sa.Column("message", sa.Text, nullable=False),
     sa.Column("location", sa.Text),
     sa.Column("occurred_at", sa.Text, nullable=False),
+    sa.Column("path_bytes", sa.LargeBinary),  # the path's exact bytes when it is not valid UTF-8, else NULL
     sa.Index("ix_errors_path", "path"),
     sa.Index("ix_errors_sha256", "sha256"),
 )
@@ -350,6 +359,26 @@ def _notices(notices) -> list[dict[str, Any]]:
     return [{"code": n.code, "message": n.message, "pages": list(n.pages)} for n in notices]
 
 
+def _audit(summary) -> dict[str, Any]:
+    if summary is None:
+        return {}
+    return {"checks_ran": summary.ran, "checks_failed": summary.failed, "checks_not_run": summary.not_run,
+            "audit_json": [{"rule": r.rule, "ran": r.ran, "failed": r.failed, "not_run": r.not_run}
+                           for r in summary.rules]}
+
+
+def _inputs(inputs) -> list[dict[str, Any]]:
+    """A check's inputs with where each is printed (page, table cell, box, sentence)."""
+    out = []
+    for i in inputs:
+        p = i.prov
+        out.append({"role": i.role, "text": i.text, "value": None if i.value is None else decimal_text(i.value),
+                    "label": i.label, "page": p.page, "block": p.block,
+                    "cell_row": p.cell.row if p.cell else None, "cell_col": p.cell.col if p.cell else None,
+                    "bbox": list(p.bbox) if p.bbox else None, "context": p.context, "start": p.start, "end": p.end})
+    return out
+
+
 def _json_values(values: dict[str, Decimal | None]) -> dict[str, str | None]:
     return {k: None if v is None else decimal_text(v) for k, v in values.items()}
 
@@ -360,7 +389,8 @@ def flatten(record: Record) -> dict[str, Any]:
     if t == "document":
         return {"source": record.source, "format": record.format, "pages": record.pages, "title": record.title,
                 "issuer": record.issuer, "fiscal_year": record.fiscal_year, "kind": record.kind,
-                "size": record.size, "warnings_json": _notices(record.warnings), "converted": record.converted}
+                "size": record.size, "warnings_json": _notices(record.warnings), **_audit(record.audit),
+                "converted": record.converted}
     if t == "figure":
         return {"text": record.text, "value": record.value, "unit": record.unit, "kind": record.kind,
                 "approx": record.approx, "label": record.label, "year": record.year, "relation": record.relation,
@@ -389,7 +419,8 @@ def flatten(record: Record) -> dict[str, Any]:
     if t == "check":
         return {"rule": record.rule, "ok": record.ok, "expected": record.expected, "actual": record.actual,
                 "difference": record.difference, "tolerance": record.tolerance, "formula": record.formula,
-                "label": record.label, **_prov_row(record.prov)}
+                "label": record.label, "concept": record.concept, "inputs_json": _inputs(record.inputs),
+                **_prov_row(record.prov)}
     raise SinkError(f"no table for record type {t!r} in schema version {SCHEMA_VERSION}")
 
 
@@ -405,7 +436,8 @@ def rows_of(sha256: str, records: Iterable[Record], *, version: str) -> dict[str
     """A document's records as rows per table name, every column present (``None`` when absent).
 
     ``records`` must start with the document's ``document`` record.  Rows of
-    JSON columns hold dicts; sinks that write text serialise them with :func:`json_text`.
+    JSON columns hold dicts; sinks that write text serialise them with :func:`json_text`.  Every string
+    is made encodable (:func:`decextract.storable.encodable`), so any sink can write any document.
     """
     records = list(records)
     if not records or records[0].TYPE != "document":
@@ -418,10 +450,24 @@ def rows_of(sha256: str, records: Iterable[Record], *, version: str) -> dict[str
             row.update(sha256=sha256, n_records=len(records), extracted_at=now_iso(), decextract_version=version)
         else:
             row.update(sha256=sha256, seq=seq)
-        out[table.name].append(complete(table, row))
+        out[table.name].append(deep_encodable(complete(table, row)))
         if record.TYPE == "table_row":
-            out[table_cells.name].extend(_cell_rows(sha256, seq, record))
+            out[table_cells.name].extend(deep_encodable(_cell_rows(sha256, seq, record)))
     return out
+
+
+def source_row(sha256: str, path: str) -> dict[str, Any]:
+    """The ``sources`` row of a path a document was found under (the path stored losslessly)."""
+    return complete(sources, {"sha256": sha256, "path": stored_path(path), "path_bytes": path_bytes(path),
+                              "added_at": now_iso()})
+
+
+def error_row(path: str, sha256: str | None, stage: str, error_class: str, message: str,
+              location: str | None = None) -> dict[str, Any]:
+    """The ``errors`` row of a file that failed (the path stored losslessly, every text encodable)."""
+    return complete(errors, {"path": stored_path(path), "path_bytes": path_bytes(path), "sha256": sha256,
+                             "stage": stage, "error_class": encodable(error_class), "message": encodable(message),
+                             "location": encodable(location) if location else None, "occurred_at": now_iso()})
 
 
 def complete(table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:

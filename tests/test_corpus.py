@@ -20,7 +20,9 @@ SCORER = SHARED / "eval" / "corpus.py"
 
 #: counts over the 17 files (147 standard tables); raise them as the extraction gets better
 AT_LEAST = {"metadata_ok": 17, "tables_found": 147, "rows_ok": 145, "totals_ok": 147}
-AT_MOST = {"extra_tables": 0, "fragments": 0, "table_checks_failed": 0}
+#: the one failing table check is a real inconsistency (万里街道 2024 p.31: 故本表为空表 over a 三公 table that
+#: prints 47.91), named in tests/data/audit_findings.json like every failure of the audit on these documents
+AT_MOST = {"extra_tables": 0, "fragments": 0, "table_checks_failed": 1}
 
 
 def _scorer():
@@ -70,10 +72,20 @@ def test_corpus_scores_at_least_as_well_as_before(corpus):
     assert not low and not high, "\n".join(problems)
 
 
-def test_every_corpus_table_check_holds(corpus):
-    """The corpus documents' tables add up: every failing table check was a misread, and none is left."""
+def test_every_failing_corpus_table_check_is_a_named_inconsistency(corpus):
+    """The corpus documents' tables add up: every failing table check was a misread, and none is left, but for
+    the document's own inconsistencies named (file, rule, page) in tests/data/audit_findings.json."""
+    import json
+    import re
+
+    from conftest import ROOT
+
+    findings = json.loads((ROOT / "tests" / "data" / "audit_findings.json").read_text(encoding="utf-8"))
+    named = {(e["file"].rsplit("/", 1)[-1], e["rule"], e["page"]) for e in findings["real"]}
     _, problems = _score(corpus)
-    assert [p for p in problems if ": failed " in p] == []
+    failed = [m.groups() for p in problems if (m := re.match(r"\s*(.+?): failed (\w+) p(\d+):", p))]
+    assert failed, "the scorer's problem lines changed: no failed check parsed"
+    assert [f for f in failed if (f[0], f[1], int(f[2])) not in named] == []
 
 
 def _rows(corpus, name: str, table_id: str) -> list[dict]:

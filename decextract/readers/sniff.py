@@ -26,6 +26,7 @@ import re
 import zipfile
 
 from ..errors import DamagedFileError, EncryptedFileError, UnsupportedFormatError
+from .text import utf16_without_bom
 
 _HTML = re.compile(
     rb"""\s*(?:\xef\xbb\xbf)?\s*
@@ -163,10 +164,11 @@ def _is_mhtml(data: bytes) -> bool:
 def _looks_like_text(head: bytes) -> bool:
     """Text has no NUL bytes and few C0 control characters besides tab, CR, LF, FF.
 
-    UTF-16 with a byte-order mark is text too (its ASCII characters carry NUL
-    bytes); whether it really decodes is the text reader's call.
+    UTF-16 with a byte-order mark, or with the NUL pattern of UTF-16 without one,
+    is text too (its ASCII characters carry NUL bytes); whether it really
+    decodes is the text reader's call.
     """
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or utf16_without_bom(head):
         return True
     if b"\x00" in head:
         return False
