@@ -70,6 +70,23 @@ def test_scanned_pages_without_ocr_are_listed_on_the_document(no_ocr, tmp_path):
     assert [r for r in records if r.TYPE == "figure"] == []
 
 
+def test_an_ocr_engine_failure_leaves_the_page_unread_and_says_why(monkeypatch, tmp_path):
+    """The engine failing on a page (std::bad_alloc under the worker's memory cap, say) is a notice on the
+    document, not a failed document, and its message is one line, not the engine's traceback."""
+    from decextract.readers import ocr
+
+    def out_of_memory(page, page_no):
+        raise RuntimeError("Traceback (most recent call last):\n  File ...\nRUNTIME_EXCEPTION : std::bad_alloc")
+
+    monkeypatch.setattr(ocr, "unavailable", lambda: None)
+    monkeypatch.setattr(ocr, "recognise_page", out_of_memory)
+    scan = scanned_pdf(seed("pdf"), tmp_path / "scan.pdf", dpi=60, pages=range(1, 3))
+    doc = extract(scan)[0]
+    notice = next(n for n in doc.warnings if n.code == "ocr_failed_pages")
+    assert notice.pages == (1, 2) and "out of memory" in notice.message and "Traceback" not in notice.message
+    assert next(n for n in doc.warnings if n.code == "no_text_pages").pages == (1, 2)
+
+
 def test_blank_pages_are_not_a_loss(no_ocr):
     doc = read_bytes(_blank_pdf(), "blank.pdf")
     assert doc.warnings == ()

@@ -83,6 +83,7 @@ class PageReview:
         self.ocr_pages: list[OcrPage] = []
         self.found: dict[str, list[int]] = {}  # notice code -> pages
         self._why_no_ocr: str | None = None
+        self._ocr_failure: str | None = None
 
     # -- per page ---------------------------------------------------------------------------------------------
     def page(self, page, page_no: int, chars: list[Char]) -> Checked:
@@ -125,7 +126,12 @@ class PageReview:
             self._why_no_ocr = ocr.unavailable() or ""
         if self._why_no_ocr:
             return None
-        recognised = ocr.recognise_page(page, page_no)
+        try:
+            recognised = ocr.recognise_page(page, page_no)
+        except Exception as exc:  # noqa: BLE001 - the engine's own failures (std::bad_alloc under the memory cap …)
+            self._ocr_failure = self._ocr_failure or _reason(exc)
+            self.found.setdefault("ocr_failed_pages", []).append(page_no)
+            return None  # the page stays unread, and says so: the document goes on
         added = [c for c in recognised.chars if not any(_covers(k, c) for k in keep)]
         if not added:
             return None
@@ -165,9 +171,19 @@ class PageReview:
             "ocr_pages": f"pages read by OCR ({ocr.ENGINE}, {ocr.DPI} dpi): their records carry prov.ocr and the "
                          "engine's confidence; check doubtful figures against the page",
             "fallback_text_pages": "pages where PDFium gave no text (or garbled text) were read with pdfminer",
+            "ocr_failed_pages": f"pages OCR was needed for failed in the OCR engine: {self._ocr_failure}",
         }
         return tuple(Notice(code, f"{messages[code]} ({_pages(pages)})", tuple(pages))
                      for code, pages in self.found.items())
+
+
+def _reason(exc: BaseException) -> str:
+    """One line saying why the OCR engine failed (its messages can carry a whole traceback)."""
+    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, MemoryError) or "bad_alloc" in text:
+        return "out of memory (a worker's --max-memory limit counts the engine's address space)"
+    line = next((part.strip() for part in reversed(text.splitlines()) if part.strip()), type(exc).__name__)
+    return line[:200]
 
 
 def _mark_spaces(chars: list[Char], raw: list[dict]) -> list[Char]:
