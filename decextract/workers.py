@@ -347,6 +347,8 @@ def run_local(items: Iterator[DocumentResult | Task], workers: int, limits: Limi
                 message = _poll(w)
                 if isinstance(message, DocumentResult):
                     w.task = None
+                    if message.failure is not None and message.failure.error_class == "MemoryLimitError":
+                        w.kill()  # what it reserved before failing stays reserved: the next document gets a fresh one
                     yield attrs.evolve(message, peak_memory=max(message.peak_memory or 0, w.peak_rss) or None)
                 elif w.task is not None:
                     memory = w.sample()
