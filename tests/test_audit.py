@@ -21,7 +21,7 @@ from decextract.checks.quantities import meets
 from decextract.cli import cli
 from decextract.figures import figures_of
 from decextract.model import Cell, Document, Paragraph, Table
-from decextract.pipeline import audited_records, records_of
+from decextract.pipeline import audited_records, extract, records_of
 from decextract.readers import read_document
 from decextract.records import DocumentInfo, Provenance, TableInfo, TableRow
 
@@ -366,3 +366,14 @@ def test_the_audit_example_in_the_docs_is_what_the_command_prints(monkeypatch):
     monkeypatch.chdir(ROOT)
     printed = CliRunner().invoke(cli, command).output.splitlines()
     assert printed[: len(shown)] == shown
+
+
+def test_numbers_beyond_any_disclosure_do_not_lose_the_document(tmp_path):
+    """A damaged file's digit run (a 32-digit amount) must not make the audit's arithmetic raise and fail
+    the whole document: it runs with enough precision, and a rule family that still overflows is not run."""
+    path = tmp_path / "huge.txt"
+    path.write_text("2020年度部门决算\n一般公共预算财政拨款支出123456789012345678901234567890.12万元，"
+                    "比上年减少1.5万元，下降12.5%。\n", encoding="utf-8")
+    records = extract(path)
+    assert [(c.rule, c.ok) for c in records if c.TYPE == "check"] == [("change_rate", False)]
+    assert records[0].audit.ran == 1
