@@ -87,6 +87,22 @@ def test_an_ocr_engine_failure_leaves_the_page_unread_and_says_why(monkeypatch, 
     assert next(n for n in doc.warnings if n.code == "no_text_pages").pages == (1, 2)
 
 
+def test_ocr_under_a_memory_cap_too_small_for_it_is_skipped_with_the_reason(tmp_path):
+    """Under an address-space cap that leaves less than the engine needs, it would abort the process: the
+    pages stay unread with a notice naming --max-memory, and the document loads."""
+    scan = scanned_pdf(seed("pdf"), tmp_path / "scan.pdf", dpi=60, pages=range(1, 2))
+    code = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (1_200_000_000, resource.RLIM_INFINITY))\n"
+        "from decextract import extract\n"
+        f"doc = extract({str(scan)!r})[0]\n"
+        "print(next(n.message for n in doc.warnings if n.code == 'no_text_pages'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "--max-memory" in out.stdout and "address space" in out.stdout
+
+
 def test_blank_pages_are_not_a_loss(no_ocr):
     doc = read_bytes(_blank_pdf(), "blank.pdf")
     assert doc.warnings == ()
