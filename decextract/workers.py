@@ -272,6 +272,16 @@ class _Worker:
         self.deadline = float("inf")
         self.peak_size = 0  # address space seen during the current task
         self.peak_rss = 0  # resident size seen over the worker's life
+        self.start_size: int | None = None  # address space when it became ready
+
+    def worn(self, limits: Limits) -> bool:
+        """Whether the worker's address space grew by more than half its memory limit since it was ready
+        (what libraries keep mapped after a document: caches, fragmented heaps): under the cap, the next
+        document would fail for want of room, so the worker is replaced first."""
+        if not (self.capped and limits.max_memory and self.start_size):
+            return False
+        memory = self.sample()
+        return bool(memory) and memory[0] - self.start_size > limits.max_memory // 2
 
     def give(self, task: Task, timeout: float | None) -> None:
         self.conn.send((task.path, task.sha256))
@@ -349,6 +359,8 @@ def run_local(items: Iterator[DocumentResult | Task], workers: int, limits: Limi
                     w.task = None
                     if message.failure is not None and message.failure.error_class == "MemoryLimitError":
                         w.kill()  # what it reserved before failing stays reserved: the next document gets a fresh one
+                    elif w.worn(limits):
+                        w.stop()
                     yield attrs.evolve(message, peak_memory=max(message.peak_memory or 0, w.peak_rss) or None)
                 elif w.task is not None:
                     memory = w.sample()
@@ -370,6 +382,7 @@ def _poll(w: _Worker) -> DocumentResult | tuple | None:
         return None
     if isinstance(message, tuple) and message[0] == "ready":
         w.ready, w.capped = True, message[1]
+        w.start_size = (_memory_of(w.process.pid) or (None,))[0]
     elif isinstance(message, tuple) and message[0] == "unable":
         raise WorkerStartError(message[1])
     return message
