@@ -28,6 +28,7 @@ from ..errors import DamagedFileError, EncryptedFileError
 from ..model import Block, Document, Paragraph, Table
 from ..sections import Outline, numbering_level
 from .pagecheck import PageReview
+from .pdfdamage import damage
 from .pdftables import TablePart, build_table, continues, fill_parts, find_parts, top_row
 from .pdftext import Line, PageFrame, font_is_bold, group_lines, join_lines, page_chars
 
@@ -64,13 +65,14 @@ def read(data: bytes, source: str, sha256: str) -> Document:
         try:
             pages = [_read_page(pdf, i, source, review) for i in range(len(pdf))]
             title = _title(pdf.get_metadata_dict(), pages)
+            damaged = damage(data, pdf.raw)  # a rebuilt cross-reference table, streams that do not inflate
         finally:
             pdf.close()
             review.close()
     _drop_running_lines(pages)
     blocks = _Assembler(pages).blocks()
     return Document(source=source, sha256=sha256, format="pdf", blocks=tuple(blocks), pages=len(pages), title=title,
-                    warnings=review.notices(), ocr=tuple(review.ocr_pages))
+                    warnings=damaged + review.notices(), ocr=tuple(review.ocr_pages))
 
 
 def _open(data: bytes, source: str) -> pdfium.PdfDocument:
