@@ -11,6 +11,8 @@ from .errors import ExtractionError
 from .figures import figures_of
 from .metadata import document_info
 from .model import Document, Table
+from .notices import document_notices
+from .provenance import mark
 from .readers import read_document
 from .records import Record, TableInfo
 from .tables import annex_records, annotate, performance_records
@@ -30,11 +32,13 @@ def audited_records(doc: Document) -> tuple[list[Record], Audit]:
     that could not run for lack of inputs)."""
     doc = annotate(doc)
     info = document_info(doc)
-    records: list[Record] = [info, *annex_records(doc), *performance_records(doc, info.fiscal_year),
-                             *figures_of(doc, info.fiscal_year)]
+    body: list[Record] = [*annex_records(doc), *performance_records(doc, info.fiscal_year),
+                          *figures_of(doc, info.fiscal_year)]
+    info = attrs.evolve(info, warnings=info.warnings + document_notices(doc, info, body))
+    records: list[Record] = [info, *body]
     result = audit(records, doc)
     records[0] = attrs.evolve(info, audit=result.summary)  # the document record says how the audit went
-    return records + list(result.checks), result
+    return mark(doc, records + list(result.checks)), result  # provenance completed: OCR, element, conversion
 
 
 def extract(path: str | os.PathLike) -> list[Record]:

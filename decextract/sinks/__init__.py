@@ -17,7 +17,11 @@ from pathlib import Path
 
 from ..errors import SinkError
 from ..records import Record
-from ..schema import now_iso
+from ..schema import error_row
+from ..storable import stored_path
+
+#: one recorded failure: (stage, error_class, message, location)
+ErrorRow = tuple[str, str, str, "str | None"]
 
 
 class Sink:
@@ -48,6 +52,11 @@ class Sink:
                     location: str | None = None) -> None:
         """Record that the file at ``path`` failed at ``stage``."""
         raise NotImplementedError
+
+    def failed(self) -> dict[str, dict[str, ErrorRow]]:
+        """The failures recorded for files whose bytes were read: sha256 -> {stored path -> error}, the
+        latest error of each path, for documents not loaded since."""
+        return {}
 
     def close(self) -> None:
         """Flush and release the sink."""
@@ -89,15 +98,29 @@ class LoggedSink(Sink):
     def add_sources(self, sha256: str, paths: Sequence[str]) -> None:
         known = self.log.keys("source")
         for path in dict.fromkeys(paths):
-            key = f"{sha256}\t{path}"
+            key = f"{sha256}\t{stored_path(path)}"
             if key not in known:
                 self.log.append(key, "source", self._source_chunks(sha256, path))
 
     def write_error(self, path: str, sha256: str | None, stage: str, error_class: str, message: str,
                     location: str | None = None) -> None:
-        error = {"path": path, "sha256": sha256, "stage": stage, "error_class": error_class, "message": message,
-                 "location": location, "occurred_at": now_iso()}
-        self.log.append(path, "error", self._error_chunks(error))
+        error = error_row(path, sha256, stage, error_class, message, location)
+        self.log.append(error["path"], "error", self._error_chunks(error), sha256=sha256,
+                        error=[error["stage"], error["error_class"], error["message"], error["location"]])
+
+    def failed(self) -> dict[str, dict[str, ErrorRow]]:
+        loaded = self.log.keys("document")
+        out: dict[str, dict[str, ErrorRow]] = {}
+        for e in self._live_errors():
+            if e.get("sha256") and e.get("error") and e["sha256"] not in loaded:
+                out.setdefault(e["sha256"], {})[e["key"]] = tuple(e["error"])
+        return out
+
+    def _live_errors(self) -> list[dict]:
+        """The latest error entry of each path, unless the path loaded since."""
+        loaded_at = {e["key"].split("\t", 1)[1]: i for i, e in enumerate(self.log.entries) if e["kind"] == "source"}
+        latest = {e["key"]: (i, e) for i, e in enumerate(self.log.entries) if e["kind"] == "error"}
+        return [e for i, e in latest.values() if loaded_at.get(e["key"], -1) < i]
 
     def _compact(self) -> None:
         """Keep the latest copy of each replaced document and the latest error of each path, unless the
@@ -225,7 +248,7 @@ class CommitLog:
             ranges[Path(f).name] = [start, start + len(data)]
         entry = {"key": key, "kind": kind, "ranges": ranges, **extra}
         with open(self.manifest, "ab") as out:
-            out.write(json.dumps(entry, ensure_ascii=False).encode("utf-8") + b"\n")
+            out.write(_json_line(entry))
             out.flush()
             os.fsync(out.fileno())
         self.entries.append(entry)
@@ -262,13 +285,19 @@ class CommitLog:
                 os.fsync(out.fileno())
         entries = [{**e, "ranges": r} for e, r in zip(keep, new_ranges, strict=True)]
         with open(self.manifest.with_name(self.manifest.name + ".compact"), "wb") as out:
-            out.write(b"".join(json.dumps(e, ensure_ascii=False).encode("utf-8") + b"\n" for e in entries))
+            out.write(b"".join(_json_line(e) for e in entries))
             out.flush()
             os.fsync(out.fileno())
         self._switch.touch()
         self._finish_compaction()
         self.entries = entries
         self._index()
+
+
+def _json_line(obj: dict) -> bytes:
+    """One line of JSON in UTF-8 for any str: a lone surrogate is written as its JSON escape (``\\udc80``),
+    which reads back as the same str."""
+    return json.dumps(obj, ensure_ascii=False).encode("utf-8", "backslashreplace") + b"\n"
 
 
 def _truncate(path: Path, size: int) -> None:

@@ -1,8 +1,8 @@
 """The CSV sink: one UTF-8 CSV file per table of :mod:`decextract.schema`, in a folder.
 
 Columns are the database's; decimals are written as exact decimal strings,
-JSON columns as JSON text, booleans as ``true``/``false``, NULL as an empty
-field.  A manifest (``_commits.jsonl``) makes each document all-or-nothing
+JSON columns as JSON text, booleans as ``true``/``false``, bytes (``path_bytes``)
+as hexadecimal, NULL as an empty field.  A manifest (``_commits.jsonl``) makes each document all-or-nothing
 across the files (see :class:`~decextract.sinks.CommitLog`).
 """
 
@@ -31,6 +31,8 @@ def _text(value: Any) -> Any:
         return decimal_text(value)
     if isinstance(value, (dict, list)):
         return schema.json_text(value)
+    if isinstance(value, bytes):
+        return value.hex()  # path_bytes: a CSV field is text
     return value
 
 
@@ -59,7 +61,7 @@ class CsvSink(LoggedSink):
                 for name, table_rows in rows.items() if table_rows and name != "sources"}
 
     def _source_chunks(self, sha256: str, path: str) -> dict[Path, bytes]:
-        row = schema.complete(schema.sources, {"sha256": sha256, "path": path, "added_at": schema.now_iso()})
+        row = schema.source_row(sha256, path)
         return {self.files["sources"]: _csv_bytes([list(row.values())])}
 
     def _error_chunks(self, error: dict) -> dict[Path, bytes]:
