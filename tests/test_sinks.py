@@ -372,16 +372,16 @@ def test_csv_sink_tables_with_exact_text(tmp_path):
     with CsvSink(tmp_path / "csv") as sink:
         assert sink.loaded() == {sha}
         sink.write_document(sha, ["/in/a.pdf"], records, replace=True)
-    with open(tmp_path / "csv" / "figures.csv", encoding="utf-8", newline="") as f:
+    with open(tmp_path / "csv" / "figures.csv", encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     assert list(rows[0]) == list(schema.figures.columns.keys())
     assert [r["value"] for r in rows] == ["123456.78", str(BIG)]
-    with open(tmp_path / "csv" / "table_rows.csv", encoding="utf-8", newline="") as f:
+    with open(tmp_path / "csv" / "table_rows.csv", encoding="utf-8-sig", newline="") as f:
         table_rows = list(csv.DictReader(f))
     assert json.loads(table_rows[1]["values_json"]) == {"科目编码": None, "合计": "3498400", "备注": None}
-    with open(tmp_path / "csv" / "tables.csv", encoding="utf-8", newline="") as f:
+    with open(tmp_path / "csv" / "tables.csv", encoding="utf-8-sig", newline="") as f:
         assert [(r["pages"], r["empty"]) for r in csv.DictReader(f)] == [("8,9", "false")]
-    with open(tmp_path / "csv" / "documents.csv", encoding="utf-8", newline="") as f:
+    with open(tmp_path / "csv" / "documents.csv", encoding="utf-8-sig", newline="") as f:
         assert len(list(csv.DictReader(f))) == 1
 
 
@@ -465,6 +465,67 @@ def test_an_output_deleted_behind_its_manifest_is_an_error_not_a_silent_skip(tmp
         JsonlSink(out)
 
 
+def _excel_save(path: Path) -> None:
+    """What Excel's "save as CSV UTF-8" does to a file: a BOM in front (kept if there), CRLF line ends."""
+    text = path.read_bytes().decode("utf-8-sig")
+    path.write_bytes("\ufeff".encode() + text.replace("\n", "\r\n").encode())
+
+
+def test_batch_csvs_start_with_a_bom_for_excel(tmp_path):
+    with CsvSink(tmp_path / "csv") as sink:
+        records = synthetic_document("区委政法委", 2020)
+        sink.write_document(records[0].sha256, ["/in/a.pdf"], records, replace=False)
+    for name in ("documents", "figures", "sources", "errors"):
+        assert (tmp_path / "csv" / f"{name}.csv").read_bytes().startswith("\ufeff".encode()), name
+
+
+@pytest.mark.parametrize("name", ["documents.csv", "figures.csv", "errors.csv"])
+def test_a_batch_csv_saved_by_excel_is_refused_not_appended_to(tmp_path, name):
+    """Opened in Excel and saved (BOM + CRLF), a CSV no longer matches what was committed: the next run stops
+    with a message naming the file, and the file is left as the user saved it (no row lost or glued on)."""
+    first, second = synthetic_document("区委政法委", 2020), synthetic_document("区财政局", 2021)
+    with CsvSink(tmp_path / "csv") as sink:
+        sink.write_document(first[0].sha256, ["/in/a.pdf"], first, replace=False)
+        sink.write_error("/in/bad.pdf", None, "read", "DamagedFileError", "truncated")
+    path = tmp_path / "csv" / name
+    _excel_save(path)
+    saved = path.read_bytes()
+    with pytest.raises(SinkError, match=f"{re.escape(name)} was changed since decextract wrote it"):
+        with CsvSink(tmp_path / "csv") as sink:
+            sink.write_document(second[0].sha256, ["/in/b.pdf"], second, replace=False)
+    assert path.read_bytes() == saved
+
+
+def test_an_edited_cell_of_the_same_length_is_detected(tmp_path):
+    """Not only a file that got shorter or longer: any change to a committed byte."""
+    out = tmp_path / "out.jsonl"
+    records = synthetic_document("区委政法委", 2020)
+    with JsonlSink(out) as sink:
+        sink.write_document(records[0].sha256, ["/in/a.pdf"], records, replace=False)
+    data = out.read_bytes()
+    at = data.index("区委政法委".encode())
+    out.write_bytes(data[:at] + "区委政法办".encode() + data[at + len("区委政法委".encode()):])
+    with pytest.raises(SinkError, match="was changed since decextract wrote it"):
+        JsonlSink(out)
+
+
+def test_a_torn_tail_is_still_dropped_and_the_next_run_appends(tmp_path):
+    """The check reads the committed bytes only: a crash's partial write after them is cut as before, and
+    runs go on appending and verifying (also after --force compaction)."""
+    first, second = synthetic_document("区委政法委", 2020), synthetic_document("区财政局", 2021)
+    with CsvSink(tmp_path / "csv") as sink:
+        sink.write_document(first[0].sha256, ["/in/a.pdf"], first, replace=False)
+    with open(tmp_path / "csv" / "figures.csv", "ab") as f:
+        f.write(b"half a row,")
+    with CsvSink(tmp_path / "csv") as sink:
+        sink.write_document(second[0].sha256, ["/in/b.pdf"], second, replace=False)
+        sink.write_document(first[0].sha256, ["/in/a.pdf"], first, replace=True)
+    with CsvSink(tmp_path / "csv") as sink:
+        assert sink.loaded() == {first[0].sha256, second[0].sha256}
+    text = (tmp_path / "csv" / "figures.csv").read_text(encoding="utf-8-sig")
+    assert "half a row" not in text
+
+
 @pytest.mark.parametrize("make", [lambda p: JsonlSink(p / "out.jsonl"), lambda p: CsvSink(p / "csv")],
                          ids=["jsonl", "csv"])
 def test_file_sinks_drop_the_error_of_a_path_that_loads_later(tmp_path, make):
@@ -522,7 +583,7 @@ def test_every_sink_takes_any_str_and_keeps_file_names_that_are_not_utf8(tmp_pat
         label = (fig["label"], fig["prov"]["context"])
     elif kind == "csv":
         def rows(name):
-            with open(tmp_path / "csv" / f"{name}.csv", encoding="utf-8", newline="") as f:
+            with open(tmp_path / "csv" / f"{name}.csv", encoding="utf-8-sig", newline="") as f:
                 return list(csv.DictReader(f))
         sources = [(r["path"], bytes.fromhex(r["path_bytes"])) for r in rows("sources")]
         errors = [(r["path"], bytes.fromhex(r["path_bytes"]), r["message"]) for r in rows("errors")]
@@ -595,3 +656,23 @@ def test_a_database_holding_names_that_are_not_utf8_exports_them_as_hex(tmp_path
     assert [c.value for c in openpyxl.load_workbook(tmp_path / "x.xlsx")["sources"][2]][1:4:2] == [GBK_STORED, exact]
     assert pd.read_stata(tmp_path / "dta" / "sources.dta").iloc[0]["path_bytes"] == exact
     assert exact in (tmp_path / "csv" / "sources.csv").read_text(encoding="utf-8-sig")
+
+
+def test_the_batch_command_refuses_a_csv_saved_by_excel_with_a_usage_error(tmp_path):
+    from click.testing import CliRunner
+
+    from decextract.cli import cli
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("2020年度部门决算。本年收入合计100.00万元。", encoding="utf-8")
+    out = tmp_path / "csv"
+    first = CliRunner().invoke(cli, ["batch", str(folder), "--csv", str(out), "-j", "1", "-q"])
+    assert first.exit_code == 0, first.output
+    _excel_save(out / "documents.csv")
+    saved = (out / "documents.csv").read_bytes()
+    (folder / "b.txt").write_text("2021年度部门决算。本年收入合计200.00万元。", encoding="utf-8")
+    second = CliRunner().invoke(cli, ["batch", str(folder), "--csv", str(out), "-j", "1", "-q"])
+    assert second.exit_code == 2
+    assert "documents.csv was changed since decextract wrote it" in second.output
+    assert (out / "documents.csv").read_bytes() == saved

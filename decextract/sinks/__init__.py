@@ -10,10 +10,12 @@ the data, which truncates a torn tail when the files are opened again.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from ..errors import SinkError
 from ..records import Record
@@ -189,6 +191,7 @@ class CommitLog:
         self._switch = self.manifest.with_name(self.manifest.name + ".switch")
         self.entries: list[dict] = []
         self._keys: dict[str, set[str]] = {}
+        self._digests: dict[str, Any] = {}  # file name -> sha256 of its committed bytes so far
         self._finish_compaction()
         self._recover()
         self._index()
@@ -232,7 +235,38 @@ class CommitLog:
                                 "too to start afresh, or restore the file", path=str(f))
             if not f.exists() or f.stat().st_size < len(header):
                 f.write_bytes(header)
-            _truncate(f, max(ends, default=len(header)))
+            end = max(ends, default=len(header))
+            self._verify(f, end, header)
+            _truncate(f, end)
+
+    def _verify(self, f: Path, end: int, header: bytes) -> None:
+        """Refuse a file whose committed bytes changed since they were written (opened and saved in Excel,
+        say: a BOM and CRLF line ends), and keep the running digest of its committed bytes for the next
+        entries."""
+        last = next((e for e in reversed(self.entries) if f.name in e["ranges"]), None)
+        if last is None:  # nothing committed to lose: the header as this version writes it
+            with open(f, "rb") as src:
+                if src.read(len(header)) != header:
+                    f.write_bytes(header)
+            self._digests[f.name] = hashlib.sha256(header)
+            return
+        digest = hashlib.sha256()
+        with open(f, "rb") as src:
+            left = end
+            while left > 0:
+                chunk = src.read(min(left, 1 << 20))
+                if not chunk:
+                    break
+                digest.update(chunk)
+                left -= len(chunk)
+        expected = last.get("digests", {}).get(f.name)  # None in a manifest of a version before 0.2
+        if expected is not None and digest.hexdigest() != expected:
+            raise SinkError(f"{f.name} was changed since decextract wrote it (opened and saved by another "
+                            f"program?): its content no longer matches {self.manifest.name}. Writing on would "
+                            "corrupt it: move the folder's outputs away (or delete them and "
+                            f"{self.manifest.name}) to start afresh, or restore the file; `decextract export` "
+                            "writes copies for editing", path=str(f))
+        self._digests[f.name] = digest
 
     def append(self, key: str, kind: str, chunks: dict[Path, bytes], **extra) -> None:
         """Write ``chunks`` (file -> bytes) and commit them as one entry."""
@@ -246,7 +280,9 @@ class CommitLog:
                 out.flush()
                 os.fsync(out.fileno())
             ranges[Path(f).name] = [start, start + len(data)]
-        entry = {"key": key, "kind": kind, "ranges": ranges, **extra}
+            self._digests[Path(f).name].update(data)
+        digests = {name: self._digests[name].hexdigest() for name in ranges}
+        entry = {"key": key, "kind": kind, "ranges": ranges, "digests": digests, **extra}
         with open(self.manifest, "ab") as out:
             out.write(_json_line(entry))
             out.flush()
@@ -271,19 +307,26 @@ class CommitLog:
         if len(keep) == len(self.entries):
             return
         new_ranges: list[dict] = [{} for _ in keep]
+        new_digests: list[dict] = [{} for _ in keep]
+        digests = {}
         for f in self.files:
             with open(f, "rb") as src, open(f.with_name(f.name + ".compact"), "wb") as out:
-                out.write(self.headers.get(f.name, b""))
-                for entry, ranges in zip(keep, new_ranges, strict=True):
+                header = self.headers.get(f.name, b"")
+                out.write(header)
+                digest = digests[f.name] = hashlib.sha256(header)
+                for entry, ranges, sums in zip(keep, new_ranges, new_digests, strict=True):
                     if f.name in entry["ranges"]:
                         start, end = entry["ranges"][f.name]
                         src.seek(start)
                         pos = out.tell()
-                        out.write(src.read(end - start))
+                        data = src.read(end - start)
+                        out.write(data)
+                        digest.update(data)
                         ranges[f.name] = [pos, out.tell()]
+                        sums[f.name] = digest.hexdigest()
                 out.flush()
                 os.fsync(out.fileno())
-        entries = [{**e, "ranges": r} for e, r in zip(keep, new_ranges, strict=True)]
+        entries = [{**e, "ranges": r, "digests": d} for e, r, d in zip(keep, new_ranges, new_digests, strict=True)]
         with open(self.manifest.with_name(self.manifest.name + ".compact"), "wb") as out:
             out.write(b"".join(_json_line(e) for e in entries))
             out.flush()
@@ -291,6 +334,7 @@ class CommitLog:
         self._switch.touch()
         self._finish_compaction()
         self.entries = entries
+        self._digests = digests
         self._index()
 
 

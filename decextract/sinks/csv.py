@@ -1,5 +1,9 @@
 """The CSV sink: one UTF-8 CSV file per table of :mod:`decextract.schema`, in a folder.
 
+Each file starts with a byte order mark, so Excel (on Chinese Windows too) reads it as UTF-8;
+read it back with ``encoding="utf-8-sig"``.  A file saved by another program since (Excel writes
+CRLF line ends) is refused on the next run rather than appended to (see :class:`~decextract.sinks.CommitLog`).
+
 Columns are the database's; decimals are written as exact decimal strings,
 JSON columns as JSON text, booleans as ``true``/``false``, bytes (``path_bytes``)
 as hexadecimal, NULL as an empty field.  A manifest (``_commits.jsonl``) makes each document all-or-nothing
@@ -20,6 +24,7 @@ from ..records import Record, decimal_text
 from . import CommitLog, LoggedSink, check_writable_dir
 
 _TABLES = schema.DATA_TABLES
+BOM = "\ufeff".encode()  # Excel's sign that a CSV is UTF-8
 
 
 def _text(value: Any) -> Any:
@@ -50,7 +55,7 @@ class CsvSink(LoggedSink):
         self.folder = check_writable_dir(Path(folder).resolve())
         self.name = str(self.folder)
         self.files = {t.name: self.folder / f"{t.name}.csv" for t in _TABLES}
-        headers = {self.files[t.name]: _csv_bytes([list(t.columns.keys())]) for t in _TABLES}
+        headers = {self.files[t.name]: BOM + _csv_bytes([list(t.columns.keys())]) for t in _TABLES}
         self.log = CommitLog(self.folder / "_commits.jsonl", self.files.values(), headers)
         self.outputs = (self.folder,)
         self._compact()
