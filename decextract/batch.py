@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import attrs
 
@@ -22,9 +22,11 @@ from .limits import DEFAULT_MAX_MEMORY, DEFAULT_MAX_SIZE, DEFAULT_TIMEOUT, Limit
 from .progress import Progress, Summary
 from .readers import hash_file, read_file
 from .records import Record
-from .sinks import Sink
 from .storable import one_line, shown, stored_path
 from .workers import DocumentResult, Failure, Task, extract_bytes, run_local
+
+if TYPE_CHECKING:  # the sinks load SQLAlchemy: not needed by extract_many (the extract command)
+    from .sinks import Sink
 
 __all__ = ["DocumentResult", "Failure", "discover", "extract_bytes", "extract_many", "run_batch", "to_dataframe"]
 
@@ -128,7 +130,8 @@ def extract_many(paths: Iterable[str | os.PathLike] | Inputs, workers: int | Non
                  timeout: float | None = DEFAULT_TIMEOUT, skip: Collection[str] = frozenset(),
                  engine: str = "local", scheduler: Any = None, max_size: int | None = DEFAULT_MAX_SIZE,
                  max_memory: int | None = DEFAULT_MAX_MEMORY, follow_links: bool = False,
-                 failed: Mapping[str, Failure] | None = None, dedupe: bool = True) -> Iterator[DocumentResult]:
+                 failed: Mapping[str, Failure] | None = None, dedupe: bool = True, fork: bool = False
+                 ) -> Iterator[DocumentResult]:
     """Extract every file named by ``paths`` (files, folders, globs); yield one result per file as each finishes.
 
     ``workers`` processes (default: the number of cores) extract in parallel; a
@@ -140,7 +143,8 @@ def extract_many(paths: Iterable[str | os.PathLike] | Inputs, workers: int | Non
     so are files whose sha256 is in ``failed`` (sha256 -> the earlier failure),
     with ``reason="failed"``.  ``engine="dask"`` runs on the Dask cluster at
     ``scheduler`` (an address such as ``tcp://host:8786`` or a
-    ``distributed.Client``) instead; there the memory limit is the cluster's own.
+    ``distributed.Client``) instead; there the memory limit is the cluster's own.  ``fork`` forks the
+    local workers from this process where that is safe (see :func:`~decextract.workers.run_local`).
     """
     inputs = paths if isinstance(paths, Inputs) else Inputs(paths, follow_links=follow_links)
     limits = Limits(max_size=max_size, max_memory=max_memory, timeout=timeout)
@@ -150,7 +154,7 @@ def extract_many(paths: Iterable[str | os.PathLike] | Inputs, workers: int | Non
     if engine != "local":
         raise ValueError(f"unknown engine {engine!r}: use 'local' or 'dask'")
     n = max(1, min(workers or os.cpu_count() or 1, len(inputs) or 1))
-    return run_local(_plan(inputs, skip, failed, limits, keep_bytes=False, dedupe=dedupe), n, limits)
+    return run_local(_plan(inputs, skip, failed, limits, keep_bytes=False, dedupe=dedupe), n, limits, fork=fork)
 
 
 def run_batch(paths: Iterable[str | os.PathLike], sinks: Sequence[Sink], *, workers: int | None = None,
