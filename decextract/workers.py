@@ -261,6 +261,9 @@ class _Worker:
     """One worker process, its pipe, the task it is working on and the memory it was seen using."""
 
     def __init__(self, ctx, limits: Limits) -> None:
+        if ctx.get_start_method() == "fork":  # output buffered here must not be written again by the child
+            sys.stdout.flush()
+            sys.stderr.flush()
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_worker_main, args=(child, limits, os.getpid()), daemon=True,
                                    name="decextract-worker")
@@ -316,9 +319,16 @@ def _failed(task: Task, stage: str, exc: DecExtractError | Failure, seconds: flo
     return DocumentResult(task.path, task.sha256, "failed", failure=failure, seconds=seconds)
 
 
-def run_local(items: Iterator[DocumentResult | Task], workers: int, limits: Limits) -> Iterator[DocumentResult]:
-    """Extract tasks in up to ``workers`` processes, started only when there is work and replaced when lost."""
-    ctx = multiprocessing.get_context("spawn")
+def run_local(items: Iterator[DocumentResult | Task], workers: int, limits: Limits, *, fork: bool = False
+              ) -> Iterator[DocumentResult]:
+    """Extract tasks in up to ``workers`` processes, started only when there is work and replaced when lost.
+
+    Workers are spawned (a fresh interpreter each), or with ``fork`` forked from this process where the
+    platform can and this process runs no other thread: a worker then starts with the modules this
+    process has imported instead of importing them again (what a one-file ``extract`` waits for), under
+    the same limits.  Forking suits a parent holding nothing a child must not share (the extract
+    command); a batch, with its sinks' connections open, spawns."""
+    ctx = multiprocessing.get_context("fork" if fork and can_fork() else "spawn")
     pool: list[_Worker] = []
     pending: Task | None = None  # the next task, waiting for an idle worker
     exhausted = False
@@ -370,6 +380,11 @@ def run_local(items: Iterator[DocumentResult | Task], workers: int, limits: Limi
     finally:
         for w in pool:
             w.stop() if exhausted else w.kill()
+
+
+def can_fork() -> bool:
+    """Whether a worker can be forked safely here: the platform forks and no other thread is running."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 def _poll(w: _Worker) -> DocumentResult | tuple | None:
