@@ -6,8 +6,9 @@ cut as ``jieba.posseg.POSTokenizer(tokenizer).cut(text)`` over a ``jieba.Tokeniz
 user dictionary (``data/fiscal_terms.txt``) — word for word and tag for tag, the same algorithm: the
 DAG of dictionary prefixes, the most probable route, and jieba's part-of-speech Viterbi for the runs of
 unknown characters — but reads the dictionary from a cache file built once from jieba itself, where
-the entries are grouped by their first character and each group is read (``marshal``) only when a
-text first needs it.  A short text reads a few hundred groups, not the whole dictionary.
+each character's record and the words starting with the same two characters are groups read
+(``marshal``) only when a text first needs them.  A text reads the words of the character pairs it
+holds — a twentieth of the dictionary for a whole disclosure — not every word of every character.
 
 The cache lives in ``$DECEXTRACT_CACHE_DIR``, else ``$XDG_CACHE_HOME/decextract`` (``~/.cache/decextract``),
 else the temporary directory; its name carries jieba's version, its dictionary's size and date, the fiscal
@@ -27,6 +28,7 @@ import marshal
 import mmap
 import os
 import re
+import struct
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -37,7 +39,7 @@ from . import data
 
 log_ = logging.getLogger("decextract")
 
-_FORMAT = 1  # bump when the cache's layout changes
+_FORMAT = 4  # bump when the cache's layout changes
 _MIN_FLOAT = -3.14e100
 _MIN_INF = float("-inf")
 
@@ -50,49 +52,96 @@ _ENG = re.compile("[a-zA-Z0-9]+")
 _NUM = re.compile("[\\.0-9]+")
 
 
-class _Group:
-    """The dictionary entries starting with one character, and that character's HMM emissions."""
+class _Char:
+    """One character: its own frequency and tag (None: not in the dictionary), where its HMM states and
+    emissions are, and where the groups of the words starting with it are (by their second character)."""
 
-    __slots__ = ("freq", "tags", "states", "emit")
+    __slots__ = ("freq", "tag", "hmm", "seconds", "where")
 
-    def __init__(self, freq: dict, tags: dict, states: tuple | None, emit: dict):
+    def __init__(self, freq: int | None, tag: str | None, hmm: tuple[int, int] | None, seconds: str,
+                 where: bytes):
+        self.freq = freq
+        self.tag = tag
+        self.hmm = hmm  # (offset, length) of (states, emissions) in the body; None: no emissions
+        self.seconds = seconds  # the second characters of the longer words starting with this one
+        self.where = where  # for each of them, (offset, length) of its group in the body: two uint32
+
+    def pair(self, second: str) -> tuple[int, int] | None:
+        k = self.seconds.find(second)
+        return None if k < 0 else _WHERE.unpack_from(self.where, 8 * k)
+
+
+class _Pair:
+    """The dictionary entries of two characters or more starting with the same two characters."""
+
+    __slots__ = ("freq", "tags")
+
+    def __init__(self, freq: dict, tags: dict):
         self.freq = freq  # word → frequency (0 for a prefix that is no word)
         self.tags = tags  # word → part of speech
-        self.states = states  # the HMM states the character can take (None: any)
-        self.emit = emit  # HMM state → log probability of emitting the character
 
 
-_EMPTY = _Group({}, {}, None, {})
+_WHERE = struct.Struct("<II")
+_NO_CHAR = _Char(None, None, None, "", b"")
+_NO_HMM: tuple[tuple | None, dict] = (None, {})  # any state, no emission known
+_NO_PAIR = _Pair({}, {})
 
 
 class Segmenter:
     """jieba's part-of-speech cut over a dictionary read group by group (see the module's docstring)."""
 
-    def __init__(self, total: int, start: dict, trans: dict, index: dict, blob):
+    def __init__(self, total: int, start: dict, trans: dict, index: dict, blob, base: int = 0):
         self.total = total
         self.logtotal = log(total)
         self.start_p = start
         self.trans_p = trans
         self.all_states = trans.keys()
-        self._index = index  # first character → (offset, length) of its group in blob
+        self._index = index  # character → (offset, length) of its record in the body
         self._blob = blob
-        self._groups: dict[str, _Group] = {}
+        self._base = base  # where the body starts in blob
+        self._chars: dict[str, _Char] = {}
+        self._pairs: dict[str, _Pair] = {}
+        self._hmms: dict[str, tuple[tuple | None, dict]] = {}
         self._lock = threading.Lock()
 
-    def _group(self, ch: str) -> _Group:
-        group = self._groups.get(ch)
-        if group is None:
+    def _read(self, where: tuple[int, int]) -> bytes:
+        start = self._base + where[0]
+        return self._blob[start:start + where[1]]
+
+    def _char(self, ch: str) -> _Char:
+        rec = self._chars.get(ch)
+        if rec is None:
             where = self._index.get(ch)
-            group = _Group(*marshal.loads(self._blob[where[0]:where[0] + where[1]])) if where else _EMPTY
+            rec = _Char(*marshal.loads(self._read(where))) if where else _NO_CHAR
             with self._lock:
-                self._groups[ch] = group
+                self._chars[ch] = rec
+        return rec
+
+    def _pair(self, two: str) -> _Pair:
+        group = self._pairs.get(two)
+        if group is None:
+            where = self._char(two[0]).pair(two[1])
+            group = _Pair(*marshal.loads(self._read(where))) if where else _NO_PAIR
+            with self._lock:
+                self._pairs[two] = group
         return group
 
+    def _hmm(self, ch: str) -> tuple[tuple | None, dict]:
+        """The HMM states ``ch`` can take (None: any) and its emissions (state → log probability)."""
+        hmm = self._hmms.get(ch)
+        if hmm is None:
+            where = self._char(ch).hmm
+            hmm = marshal.loads(self._read(where)) if where else _NO_HMM
+            with self._lock:
+                self._hmms[ch] = hmm
+        return hmm
+
     def freq(self, word: str) -> int | None:
-        return self._group(word[0]).freq.get(word)
+        return self._char(word).freq if len(word) == 1 else self._pair(word[:2]).freq.get(word)
 
     def tag(self, word: str) -> str:
-        return self._group(word[0]).tags.get(word, "x")
+        tag = self._char(word).tag if len(word) == 1 else self._pair(word[:2]).tags.get(word)
+        return "x" if tag is None else tag
 
     # -- jieba.posseg.POSTokenizer.cut (HMM on), its steps in the same order
 
@@ -118,24 +167,29 @@ class Segmenter:
         n = len(sentence)
         dag = []
         for k in range(n):
-            freq = self._group(sentence[k]).freq
             ends = []
-            i, frag = k, sentence[k]
-            while i < n and frag in freq:
-                if freq[frag]:
-                    ends.append(i)
-                i += 1
-                frag = sentence[k:i + 1]
+            own = self._char(sentence[k]).freq
+            if own is not None:  # the character is a word or begins one: the longer words from its pair
+                if own:
+                    ends.append(k)
+                if k + 1 < n:
+                    frag = sentence[k:k + 2]
+                    freq = self._pair(frag).freq
+                    i = k + 1
+                    while i < n and frag in freq:
+                        if freq[frag]:
+                            ends.append(i)
+                        i += 1
+                        frag = sentence[k:i + 1]
             dag.append(ends or [k])
         return dag
 
     def _route(self, sentence: str, dag: list[list[int]]) -> list[tuple[float, int]]:
         n = len(sentence)
         route: list[tuple[float, int]] = [(0, 0)] * (n + 1)
-        logtotal = self.logtotal
+        logtotal, freq = self.logtotal, self.freq
         for idx in range(n - 1, -1, -1):
-            freq = self._group(sentence[idx]).freq
-            route[idx] = max((log(freq.get(sentence[idx:x + 1]) or 1) - logtotal + route[x + 1][0], x)
+            route[idx] = max((log(freq(sentence[idx:x + 1]) or 1) - logtotal + route[x + 1][0], x)
                              for x in dag[idx])
         return route
 
@@ -199,22 +253,21 @@ class Segmenter:
     def _viterbi(self, obs: str) -> list:
         """jieba.posseg.viterbi: the most probable (position, tag) state of each character."""
         trans_p, all_states = self.trans_p, self.all_states
-        first = self._group(obs[0])
+        first_states, first_emit = self._hmm(obs[0])
         v = [{}]
         mem_path: list[dict] = [{}]
-        for y in first.states if first.states is not None else all_states:
-            v[0][y] = self.start_p[y] + first.emit.get(y, _MIN_FLOAT)
+        for y in first_states if first_states is not None else all_states:
+            v[0][y] = self.start_p[y] + first_emit.get(y, _MIN_FLOAT)
             mem_path[0][y] = ""
         for t in range(1, len(obs)):
             v.append({})
             mem_path.append({})
-            group = self._group(obs[t])
+            states, emit = self._hmm(obs[t])
             prev_states = [x for x in mem_path[t - 1].keys() if len(trans_p[x]) > 0]
             prev_states_expect_next = {y for x in prev_states for y in trans_p[x].keys()}
-            obs_states = set(group.states if group.states is not None else all_states) & prev_states_expect_next
+            obs_states = set(states if states is not None else all_states) & prev_states_expect_next
             if not obs_states:
                 obs_states = prev_states_expect_next if prev_states_expect_next else all_states
-            emit = group.emit
             for y in obs_states:
                 prob, state = max((v[t - 1][y0] + trans_p[y0].get(y, _MIN_INF) + emit.get(y, _MIN_FLOAT), y0)
                                   for y0 in prev_states)
@@ -270,21 +323,47 @@ def _tables_from_jieba():
 
 
 def _serialise(freq, total, tags, char_states, start, trans, emit) -> bytes:
-    groups: dict[str, list] = {}
+    """The cache: a head (format, total, HMM start and transitions, where each character's record is), each
+    character's record (its own frequency and tag, HMM states and emissions, where its pairs' groups are),
+    and the groups of the longer words by their first two characters, each read when first needed."""
+    chars: dict[str, list] = {}  # character → [freq, tag, hmm location, second characters, pair locations]
+    pairs: dict[str, list] = {}
+    hmms: dict[str, list] = {}  # character → [states, emissions]
+
+    def char(ch: str) -> list:
+        return chars.setdefault(ch, [None, None, None, "", b""])
+
     for word, f in freq.items():
-        groups.setdefault(word[0], [{}, {}, None, {}])[0][word] = f
+        if len(word) == 1:
+            char(word)[0] = f
+        else:
+            char(word[0])
+            pairs.setdefault(word[:2], [{}, {}])[0][word] = f
     for word, tag in tags.items():
-        if word:
-            groups.setdefault(word[0], [{}, {}, None, {}])[1][word] = tag
+        if len(word) == 1:
+            char(word)[1] = tag
+        elif word:
+            char(word[0])
+            pairs.setdefault(word[:2], [{}, {}])[1][word] = tag
     for ch, states in char_states.items():
-        groups.setdefault(ch, [{}, {}, None, {}])[2] = tuple(states)
+        hmms.setdefault(ch, [None, {}])[0] = tuple(states)
     for state, probs in emit.items():
         for ch, p in probs.items():
-            groups.setdefault(ch, [{}, {}, None, {}])[3][state] = p
+            hmms.setdefault(ch, [None, {}])[1][state] = p
     body = io.BytesIO()
-    index = {}
-    for ch, group in groups.items():
+    for two, group in pairs.items():
         blob = marshal.dumps(tuple(group))
+        record = char(two[0])
+        record[3] += two[1]
+        record[4] += _WHERE.pack(body.tell(), len(blob))
+        body.write(blob)
+    for ch, hmm in hmms.items():
+        blob = marshal.dumps(tuple(hmm))
+        char(ch)[2] = (body.tell(), len(blob))
+        body.write(blob)
+    index = {}
+    for ch, record in chars.items():
+        blob = marshal.dumps(tuple(record))
         index[ch] = (body.tell(), len(blob))
         body.write(blob)
     head = marshal.dumps((_FORMAT, total, start, trans, index))
@@ -355,7 +434,8 @@ def _from_bytes(blob) -> Segmenter:
     fmt, total, start, trans, index = marshal.loads(blob[8:8 + size])
     if fmt != _FORMAT:
         raise ValueError(f"segmenter cache format {fmt}, not {_FORMAT}")
-    return Segmenter(total, start, trans, {ch: (8 + size + off, n) for ch, (off, n) in index.items()}, blob)
+    return Segmenter(total, start, trans, index, blob, 8 + size)
+
 
 
 if __name__ == "__main__":
