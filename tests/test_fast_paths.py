@@ -149,3 +149,21 @@ _PHRASE_PARTS = sorted(set(labels._by_length("leading") + labels._by_length("tra
 @given(st.lists(st.sampled_from(_PHRASE_PARTS), min_size=1, max_size=7).map("".join))
 def test_label_clean_is_what_it_was(phrase):
     assert labels.clean.__wrapped__(phrase) == _clean_as_it_was(phrase)
+
+
+# deep_encodable: a row with nothing to replace comes back as it is, one with lone surrogates is rebuilt
+_texts = st.text(alphabet=st.sampled_from(["a", "好", "\ud800", "\udcff", "\n", "\x00", " ", "€"]), max_size=6)
+_leaves = st.one_of(_texts, st.integers(), st.none(), st.booleans(), st.decimals(allow_nan=False),
+                    st.floats(allow_nan=False))
+_values = st.recursive(_leaves, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.lists(inner, max_size=4).map(tuple),
+    st.dictionaries(st.one_of(_texts, st.integers(), st.tuples(st.integers())), inner, max_size=4)), max_leaves=12)
+
+
+@settings(max_examples=1500)
+@given(_values)
+def test_deep_encodable_is_the_plain_recursion(value):
+    from decextract.storable import _deep_encodable, deep_encodable
+
+    got, expected = deep_encodable(value), _deep_encodable(value)
+    assert got == expected and repr(got) == repr(expected)
