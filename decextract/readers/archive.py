@@ -159,14 +159,12 @@ def read_member(path: str) -> bytes:
 # ---------------------------------------------------------------- the formats
 
 
-class _Zip:
-    def __init__(self, source: str, data: bytes | None):
-        self.source = source
-        try:
-            self.zip = zipfile.ZipFile(io.BytesIO(data) if data is not None else source)
-        except (zipfile.BadZipFile, ValueError, EOFError, RuntimeError) as exc:
-            raise DamagedFileError(f"damaged ZIP archive: {exc}", path=source) from exc
-        self.infos = {_zip_name(info): info for info in self.zip.infolist()}
+class _Streamed:
+    """An archive whose members are read as streams (ZIP, RAR): the member checks and the size limits."""
+
+    kind = ""
+    source: str
+    infos: dict
 
     def names(self) -> list[str]:
         return [n for n, info in self.infos.items() if not info.is_dir() and _document_name(n)]
@@ -176,16 +174,40 @@ class _Zip:
         where = f"{self.source}{SEPARATOR}{name}"
         if info is None:
             raise DamagedFileError("no such member in the archive", path=where)
-        if info.flag_bits & 0x1:
-            raise EncryptedFileError("a password-protected member of a ZIP archive", path=where)
+        if self._encrypted(info):
+            raise EncryptedFileError(f"a password-protected member of a {self.kind} archive", path=where)
         _check_size(info.file_size, info.compress_size, where)
-        try:
-            with self.zip.open(info) as f:
-                data = f.read(MAX_MEMBER_BYTES + 1)
-        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
-            raise DamagedFileError(f"damaged member of a ZIP archive: {exc}", path=where) from exc
+        data = self._read(info, where)
         _check_size(len(data), info.compress_size, where)
         return data
+
+    def _encrypted(self, info) -> bool:
+        raise NotImplementedError
+
+    def _read(self, info, where: str) -> bytes:
+        raise NotImplementedError
+
+
+class _Zip(_Streamed):
+    kind = "ZIP"
+
+    def __init__(self, source: str, data: bytes | None):
+        self.source = source
+        try:
+            self.zip = zipfile.ZipFile(io.BytesIO(data) if data is not None else source)
+        except (zipfile.BadZipFile, ValueError, EOFError, RuntimeError) as exc:
+            raise DamagedFileError(f"damaged ZIP archive: {exc}", path=source) from exc
+        self.infos = {_zip_name(info): info for info in self.zip.infolist()}
+
+    def _encrypted(self, info) -> bool:
+        return bool(info.flag_bits & 0x1)
+
+    def _read(self, info, where: str) -> bytes:
+        try:
+            with self.zip.open(info) as f:
+                return f.read(MAX_MEMBER_BYTES + 1)
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
+            raise DamagedFileError(f"damaged member of a ZIP archive: {exc}", path=where) from exc
 
 
 def _zip_name(info: zipfile.ZipInfo) -> str:
@@ -205,7 +227,9 @@ def _zip_name(info: zipfile.ZipInfo) -> str:
     return name.replace("\\", "/")
 
 
-class _Rar:
+class _Rar(_Streamed):
+    kind = "RAR"
+
     def __init__(self, source: str, data: bytes | None):
         self.source = source
         try:
@@ -219,27 +243,18 @@ class _Rar:
             raise DamagedFileError(f"damaged RAR archive: {exc}", path=source) from exc
         self.infos = {info.filename.replace("\\", "/"): info for info in self.rar.infolist()}
 
-    def names(self) -> list[str]:
-        return [n for n, info in self.infos.items() if not info.is_dir() and _document_name(n)]
+    def _encrypted(self, info) -> bool:
+        return bool(info.needs_password())
 
-    def read(self, name: str) -> bytes:
-        info = self.infos.get(name)
-        where = f"{self.source}{SEPARATOR}{name}"
-        if info is None:
-            raise DamagedFileError("no such member in the archive", path=where)
-        if info.needs_password():
-            raise EncryptedFileError("a password-protected member of a RAR archive", path=where)
-        _check_size(info.file_size, info.compress_size, where)
+    def _read(self, info, where: str) -> bytes:
         try:
             with self.rar.open(info) as f:
-                data = f.read(MAX_MEMBER_BYTES + 1)
+                return f.read(MAX_MEMBER_BYTES + 1)
         except self.rarfile.RarCannotExec as exc:
             raise UnsupportedFormatError(f"a RAR archive: unpacking it needs a tool ({INSTALL['rar']})",
                                          path=where) from exc
         except (self.rarfile.Error, OSError) as exc:
             raise DamagedFileError(f"damaged member of a RAR archive: {exc}", path=where) from exc
-        _check_size(len(data), info.compress_size, where)
-        return data
 
 
 class _SevenZip:

@@ -15,36 +15,22 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from .. import __version__, schema
-from ..records import Record, decimal_text
+from ..records import Record
+from ..tabulate import cell_text
 from . import CommitLog, LoggedSink, check_writable_dir
 
 _TABLES = schema.DATA_TABLES
 BOM = "\ufeff".encode()  # Excel's sign that a CSV is UTF-8
 
 
-def _text(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return decimal_text(value)
-    if isinstance(value, (dict, list)):
-        return schema.json_text(value)
-    if isinstance(value, bytes):
-        return value.hex()  # path_bytes: a CSV field is text
-    return value
-
-
 def _csv_bytes(rows: list[list[Any]]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerows([_text(v) for v in row] for row in rows)
+    writer.writerows([cell_text(v, schema.json_text) for v in row] for row in rows)
     return buf.getvalue().encode("utf-8")
 
 
