@@ -241,3 +241,16 @@ def test_a_cover_title_over_a_picture_keeps_its_text_layer():
     doc = read_document(path)
     assert doc.warnings == () and doc.ocr == ()
     assert [b.text for b in doc.blocks[:2]] == ["江苏省人民检察院", "2017年部门预算"]
+
+
+def test_ocr_fixes_keep_every_characters_box():
+    """A word fix replaces a misread word by one of the same length (decextract/data/ocr_fixes.json), so the
+    characters and their boxes stay one to one."""
+    from decextract import data
+    from decextract.readers.ocr import fix_text
+
+    fixes = data.load("ocr_fixes.json")
+    assert all(len(a) == len(b) for a, b in fixes["words"].items())
+    assert all(len(a) == len(b) == 1 for a, b in fixes["characters"].items())
+    assert fix_text("对5个项自编制了绩效自标，完成预算100%°") == "对5个项目编制了绩效目标，完成预算100%。"
+    assert fix_text("各自的职责") == "各自的职责"  # 自 in a real word stays
