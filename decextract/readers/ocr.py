@@ -124,7 +124,21 @@ def fix_text(text: str) -> str:
     words = _word_fixes()
     if words is not None:
         text = words[0].sub(lambda m: words[1][m.group()], text)
+    if '"' in text and "“" in text:
+        text = _close_quotes(text)
     return text
+
+
+def _close_quotes(text: str) -> str:
+    """A straight quote closing a curly one the engine read (“三公"经费) is the closing curly quote."""
+    out, open_ = [], False
+    for ch in text:
+        if ch == "“":
+            open_ = True
+        elif ch in '"”' and open_:
+            ch, open_ = "”", False
+        out.append(ch)
+    return "".join(out)
 
 
 def render(page, dpi: int = DPI):
