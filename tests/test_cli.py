@@ -269,3 +269,35 @@ def test_extract_output_is_json_for_text_no_output_can_encode(tmp_path):
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert records[0]["warnings"][0]["code"] == "replaced_characters"
     assert [r["text"] for r in records if r["type"] == "figure"] == ["12.5%", "30%"]
+
+
+def test_extract_forks_its_worker_and_keeps_its_memory_limit(tmp_path):
+    """The worker of a one-shot ``extract`` is forked from the CLI (no second interpreter) and keeps issue 10's
+    guarantees: a document beyond --max-memory is an error naming the file and the limit, the next file is
+    still extracted, the exit status says a file failed."""
+    from decextract.workers import can_fork
+
+    if not can_fork():
+        pytest.skip("this platform cannot fork")
+    big = tmp_path / "prose.txt"
+    big.write_text("部门预算公开说明坚持高位推动高效运行。\n" * 1_000_000, encoding="utf-8")  # 58 MB
+    probe = (
+        "import sys, decextract.cli as c, decextract.workers as w\n"
+        "made = []\n"
+        "real = w._Worker.__init__\n"
+        "def spy(self, ctx, limits):\n"
+        "    made.append(ctx.get_start_method())\n"
+        "    real(self, ctx, limits)\n"
+        "w._Worker.__init__ = spy\n"
+        "try:\n"
+        "    c.cli(sys.argv[1:], standalone_mode=False)\n"
+        "except SystemExit as stop:\n"
+        "    print('methods', made, 'exit', stop.code, file=sys.stderr)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe, "extract", "--max-memory", "350M", str(big), TXT],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    assert re.search(r"error: .*prose\.txt.*the memory limit of 350 MB \(--max-memory\)", proc.stderr), proc.stderr
+    assert "methods ['fork'" in proc.stderr and "exit 1" in proc.stderr, proc.stderr
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert records and {r["source"] for r in records if r["type"] == "document"} == {TXT}
