@@ -323,6 +323,9 @@ def run_local(items: Iterator[DocumentResult | Task], workers: int, limits: Limi
               ) -> Iterator[DocumentResult]:
     """Extract tasks in up to ``workers`` processes, started only when there is work and replaced when lost.
 
+    A worker's next task is given before its result is handed over, so workers extract while the caller
+    writes (on two cores, a batch's writing would otherwise leave each worker idle for a sixth of the time).
+
     Workers are spawned (a fresh interpreter each), or with ``fork`` forked from this process where the
     platform can and this process runs no other thread: a worker then starts with the modules this
     process has imported instead of importing them again (what a one-file ``extract`` waits for), under
@@ -331,6 +334,7 @@ def run_local(items: Iterator[DocumentResult | Task], workers: int, limits: Limi
     ctx = multiprocessing.get_context("fork" if fork and can_fork() else "spawn")
     pool: list[_Worker] = []
     pending: Task | None = None  # the next task, waiting for an idle worker
+    done: list[DocumentResult] = []  # results to hand over once every idle worker has its next task
     exhausted = False
     try:
         while True:
@@ -355,6 +359,10 @@ def run_local(items: Iterator[DocumentResult | Task], workers: int, limits: Limi
                     idle.give(pending, limits.timeout)
                     pending = None
                     continue
+            if done:  # the workers are busy again: the caller writes these meanwhile
+                yield from done
+                done.clear()
+                continue
             busy = [w for w in pool if w.task is not None]
             if exhausted and pending is None and not busy:
                 return
@@ -371,12 +379,12 @@ def run_local(items: Iterator[DocumentResult | Task], workers: int, limits: Limi
                         w.kill()  # what it reserved before failing stays reserved: the next document gets a fresh one
                     elif w.worn(limits):
                         w.stop()
-                    yield attrs.evolve(message, peak_memory=max(message.peak_memory or 0, w.peak_rss) or None)
+                    done.append(attrs.evolve(message, peak_memory=max(message.peak_memory or 0, w.peak_rss) or None))
                 elif w.task is not None:
                     memory = w.sample()
                     over = (limits.max_memory and not w.capped and memory and memory[1] > limits.max_memory)
                     if over or not w.process.is_alive() or time.monotonic() >= w.deadline:
-                        yield _lost(w, limits, over=bool(over))
+                        done.append(_lost(w, limits, over=bool(over)))
     finally:
         for w in pool:
             w.stop() if exhausted else w.kill()
