@@ -240,6 +240,9 @@ def _rate_without_base(rate: Printed, change: Printed, current: Printed, sign: i
     if base - d_base <= 0 and rate.value == _FROM_NOTHING:
         yield NotRun("change_rate", "the comparison base is 0 (增长100% by convention)", rate.prov)
         return
+    if base + d_base <= 0:  # a rise larger than the amount it reached: no base, no rate to recompute
+        yield NotRun("change_rate", "the base the amounts imply is not positive", rate.prov)
+        return
     lo, hi = ratio_bounds(change.value, change.half, base, d_base)
     op = "−" if sign > 0 else "+"
     yield check("change_rate", rate, _ratio(change.value, base, lo), lo, hi,
