@@ -39,7 +39,7 @@ from .textview import TextView
 BASIS_NAMES = {"决算": "决算数", "预算": "预算数", "执行": "执行数", "预算:": "预算数", "预算:年初": "年初预算数",
                "预算:全年": "全年预算数"}
 #: the bases an indicator may have in each kind of document, in order of preference
-BASES = {"决算": ("决算", "执行"), "预算": ("预算",), None: ("决算", "执行")}
+BASES = {"决算": ("决算", "执行"), "预算": ("预算",), None: ("决算", "执行", "预算")}
 _STATEMENT_RANK = 2000  # a statement that there is none comes after every table and prose place
 _SENTENCE_END = regex.compile(r"[。；;！!？?\n]")
 _YEAR = regex.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)\s*年")
