@@ -57,12 +57,19 @@ def add_missing(conn: sa.Connection) -> None:
 def create_views(conn: sa.Connection) -> None:
     """(Re)create the views over the tables: ``indicator_panel``, the indicators one row per disclosure.
 
-    ``metadata.create_all`` and :func:`add_missing` make tables only; a fresh database and every
-    migration call this too, so a view's columns are those of the decextract that last created or
-    migrated the database."""
+    SQLAlchemy's metadata holds tables only: ``metadata.create_all`` calls this after the tables (and
+    ``drop_all`` drops the views first, which PostgreSQL requires), and :func:`add_missing` at the end
+    of every migration, so a view's columns are those of the decextract that last created or migrated
+    the database."""
     from .panel import ensure_view
 
     ensure_view(conn)
+
+
+def drop_views(conn: sa.Connection) -> None:
+    from .panel import VIEW
+
+    conn.execute(sa.text(f"DROP VIEW IF EXISTS {VIEW}"))
 
 
 #: version -> (description, function applying it to a database at version - 1)
@@ -331,6 +338,9 @@ errors = sa.Table(
     sa.Index("ix_errors_sha256", "sha256"),
 )
 
+sa.event.listen(metadata, "after_create", lambda _target, conn, **_kw: create_views(conn))
+sa.event.listen(metadata, "before_drop", lambda _target, conn, **_kw: drop_views(conn))
+
 #: record TYPE -> table holding it
 TABLE_OF_TYPE: dict[str, sa.Table] = {
     "document": documents,
@@ -535,8 +545,7 @@ def ensure_schema(engine: sa.Engine) -> int:
         with engine.begin() as conn:
             version = current_version(conn)
             if version == 0:
-                metadata.create_all(conn)
-                create_views(conn)
+                metadata.create_all(conn)  # the views too (after_create)
                 conn.execute(schema_version.insert(), {"version": SCHEMA_VERSION, "applied_at": now_iso(),
                                                        "description": "create tables"})
                 return SCHEMA_VERSION
