@@ -21,8 +21,10 @@ import click
 
 from . import __version__
 from .errors import DecExtractError
-from .pipeline import extract, read_tables
+from .limits import DEFAULT_MAX_MEMORY, DEFAULT_MAX_SIZE, DEFAULT_TIMEOUT, format_size, parse_size
+from .pipeline import read_tables
 from .records import to_json
+from .storable import one_line, shown
 from .tables.export import write_table_csv
 
 log = logging.getLogger("decextract")
@@ -71,6 +73,37 @@ def _configure_logging(verbose: int, quiet: bool, level: str | None) -> None:
         log.addHandler(_handler)
 
 
+class _Size(click.ParamType):
+    """A size in bytes: 512M, 2G, 300k, 1048576; 0 for no limit."""
+
+    name = "SIZE"
+
+    def convert(self, value, param, ctx):
+        if value is None or isinstance(value, int):
+            return value
+        try:
+            return parse_size(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def _limit_options(command):
+    """--timeout, --max-size, --max-memory and --follow-links, the same for extract and batch."""
+    for option in reversed([
+        click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
+                     help="Seconds allowed per document; 0 for no limit."),
+        click.option("--max-size", type=_Size(), default=DEFAULT_MAX_SIZE, show_default=format_size(DEFAULT_MAX_SIZE),
+                     help="Files larger than this are not read (512M, 2G …; 0 for no limit)."),
+        click.option("--max-memory", type=_Size(), default=DEFAULT_MAX_MEMORY,
+                     show_default=format_size(DEFAULT_MAX_MEMORY),
+                     help="Memory a worker may use; a document needing more fails (0 for no limit)."),
+        click.option("--follow-links", is_flag=True,
+                     help="Follow symbolic links found in folders even when they lead outside the inputs."),
+    ]):
+        command = option(command)
+    return command
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
               help="Show the version (and the database schema version) and exit.")
@@ -90,30 +123,30 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, log_level: str | None) ->
 
 def _existing(paths: tuple[str, ...]) -> None:
     """A usage error (exit 2) naming every path that does not exist and every glob that matches nothing."""
-    missing = [p for p in paths if not os.path.lexists(p)
+    from .readers import archive
+
+    missing = [p for p in paths if not os.path.lexists(p) and not archive.is_member_path(p)
                and not (_GLOB_CHARS & set(p) and glob.glob(p, recursive=True))]
     if missing:
         raise click.UsageError("no such file or folder: " + ", ".join(missing))
 
 
-def _inputs(paths: tuple[str, ...]) -> list[str]:
-    """The files named by ``paths``: files as given, folders and globs expanded as ``batch`` does.
+def _inputs(paths: tuple[str, ...], follow_links: bool = False):
+    """The files named by ``paths`` (an :class:`~decextract.inputs.Inputs`): files as given, folders and globs
+    expanded as ``batch`` does, links leading out of them refused unless ``follow_links``.
 
     Files found under a relative folder or glob are shown relative to the working directory.
     """
-    from .batch import discover
+    from .inputs import Inputs
 
     _existing(paths)
-    files: list[str] = []
+    inputs = Inputs((), follow_links=follow_links, absolute=False)
     for arg in paths:
-        if os.path.lexists(arg) and not os.path.isdir(arg):
-            files.append(arg)
-            continue
-        found = discover([arg])
-        if not found:
+        found = Inputs([arg], follow_links=follow_links, absolute=False)
+        if not found.files and not (os.path.lexists(arg) and not os.path.isdir(arg)):
             log.warning("%s: no files found", arg)
-        files.extend(f if os.path.isabs(arg) else os.path.relpath(f) for f in found)
-    return list(dict.fromkeys(files))
+        inputs.merge(found)
+    return inputs
 
 
 @cli.command("extract")
@@ -128,12 +161,16 @@ def _inputs(paths: tuple[str, ...]) -> list[str]:
               help="Write one CSV per record kind (UTF-8 with BOM) into DIR.")
 @click.option("--dta", "dta_dir", type=click.Path(file_okay=False), metavar="DIR",
               help="Write one Stata .dta per record kind into DIR (needs pandas).")
-def extract_command(files: tuple[str, ...], output, jsonl, xlsx, csv_dir, dta_dir) -> None:
+@_limit_options
+def extract_command(files: tuple[str, ...], output, jsonl, xlsx, csv_dir, dta_dir, timeout, max_size, max_memory,
+                    follow_links) -> None:
     """Write the records of each FILE (files, folders, globs) as JSON Lines, one record a line.
 
     With --xlsx, --csv or --dta the records go there instead (add -o - to also
-    print them).  A file that cannot be read is reported on standard error with
-    the reason; the other files still run, and the exit status is 1 if any file failed.
+    print them).  Each document is extracted in a worker process under the same
+    limits as batch (time, size, memory).  A file that cannot be read is
+    reported on standard error with the reason; the other files still run, and
+    the exit status is 1 if any file failed.
     """
     if output and Path(output).suffix.lower() == ".xlsx":
         xlsx, output = xlsx or output, None
@@ -142,7 +179,7 @@ def extract_command(files: tuple[str, ...], output, jsonl, xlsx, csv_dir, dta_di
                                  f"--{Path(output).suffix[1:].lower()} DIR", param_hint="-o")
     if output and jsonl:
         raise click.UsageError("give -o or --jsonl, not both")
-    paths = _inputs(files)
+    paths = _inputs(files, follow_links)
     jsonl = output or jsonl or (None if (xlsx or csv_dir or dta_dir) else "-")
     tabular = bool(xlsx or csv_dir or dta_dir)
     kept = []
@@ -154,7 +191,7 @@ def extract_command(files: tuple[str, ...], output, jsonl, xlsx, csv_dir, dta_di
             if tabular:
                 kept.extend(records)
 
-        status = _every_file(paths, extract, use)
+        status = _every_document(paths, use, timeout=timeout or None, max_size=max_size, max_memory=max_memory)
     if tabular:
         from . import exports
 
@@ -162,7 +199,32 @@ def extract_command(files: tuple[str, ...], output, jsonl, xlsx, csv_dir, dta_di
     sys.exit(status)
 
 
-def _every_file(paths: list[str], read, use) -> int:
+def _every_document(inputs, use, **limits) -> int:
+    """``use(path, records)`` for each document, extracted in a worker process within ``limits``; the exit
+    status: 1 when some file failed (each reported on stderr with the reason), else 0."""
+    from .batch import extract_many
+
+    failed = total = 0
+    try:
+        for result in extract_many(inputs, 1, dedupe=False, **limits):
+            total += 1
+            log.debug("reading %s", shown(result.path))  # read in the worker; logged as its result arrives
+            if result.status == "ok":
+                _log_read(result.path, result.records, result.seconds)
+                use(result.path, result.records)
+            else:
+                failed += 1
+                click.echo(f"error: {shown(result.path)}: {one_line(result.failure.message)}", err=True)
+    except DecExtractError as exc:  # no worker could start
+        click.echo(f"error: {exc}", err=True)
+        return 2
+    if failed:
+        click.echo(f"{failed} of {total} file(s) failed", err=True)
+        return 1
+    return 0
+
+
+def _every_file(paths, read, use) -> int:
     """``use(path, read(path))`` for each file; the exit status: 1 when some file failed (reported), else 0."""
     try:
         for path, result in _each_file(paths, read):
@@ -213,13 +275,16 @@ def audit_command(files: tuple[str, ...], as_json: bool) -> None:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the number of cores).")
 @click.option("--force", is_flag=True, help="Re-extract documents already loaded, replacing them.")
-@click.option("--timeout", type=click.FloatRange(min=0), default=120.0, show_default=True,
-              help="Seconds allowed per document; 0 for no limit.")
+@click.option("--retry-failed", is_flag=True, help="Try again files that failed in an earlier run and are unchanged.")
+@_limit_options
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="Extract in local worker processes or on a Dask distributed cluster.")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", help="The Dask scheduler (with --engine dask).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output (the summary is still printed).")
-def batch_command(paths, db, jsonl, csv_dir, parquet_dir, jobs, force, timeout, engine, scheduler, quiet) -> None:
+@click.option("--strict", is_flag=True, help="A document loaded with warnings (pages without text, OCR'd pages, "
+              "not a disclosure …) is a failure: an error row naming the warnings, its records not loaded.")
+def batch_command(paths, db, jsonl, csv_dir, parquet_dir, jobs, force, retry_failed, timeout, max_size, max_memory,
+                  follow_links, engine, scheduler, quiet, strict) -> None:
     """Extract every document under PATHS (files, folders, globs) into a database, each exactly once.
 
     Documents already loaded are skipped; files that cannot be read become rows
@@ -237,7 +302,9 @@ def batch_command(paths, db, jsonl, csv_dir, parquet_dir, jobs, force, timeout, 
         sinks = open_sinks(db=db, jsonl=jsonl, csv=csv_dir, parquet=parquet_dir)
         try:
             summary = run_batch(paths, sinks, workers=jobs, timeout=timeout or None, force=force, engine=engine,
-                                scheduler=scheduler, progress=not quiet)
+                                scheduler=scheduler, progress=not quiet, retry_failed=retry_failed,
+                                follow_links=follow_links, max_size=max_size, max_memory=max_memory,
+                                strict=strict)
         finally:
             for sink in sinks:
                 sink.close()
@@ -249,7 +316,7 @@ def batch_command(paths, db, jsonl, csv_dir, parquet_dir, jobs, force, timeout, 
                    "load the rest", err=True)
         sys.exit(130)
     click.echo(summary.format())
-    sys.exit(1 if summary.failed else 0)
+    sys.exit(1 if summary.failed or summary.not_retried else 0)
 
 
 @cli.command("tables")
@@ -278,7 +345,7 @@ def tables_command(files: tuple[str, ...], csv_dir: str | None, xlsx: str | None
 
 
 def _list_tables(path: str, found, csv_dir: str | None, grids: list) -> None:
-    click.echo(f"{path}: {len(found)} table(s)")
+    click.echo(f"{shown(path)}: {len(found)} table(s)")
     for n, (info, table) in enumerate(found, 1):
         first, last = (info.pages[0], info.pages[-1]) if info.pages else ("-", "-")
         pages = f"{first}" if first == last else f"{first}-{last}"
@@ -396,7 +463,9 @@ def export_command(db: str, xlsx: str | None, csv_dir: str | None, dta_dir: str 
 @click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write the panel: FILE.xlsx (sheets panel, sources, concepts), .csv (UTF-8 with BOM), "
                    ".parquet or .dta. Without it the indicators are printed, one per line.")
-def indicators_command(paths: tuple[str, ...], db: str | None, output: str | None) -> None:
+@_limit_options
+def indicators_command(paths: tuple[str, ...], db: str | None, output: str | None, timeout, max_size, max_memory,
+                       follow_links) -> None:
     """The key indicators of each disclosure under PATHS (files, folders, globs), or of a batch database:
     one row per disclosure (its PDF, DOCX, TXT … counted once), one column per concept (收入总计,
     “三公”经费合计 …, docs/concepts.md), each value with the file and page it was read from.
@@ -405,7 +474,9 @@ def indicators_command(paths: tuple[str, ...], db: str | None, output: str | Non
     decextract indicators ../shared/samples/corpus -o panel.xlsx
     decextract indicators --db decextract.sqlite -o panel.dta
 
-    Exit status 1 if any file could not be read (the others are in the panel).
+    Each document is extracted in a worker process under the same limits as
+    extract and batch.  Exit status 1 if any file could not be read (the others
+    are in the panel).
     """
     from .panel import FORMATS, panel_of_database, panel_of_records, write_panel
     from .tabulate import print_rows
@@ -422,7 +493,10 @@ def indicators_command(paths: tuple[str, ...], db: str | None, output: str | Non
             panel = panel_of_database(open_readonly(db))
         else:
             kept: list = []
-            status = _every_file(_inputs(paths), extract, lambda _path, records: kept.extend(records))
+            status = _every_document(_inputs(paths, follow_links), lambda _path, records: kept.extend(records),
+                                     timeout=timeout or None, max_size=max_size, max_memory=max_memory)
+            if status == 2:  # no worker could start
+                sys.exit(2)
             panel = panel_of_records(kept)
     except DecExtractError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -486,7 +560,7 @@ def _each_file(files: tuple[str, ...], read):
             result = read(path)
         except DecExtractError as exc:
             failed += 1
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {one_line(str(exc))}", err=True)
             continue
         _log_read(path, result, time.monotonic() - started)
         yield path, result
@@ -500,6 +574,7 @@ def _log_read(path: str, result, seconds: float) -> None:
     result = getattr(result, "records", result)  # an audit report: the records it was made of
     items = [r for r in result if not isinstance(r, tuple)]
     document = items[0] if items and getattr(items[0], "TYPE", None) == "document" else None
+    path = shown(path)  # a newline in a file name cannot forge a log line
     log.info("%s: %d %s in %.1f s", path, len(result), "records" if document else "tables", seconds)
     if document is None:
         return

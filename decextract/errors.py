@@ -8,6 +8,8 @@ and, where known, the location inside it.
 
 from __future__ import annotations
 
+from .storable import shown
+
 
 class DecExtractError(Exception):
     """Root of every error decextract raises."""
@@ -19,7 +21,7 @@ class DecExtractError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        where = self.path or ""
+        where = shown(self.path) if self.path else ""  # a newline in a file name cannot forge a log line
         if self.location:
             where = f"{where} ({self.location})" if where else self.location
         return f"{where}: {self.message}" if where else self.message
@@ -58,3 +60,20 @@ class ExtractionTimeout(DecExtractError, TimeoutError):
 
 class SinkError(DecExtractError, OSError):
     """Writing records to a sink (file, database) failed."""
+
+
+class NotRegularFileError(DecExtractError, OSError):
+    """The path is not a regular file (a folder, a FIFO, a device such as /dev/zero, a socket): never read."""
+
+
+class LinkNotFollowedError(DecExtractError, OSError):
+    """A symbolic link found while walking a folder points outside the inputs (``--follow-links`` to follow)."""
+
+
+class FileTooLargeError(DecExtractError, ValueError):
+    """The file is larger than the size limit (``--max-size``); it is not read."""
+
+
+class MemoryLimitError(DecExtractError, MemoryError):
+    """Reading the document would take more memory than the limit (``--max-memory``): a decompression bomb,
+    a huge grid, a stream inflating to gigabytes."""

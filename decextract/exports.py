@@ -276,6 +276,8 @@ def _xlsx_cell(ws, row: tuple, source: int, cell_class) -> Any:
         return cell
     if isinstance(value, (dict, list)):
         value = schema.json_text(value)
+    if isinstance(value, bytes):  # path_bytes: a file name that is not UTF-8, exactly
+        value = value.hex()
     if isinstance(value, str):
         return _clean(value)[:_XLSX_MAX_TEXT]
     return value
@@ -389,6 +391,8 @@ def _dta_value(row: tuple, source: int) -> Any:
         return decimal_text(value) if source < 0 else float(value)
     if isinstance(value, (dict, list)):
         return schema.json_text(value)
+    if isinstance(value, bytes):  # path_bytes: a file name that is not UTF-8, exactly
+        return value.hex()
     if isinstance(value, str):
         return _clean(value)
     return value

@@ -573,20 +573,30 @@ def table_figures(doc: Document, table: Table, fiscal_year: int | None) -> Itera
                 found = [_Found(q, label or "", "", *_column_relation(header, q), year, label) for q in quantities]
             else:
                 found = _analyse(cell_text, [q for q in quantities if _is_prose_figure(q)], fiscal_year)
+                view = TextView(c.text)  # once per cell: a cell of thousands of figures stays linear
                 for f in found:  # a cell such as “≥50公里” has no words of its own: its row and column name it
-                    f.label = TextView(c.text).unfold(f.label)
+                    f.label = view.unfold(f.label)
                     if not (f.label and _NAMING.search(f.label)):
                         f.label = "/".join(x for x in (_row_label(grid[r], c.col), header) if x) or None
             for f in found:
                 q = _apply_table_unit(f.q, _cell_unit(table, grid[r], c.col, header, performance))
                 page, bbox = span_box(c.boxes, f.q.start, f.q.end)
+                cut, start, end = _row_window(context, start_in_context + f.q.start, start_in_context + f.q.end)
                 prov = Provenance(
                     source=doc.source, sha256=doc.sha256, format=doc.format,
                     page=page or c.page or table.page, block=table.index, section=table.section,
-                    context=context, start=start_in_context + f.q.start, end=start_in_context + f.q.end,
-                    cell=CellRef(table.index, r, c.col), bbox=bbox or c.bbox,
+                    context=cut, start=start, end=end, cell=CellRef(table.index, r, c.col), bbox=bbox or c.bbox,
                 )
                 yield _figure(q, f.label, f.year, f.relation, f.direction, prov)
+
+
+def _row_window(context: str, start: int, end: int) -> tuple[str, int, int]:
+    """A row's context and the span in it, cut to _MAX_SENTENCE // 2 characters each side of the span when the
+    row is longer than _MAX_SENTENCE (a cell holding a megabyte is not repeated in each of its figures)."""
+    if len(context) <= _MAX_SENTENCE:
+        return context, start, end
+    lo = max(0, start - _MAX_SENTENCE // 2)
+    return context[lo:end + _MAX_SENTENCE // 2], start - lo, end - lo
 
 
 _HEADER_YEAR = regex.compile(

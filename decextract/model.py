@@ -59,6 +59,7 @@ class Paragraph:
     #: the text as printed when it differs from ``text``: the lines of a hard-wrapped paragraph with
     #: their line breaks (``text`` joins them); figures point into it (see decextract.textview)
     raw: str | None = attrs.field(default=None, repr=False, eq=False)
+    element: str | None = None  # where a web page holds it: the element's path (/html/body/div[2]/p[3])
 
     @property
     def is_heading(self) -> bool:
@@ -99,6 +100,7 @@ class Table:
     unit: str | None = None
     header_rows: int = 0
     warnings: tuple[Notice, ...] = ()  # what the reader could not read whole (a continuation not joined …)
+    element: str | None = None  # where a web page holds it: the table element's path
 
     def row(self, r: int) -> tuple[Cell, ...]:
         """Cells whose top-left slot is in row ``r``, left to right."""
@@ -122,17 +124,38 @@ Block = Paragraph | Table
 
 
 @attrs.frozen
+class OcrPage:
+    """A page whose text was recognised in its image: the engine, and each character's box and confidence.
+
+    ``chars`` holds ``(x0, top, x1, bottom, confidence)`` in the page's points (the
+    boxes the blocks carry), confidence in 0..1 as the engine gives it.
+    """
+
+    page: int
+    engine: str
+    chars: tuple[tuple[float, float, float, float, float], ...] = attrs.field(repr=False, eq=False)
+
+    def confidence(self, bbox: tuple[float, float, float, float] | None) -> float | None:
+        """The lowest confidence of the characters whose centre lies in ``bbox`` (all of the page's when None)."""
+        found = [c[4] for c in self.chars if bbox is None or (
+            bbox[0] - 0.5 <= (c[0] + c[2]) / 2 <= bbox[2] + 0.5 and bbox[1] - 0.5 <= (c[1] + c[3]) / 2 <= bbox[3] + 0.5)]
+        return round(min(found), 3) if found else None
+
+
+@attrs.frozen
 class Document:
     """One disclosure: its identity and its blocks in reading order."""
 
     source: str
     sha256: str
-    format: str  # "txt" | "docx" | "pdf" | "xlsx"
+    format: str  # "txt" | "docx" | "pdf" | "xlsx" | "html" | "doc" … (readers.sniff)
     blocks: tuple[Block, ...]
     pages: int | None = None
     title: str | None = None  # from the file's own metadata, when it has one
     size: int | None = None  # bytes of the file
     warnings: tuple[Notice, ...] = ()  # what the reader could not read (pages without text, replaced characters …)
+    converted: str | None = None  # the format actually read after converting the file (LibreOffice), else None
+    ocr: tuple[OcrPage, ...] = ()  # the pages whose text came from OCR, with each character's confidence
 
     def paragraphs(self) -> Iterator[Paragraph]:
         return (b for b in self.blocks if isinstance(b, Paragraph))

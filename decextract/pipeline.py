@@ -13,6 +13,8 @@ from .figures import figures_of
 from .indicators import indicators_of
 from .metadata import document_info
 from .model import Document, Table
+from .notices import document_notices
+from .provenance import mark
 from .readers import read_document
 from .records import Record, TableInfo
 from .tables import annex_records, annotate, performance_records
@@ -32,11 +34,14 @@ def audited_records(doc: Document) -> tuple[list[Record], Audit]:
     that could not run for lack of inputs)."""
     doc = annotate(doc)
     info = identify(document_info(doc))  # with the disclosure it belongs to
-    records: list[Record] = [info, *annex_records(doc), *performance_records(doc, info.fiscal_year),
-                             *figures_of(doc, info.fiscal_year)]
+    body: list[Record] = [*annex_records(doc), *performance_records(doc, info.fiscal_year),
+                          *figures_of(doc, info.fiscal_year)]
+    info = attrs.evolve(info, warnings=info.warnings + document_notices(doc, info, body))
+    records: list[Record] = [info, *body]
     result = audit(records, doc)
     records[0] = attrs.evolve(info, audit=result.summary)  # the document record says how the audit went
-    return records + list(result.checks) + indicators_of(records, doc, result.located), result
+    indicators = indicators_of(records, doc, result.located)
+    return mark(doc, records + list(result.checks) + indicators), result  # provenance completed: OCR, element, …
 
 
 def extract(path: str | os.PathLike) -> list[Record]:

@@ -9,23 +9,34 @@ from typing import TextIO
 
 import attrs
 
+from .limits import format_size
+
 
 @attrs.define
 class Summary:
-    """Counts of a batch: every input file ends as exactly one of succeeded, failed or skipped."""
+    """Counts of a batch: every input file ends as exactly one of succeeded, failed, not retried or skipped.
+
+    Documents that loaded with warnings (pages without text, replaced characters
+    …) are counted by warning code, and so are tables that came back in part.
+    """
 
     total: int = 0
     succeeded: int = 0
     failed: int = 0
     skipped: int = 0
+    not_retried: int = 0  # failed in an earlier run with the same bytes
     seconds: float = 0.0
-    failures: Counter = attrs.Factory(Counter)  # error class -> count
+    failures: Counter = attrs.Factory(Counter)  # error class -> count (failed and not retried)
     outputs: tuple[str, ...] = ()
     table_warnings: Counter = attrs.Factory(Counter)  # notice code -> tables carrying it
+    warned: int = 0  # documents loaded with warnings on the document or one of its tables
+    warnings: Counter = attrs.Factory(Counter)  # document warning code -> documents
+    peak_memory: int | None = None  # the largest resident size a worker reached, bytes
+    memory_limit: int | None = None
 
     @property
     def done(self) -> int:
-        return self.succeeded + self.failed + self.skipped
+        return self.succeeded + self.failed + self.skipped + self.not_retried
 
     def count(self, status: str, error_class: str | None = None) -> None:
         """Count one finished document."""
@@ -33,6 +44,9 @@ class Summary:
             self.succeeded += 1
         elif status == "failed":
             self.failed += 1
+            self.failures[error_class or "Error"] += 1
+        elif status == "not_retried":
+            self.not_retried += 1
             self.failures[error_class or "Error"] += 1
         elif status == "skipped":
             self.skipped += 1
@@ -45,17 +59,41 @@ class Summary:
             if getattr(record, "TYPE", None) == "table":
                 self.table_warnings.update({notice.code for notice in record.warnings})
 
+    def count_warnings(self, records) -> None:
+        """Count the warnings of one loaded document's records: the document's by code, its tables'
+        (:meth:`count_table_warnings`), and the document among those loaded with warnings."""
+        doc = {n.code for r in records if r.TYPE == "document" for n in r.warnings}
+        if doc or any(r.TYPE == "table" and r.warnings for r in records):
+            self.warned += 1
+        self.warnings.update(doc)
+        self.count_table_warnings(records)
+
+    def measure(self, peak_memory: int | None) -> None:
+        if peak_memory:
+            self.peak_memory = max(self.peak_memory or 0, peak_memory)
+
     def format(self) -> str:
         """The closing summary table."""
         rate = self.succeeded / self.seconds if self.seconds > 0 else 0.0
         lines = [
             "decextract batch summary",
             f"  succeeded  {self.succeeded:>8}",
-            f"  failed     {self.failed:>8}",
+        ]
+        if self.warned:
+            lines.append(f"    with warnings {self.warned:>5}   (documents loaded with something they could not read)")
+            lines += [f"      {code:<26} {n:>6}" for code, n in sorted(self.warnings.items())]
+        lines.append(f"  failed     {self.failed:>8}")
+        if self.not_retried:
+            lines.append(f"  not retried{self.not_retried:>8}   (failed in an earlier run, unchanged since: "
+                         "--retry-failed to try again)")
+        lines += [
             f"  skipped    {self.skipped:>8}   (already loaded, or the same file under another name)",
             f"  total      {self.total:>8}",
             f"  time       {self.seconds:>8.1f} s   ({rate:.2f} documents extracted per second)",
         ]
+        if self.peak_memory:
+            limit = f" (limit {format_size(self.memory_limit)})" if self.memory_limit else ""
+            lines.append(f"  memory     {format_size(self.peak_memory):>10}   peak of a worker{limit}")
         for cls, n in self.failures.most_common():
             lines.append(f"    {cls:<28} {n:>6}")
         if self.table_warnings:
@@ -100,6 +138,16 @@ class Progress:
             self.stream.write(self.line(now - self.started) + "\n")
             self.stream.flush()
 
+    def note(self, line: str) -> None:
+        """A line about one document (a failure), above the bar or between the progress lines."""
+        if not self.enabled:
+            return
+        if self._bar is not None:
+            self._bar.write(line, file=self.stream)
+        else:
+            self.stream.write(line + "\n")
+            self.stream.flush()
+
     def line(self, elapsed: float) -> str:
         """One plain progress line: done/total, rate, ETA, failures."""
         s = self.summary
@@ -107,8 +155,9 @@ class Progress:
         eta = (s.total - s.done) / rate if rate > 0 else float("nan")
         pct = 100.0 * s.done / s.total if s.total else 100.0
         eta_text = "?" if eta != eta else time.strftime("%H:%M:%S", time.gmtime(eta))
-        return (f"decextract: {s.done}/{s.total} documents ({pct:.0f}%), {s.failed} failed, {s.skipped} skipped, "
-                f"{rate:.2f} docs/s, ETA {eta_text}")
+        warned = f", {s.warned} with warnings" if s.warned else ""
+        return (f"decextract: {s.done}/{s.total} documents ({pct:.0f}%), {s.failed + s.not_retried} failed, "
+                f"{s.skipped} skipped{warned}, {rate:.2f} docs/s, ETA {eta_text}")
 
     def close(self) -> None:
         if self._bar is not None:

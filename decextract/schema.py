@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql
 
 from .errors import SinkError
 from .records import Record, decimal_text
+from .storable import deep_encodable, encodable, path_bytes, stored_path
 
 SCHEMA_VERSION = 3
 
@@ -122,6 +123,10 @@ def _prov_columns() -> list[sa.Column]:
         sa.Column("top", sa.Float),
         sa.Column("x1", sa.Float),
         sa.Column("bottom", sa.Float),
+        sa.Column("ocr", sa.Boolean),  # the text was recognised in a page image
+        sa.Column("ocr_confidence", sa.Float),  # the OCR engine's lowest confidence over the record's text, 0..1
+        sa.Column("element", sa.Text),  # in a web page: the path of the element holding the text
+        sa.Column("converted", sa.Text),  # the format the file was converted to and read as, else NULL
     ]
 
 
@@ -164,6 +169,7 @@ documents = sa.Table(
     sa.Column("checks_failed", sa.Integer),
     sa.Column("checks_not_run", sa.Integer),
     sa.Column("audit_json", JsonText),  # [{rule, ran, failed, not_run}]
+    sa.Column("converted", sa.Text),  # the format the file was converted to and read as (LibreOffice), else NULL
     sa.Column("disclosure_id", sa.Text),  # normalised issuer|year|level+kind: one id for every file of a disclosure
     sa.Column("issuer_normalized", sa.Text),
     sa.Column("region", sa.Text),  # as the issuer or title states it: 江苏省, 上海市普陀区
@@ -178,8 +184,9 @@ sources = sa.Table(
     "sources",
     metadata,
     sa.Column("sha256", sa.String(64), sa.ForeignKey("documents.sha256"), primary_key=True),
-    sa.Column("path", sa.Text, primary_key=True),
+    sa.Column("path", sa.Text, primary_key=True),  # as text: a byte that is not UTF-8 written \xNN
     sa.Column("added_at", sa.Text, nullable=False),
+    sa.Column("path_bytes", sa.LargeBinary),  # the path's exact bytes when it is not valid UTF-8, else NULL
     sa.Index("ix_sources_path", "path"),
 )
 
@@ -334,6 +341,7 @@ errors = sa.Table(
     sa.Column("message", sa.Text, nullable=False),
     sa.Column("location", sa.Text),
     sa.Column("occurred_at", sa.Text, nullable=False),
+    sa.Column("path_bytes", sa.LargeBinary),  # the path's exact bytes when it is not valid UTF-8, else NULL
     sa.Index("ix_errors_path", "path"),
     sa.Index("ix_errors_sha256", "sha256"),
 )
@@ -389,6 +397,10 @@ def _prov_row(prov) -> dict[str, Any]:
         "top": bbox[1] if bbox else None,
         "x1": bbox[2] if bbox else None,
         "bottom": bbox[3] if bbox else None,
+        "ocr": prov.ocr,
+        "ocr_confidence": prov.confidence,
+        "element": prov.element,
+        "converted": prov.converted,
     }
 
 
@@ -443,6 +455,7 @@ def flatten(record: Record) -> dict[str, Any]:
         return {"source": record.source, "format": record.format, "pages": record.pages, "title": record.title,
                 "issuer": record.issuer, "fiscal_year": record.fiscal_year, "kind": record.kind,
                 "size": record.size, "warnings_json": _notices(record.warnings), **_audit(record.audit),
+                "converted": record.converted,
                 "disclosure_id": record.disclosure_id, "issuer_normalized": record.issuer_normalized,
                 "region": record.region, "region_level": record.region_level, "level": record.level}
     if t == "figure":
@@ -497,7 +510,8 @@ def rows_of(sha256: str, records: Iterable[Record], *, version: str) -> dict[str
     """A document's records as rows per table name, every column present (``None`` when absent).
 
     ``records`` must start with the document's ``document`` record.  Rows of
-    JSON columns hold dicts; sinks that write text serialise them with :func:`json_text`.
+    JSON columns hold dicts; sinks that write text serialise them with :func:`json_text`.  Every string
+    is made encodable (:func:`decextract.storable.encodable`), so any sink can write any document.
     """
     records = list(records)
     if not records or records[0].TYPE != "document":
@@ -510,10 +524,24 @@ def rows_of(sha256: str, records: Iterable[Record], *, version: str) -> dict[str
             row.update(sha256=sha256, n_records=len(records), extracted_at=now_iso(), decextract_version=version)
         else:
             row.update(sha256=sha256, seq=seq)
-        out[table.name].append(complete(table, row))
+        out[table.name].append(deep_encodable(complete(table, row)))
         if record.TYPE == "table_row":
-            out[table_cells.name].extend(_cell_rows(sha256, seq, record))
+            out[table_cells.name].extend(deep_encodable(_cell_rows(sha256, seq, record)))
     return out
+
+
+def source_row(sha256: str, path: str) -> dict[str, Any]:
+    """The ``sources`` row of a path a document was found under (the path stored losslessly)."""
+    return complete(sources, {"sha256": sha256, "path": stored_path(path), "path_bytes": path_bytes(path),
+                              "added_at": now_iso()})
+
+
+def error_row(path: str, sha256: str | None, stage: str, error_class: str, message: str,
+              location: str | None = None) -> dict[str, Any]:
+    """The ``errors`` row of a file that failed (the path stored losslessly, every text encodable)."""
+    return complete(errors, {"path": stored_path(path), "path_bytes": path_bytes(path), "sha256": sha256,
+                             "stage": stage, "error_class": encodable(error_class), "message": encodable(message),
+                             "location": encodable(location) if location else None, "occurred_at": now_iso()})
 
 
 def complete(table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:

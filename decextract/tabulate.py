@@ -10,7 +10,7 @@ import csv
 import json
 import sys
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, TextIO
 
@@ -20,9 +20,9 @@ from .records import decimal_text
 MAX_WIDTH = 60
 
 
-def cell_text(value: Any) -> str:
-    """A value as text (a terminal's table, CSV): decimals plain, JSON compact with Chinese kept,
-    ``true``/``false``, a whole float without ``.0``, NULL empty."""
+def cell_text(value: Any, dumps: Callable[[Any], str] | None = None) -> str:
+    """A value as text (a terminal's table, CSV): decimals plain, JSON compact with Chinese kept (or as
+    ``dumps`` writes it), ``true``/``false``, a whole float without ``.0``, bytes in hexadecimal, NULL empty."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -30,7 +30,7 @@ def cell_text(value: Any) -> str:
     if isinstance(value, Decimal):
         return decimal_text(value)
     if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return dumps(value) if dumps else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, bytes):

@@ -36,7 +36,14 @@ def encrypted_pdf(user_password: bytes = b"secret", owner_password: bytes = b"ow
         b"<< /Filter /Standard /V 1 /R 2 /O <" + owner.hex().encode() + b"> /U <" + user.hex().encode()
         + b"> /P " + str(p).encode() + b" >>",
     ]
-    out = bytearray(b"%PDF-1.4\n")
+    trailer = b"/Encrypt 4 0 R /ID [<%s> <%s>] " % (doc_id.hex().encode(), doc_id.hex().encode())
+    return build_pdf(objects, trailer_extra=trailer, header=b"%PDF-1.4\n")
+
+
+def build_pdf(objects: list[bytes], *, root: int = 1, trailer_extra: bytes = b"",
+              header: bytes = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n") -> bytes:
+    """A PDF of ``objects`` (numbered from 1) with a correct xref table."""
+    out = bytearray(header)
     offsets = []
     for n, body in enumerate(objects, 1):
         offsets.append(len(out))
@@ -44,9 +51,8 @@ def encrypted_pdf(user_password: bytes = b"secret", owner_password: bytes = b"ow
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R /Encrypt 4 0 R /ID [<%s> <%s>] >>\n" % (
-        len(objects) + 1, doc_id.hex().encode(), doc_id.hex().encode())
-    out += b"startxref\n%d\n%%%%EOF\n" % xref
+    out += b"trailer\n<< /Size %d /Root %d 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, root, trailer_extra, xref)
     return bytes(out)
 
 

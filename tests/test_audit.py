@@ -21,7 +21,7 @@ from decextract.checks.quantities import meets
 from decextract.cli import cli
 from decextract.figures import figures_of
 from decextract.model import Cell, Document, Paragraph, Table
-from decextract.pipeline import audited_records, records_of
+from decextract.pipeline import audited_records, extract, records_of
 from decextract.readers import read_document
 from decextract.records import DocumentInfo, Provenance, TableInfo, TableRow
 
@@ -366,3 +366,14 @@ def test_the_audit_example_in_the_docs_is_what_the_command_prints(monkeypatch):
     monkeypatch.chdir(ROOT)
     printed = CliRunner().invoke(cli, command).output.splitlines()
     assert printed[: len(shown)] == shown
+
+
+def test_a_change_larger_than_this_years_amount_is_not_run_and_does_not_lose_the_document(tmp_path):
+    """本年52.27万元，比上年增加93.72万元: no positive base fits, so the rate cannot be recomputed; before, the
+    infinite range made the arithmetic raise and the whole document failed (a fuzzed real PDF showed it)."""
+    path = tmp_path / "rise.txt"
+    path.write_text("2020年度部门决算\n一般公共预算财政拨款支出52.27万元，比上年增加93.72万元，增长179.3%。\n",
+                    encoding="utf-8")
+    records = extract(path)
+    assert [c for c in records if c.TYPE == "check" and c.rule == "change_rate"] == []
+    assert next(r for r in records[0].audit.rules if r.rule == "change_rate").not_run == 1

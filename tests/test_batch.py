@@ -20,8 +20,9 @@ import pytest
 import sqlalchemy as sa
 from fixtures_pdf import encrypted_pdf
 
-from decextract import batch, pipeline
+from decextract import pipeline, workers
 from decextract.batch import discover, extract_many, run_batch, to_dataframe
+from decextract.limits import format_size
 from decextract.progress import Progress, Summary
 from decextract.sinks import open_sinks
 
@@ -224,23 +225,24 @@ def test_encrypted_pdf_helper_is_really_password_protected():
     assert len(pypdfium2.PdfDocument(data, password="secret")) == 1
 
 
-def test_rerun_skips_loaded_retries_failed_and_force_replaces(tmp_path):
+def test_rerun_skips_loaded_and_unchanged_failures_retry_failed_and_force_try_again(tmp_path):
     make_docs(tmp_path / "in", 3)
     (tmp_path / "in" / "zero.txt").write_bytes(b"")
     db = tmp_path / "out.sqlite"
     counts = []
-    for force in (False, False, True):
+    for options in ({}, {}, {"retry_failed": True}, {"force": True}):
         sinks = open_sinks(db=f"sqlite:///{db}")
         try:
-            s = run_batch([tmp_path / "in"], sinks, workers=1, progress=False, force=force)
+            s = run_batch([tmp_path / "in"], sinks, workers=1, progress=False, **options)
         finally:
             for sink in sinks:
                 sink.close()
-        counts.append((s.succeeded, s.skipped, s.failed))
+        counts.append((s.succeeded, s.skipped, s.failed, s.not_retried))
         assert query(db, "SELECT count(*) FROM documents") == [(3,)]
-        assert query(db, "SELECT count(*) FROM errors") == [(1,)]  # retried each run, one row per path
+        assert query(db, "SELECT count(*) FROM errors") == [(1,)]  # one row per path, the latest
         check_complete(db)
-    assert counts == [(3, 0, 1), (0, 3, 1), (3, 0, 1)]
+    # the second run does not try the unchanged failed file again; --retry-failed and --force do
+    assert counts == [(3, 0, 1, 0), (0, 3, 0, 1), (0, 3, 1, 0), (3, 0, 1, 0)]
 
 
 def test_a_file_fixed_after_failing_loses_its_error(tmp_path):
@@ -280,7 +282,7 @@ def test_a_worker_that_dies_fails_only_its_document(tmp_path):
     def kill_the_worker_on_the_huge_file():  # as a crash inside a PDF library would
         while not done.is_set():
             for obj in gc.get_objects():
-                if isinstance(obj, batch._Worker) and obj.task and obj.task.path.endswith("a-huge.txt"):
+                if isinstance(obj, workers._Worker) and obj.task and obj.task.path.endswith("a-huge.txt"):
                     os.kill(obj.process.pid, signal.SIGKILL)
                     return
             time.sleep(0.05)
@@ -380,7 +382,7 @@ def test_interrupt_and_sigkill_mid_batch_then_rerun_loads_every_document_once(tm
 
 
 def test_a_file_changed_after_it_was_hashed_fails_under_its_planned_identity(tmp_path):
-    from decextract.batch import _extract_path
+    from decextract.workers import extract_path as _extract_path
 
     path = tmp_path / "a.txt"
     path.write_text("2020年收入10万元。", encoding="utf-8")
@@ -412,3 +414,205 @@ def test_to_dataframe_keeps_integers_with_gaps_as_integers():
     df = to_dataframe(pipeline.extract(SAMPLES / "xiqu-zhengfawei-2020-juesuan.txt"), type="figure")
     assert str(df["year"].dtype) == "Int64" and str(df["cell_row"].dtype) == "Int64"
     assert df["cell_row"].isna().any() and not df["cell_row"].dropna().empty
+
+
+# ---------------------------------------------------------------- links, special files, limits, the parent's death
+
+
+def _batch(folder: Path, db: Path, **options):
+    sinks = open_sinks(db=f"sqlite:///{db}")
+    try:
+        return run_batch([folder], sinks, workers=1, progress=False, **options)
+    finally:
+        for sink in sinks:
+            sink.close()
+
+
+def _tree_with_links(tmp_path: Path) -> Path:
+    """in/ with a file, a linked folder inside the tree, links leading outside, and a FIFO."""
+    folder, outside = tmp_path / "in", tmp_path / "outside"
+    make_docs(folder / "sub", 1)
+    outside.mkdir(parents=True)
+    (outside / "other.txt").write_text("2021年支出20万元。", encoding="utf-8")
+    (outside / "secret.txt").write_text("2020年收入999万元。", encoding="utf-8")
+    (folder / "linked-sub").symlink_to(folder / "sub")  # inside: walked, its file counted once
+    (folder / "linked-outside").symlink_to(outside)  # a folder outside: reported
+    (folder / "secret.txt").symlink_to(outside / "secret.txt")  # a file outside: reported
+    (folder / "zero.pdf").symlink_to("/dev/zero")
+    os.mkfifo(folder / "pipe.txt")
+    return folder
+
+
+def test_links_inside_the_inputs_are_walked_and_links_out_of_them_are_reported(tmp_path):
+    folder = _tree_with_links(tmp_path)
+    db = tmp_path / "out.sqlite"
+    summary = _batch(folder, db, timeout=30)
+    assert (summary.total, summary.succeeded, summary.failed) == (5, 1, 4)
+    errors = {Path(p).name: (stage, cls, msg) for p, stage, cls, msg in
+              query(db, "SELECT path, stage, error_class, message FROM errors")}
+    assert {n: e[1] for n, e in errors.items()} == {
+        "linked-outside": "LinkNotFollowedError", "secret.txt": "LinkNotFollowedError",
+        "zero.pdf": "LinkNotFollowedError", "pipe.txt": "NotRegularFileError"}
+    assert "--follow-links" in errors["secret.txt"][2] and "outside" in errors["linked-outside"][2]
+    assert [Path(p).parent.name for (p,) in query(db, "SELECT path FROM sources")] == ["sub"]
+
+
+def test_follow_links_reads_what_the_links_point_to(tmp_path):
+    folder = _tree_with_links(tmp_path)
+    db = tmp_path / "out.sqlite"
+    summary = _batch(folder, db, timeout=30, follow_links=True)
+    assert (summary.succeeded, summary.failed) == (3, 2)  # sub, outside/other, secret; the device and FIFO
+    assert {cls for (cls,) in query(db, "SELECT error_class FROM errors")} == {"NotRegularFileError"}
+    assert "secret.txt" in {Path(p).name for (p,) in query(db, "SELECT path FROM sources")}
+
+
+def test_a_file_named_on_the_command_line_is_read_even_through_a_link(tmp_path):
+    target = make_docs(tmp_path / "elsewhere", 1)[0]
+    (tmp_path / "named.txt").symlink_to(target)
+    results = list(extract_many([tmp_path / "named.txt"], workers=1))
+    assert [r.status for r in results] == ["ok"]
+
+
+def test_a_document_needing_more_memory_than_the_limit_is_an_error_naming_the_limit(tmp_path):
+    small = make_docs(tmp_path / "probe", 1)[0]
+    base = next(iter(extract_many([small], workers=1, max_memory=None))).peak_memory
+    assert base and base > 50 << 20  # measured: a warmed worker holds Python, jieba and pdfium
+    big = tmp_path / "in" / "prose.txt"
+    big.parent.mkdir()
+    big.write_text("部门预算公开说明坚持高位推动高效运行。\n" * 1_000_000, encoding="utf-8")  # 58 MB
+    limit = base + (150 << 20)  # its million paragraphs need several hundred MB more
+    result = next(iter(extract_many([big], workers=1, max_memory=limit, timeout=120)))
+    assert (result.status, result.failure.error_class) == ("failed", "MemoryLimitError")
+    assert result.failure.stage == "read" and "prose.txt" not in result.failure.message  # the row names the file
+    assert f"the memory limit of {format_size(limit)} (--max-memory)" in result.failure.message
+
+
+def test_a_workers_peak_memory_is_its_own_not_its_parents():
+    """ru_maxrss keeps, across the exec of a spawned worker, the size of the parent it was forked from."""
+    ballast = bytearray(700 << 20)  # a big parent, as pytest is by the end of the suite
+    ballast[::4096] = b"x" * len(ballast[::4096])  # touched, so it is resident
+    result = next(iter(extract_many([SEED_TXT], workers=1)))
+    assert result.status == "ok" and 50 << 20 < result.peak_memory < 600 << 20
+    del ballast
+
+
+def test_a_worker_lost_near_its_memory_limit_is_reported_as_out_of_memory():
+    from decextract.limits import Limits
+    from decextract.workers import Task, _lost
+
+    class Dead:
+        def __init__(self, code):
+            self.exitcode = code
+
+        def is_alive(self):
+            return False
+
+    class Lost:
+        def __init__(self, code, peak):
+            self.task, self.process, self.peak_size = Task("/in/a.pdf", "0" * 64, None), Dead(code), peak
+
+        def kill(self):
+            pass
+
+    limits = Limits(max_memory=1 << 30)
+    near = _lost(Lost(-signal.SIGABRT, 900 << 20), limits)  # PDFium aborts when an allocation fails
+    assert (near.failure.error_class, near.failure.stage) == ("MemoryLimitError", "extract")
+    assert "1 GB" in near.failure.message and "900 MB" in near.failure.message
+    crashed = _lost(Lost(-signal.SIGSEGV, 300 << 20), limits)
+    assert crashed.failure.error_class == "WorkerCrashed" and "SIGSEGV" in crashed.failure.message
+    assert "300 MB of the 1 GB limit" in crashed.failure.message
+
+
+def _children(pid: int) -> set[int]:
+    out = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out.add(int(entry))
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_killing_the_batch_ends_its_workers(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "busy.txt").write_bytes(("收入1234.56万元，增长12.3%。\n" * 400000).encode("utf-8"))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "decextract", "batch", str(folder), "--db",
+                             f"sqlite:///{tmp_path / 'out.sqlite'}", "-j", "1", "-q", "--timeout", "0"], env=env)
+    workers: set[int] = set()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not workers:
+        workers = {p for p in _children(proc.pid) if "decextract-worker" in _cmdline(p) or _is_python(p)}
+        time.sleep(0.2)
+    assert workers, "no worker started"
+    time.sleep(1.0)  # the worker is busy on the document
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{w}") and not _zombie(w) for w in workers):
+        time.sleep(0.1)
+    alive = [w for w in workers if os.path.exists(f"/proc/{w}") and not _zombie(w)]
+    for w in alive:  # do not leave an orphan behind even when the test fails
+        os.kill(w, signal.SIGKILL)
+    assert not alive, "a worker outlived the batch"
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _is_python(pid: int) -> bool:
+    return "multiprocessing" in _cmdline(pid)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def test_a_name_with_a_newline_cannot_forge_a_log_line(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "bad\nfailed: forged.txt").write_bytes(b"")
+    (folder / "ok.txt").write_text("2020年收入10万元。", encoding="utf-8")
+    proc = run_cli("in", "--db", "sqlite:///out.sqlite", cwd=tmp_path)
+    assert proc.returncode == 1
+    failures = [line for line in proc.stderr.splitlines() if line.startswith("failed:")]
+    assert failures == ["failed: " + repr(str(folder / "bad\nfailed: forged.txt"))
+                        + ": UnsupportedFormatError: empty file"]
+
+
+def test_the_summary_counts_documents_loaded_with_warnings(tmp_path):
+    from hostile import pdf_lone_surrogate
+
+    folder = tmp_path / "in"
+    make_docs(folder, 1)
+    (folder / "glyphs.pdf").write_bytes(pdf_lone_surrogate())
+    (folder / "cut.txt").write_bytes(SEED_TXT.read_bytes() + "收".encode()[:2])
+    proc = run_cli("in", "--db", "sqlite:///out.sqlite", "-q", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"succeeded\s+3", proc.stdout) and re.search(r"with warnings\s+2", proc.stdout)
+    assert re.search(r"replaced_characters\s+1", proc.stdout) and re.search(r"truncated_character\s+1", proc.stdout)
+    assert re.search(r"memory\s+\d+(\.\d)? MB\s+peak of a worker \(limit 2 GB\)", proc.stdout)
+
+
+def test_a_memory_limit_below_what_a_worker_needs_stops_the_batch_with_a_clear_error(tmp_path):
+    make_docs(tmp_path / "in", 1)
+    proc = run_cli("in", "--db", "sqlite:///out.sqlite", "--max-memory", "20M", "-q", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "--max-memory 20 MB is less than a worker needs to start" in proc.stderr
+    assert "Traceback" not in proc.stderr

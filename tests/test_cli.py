@@ -223,3 +223,49 @@ def test_changelog_names_this_version_and_schema():
     assert first and first.group(1) == __version__
     section = text.split("\n## ", 2)[1]
     assert f"schema {SCHEMA_VERSION}" in section.lower()
+
+
+def test_extract_walks_a_folder_and_reports_each_file_it_cannot_read(tmp_path):
+    import os
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes((SAMPLES / f"{SEED}.txt").read_bytes())
+    (folder / "empty.txt").write_bytes(b"")
+    os.mkfifo(folder / "pipe.txt")
+    (folder / "dangling.pdf").symlink_to(folder / "gone.pdf")
+    result = CliRunner().invoke(cli, ["extract", str(folder), TXT])
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 3 and any("pipe.txt" in e and "FIFO" in e for e in errors)
+    assert "3 of 5 file(s) failed" in result.stderr
+    docs = [json.loads(line) for line in result.stdout.splitlines() if '"type":"document"' in line]
+    assert [d["source"] for d in docs] == [str(folder / "a.txt"), TXT]
+
+
+def test_extract_stops_a_document_at_the_time_limit(tmp_path):
+    big = tmp_path / "huge.txt"
+    big.write_bytes(("一般公共预算财政拨款支出1234.56万元，比上年增长12.3%。\n" * 80000).encode("utf-8"))
+    result = CliRunner().invoke(cli, ["extract", str(big), TXT, "--timeout", "1"])
+    assert result.exit_code == 1
+    assert "huge.txt" in result.stderr and "longer than 1 s" in result.stderr
+    assert '"type":"document"' in result.stdout  # the next file still ran
+
+
+def test_extract_refuses_a_file_over_the_size_limit(tmp_path):
+    result = CliRunner().invoke(cli, ["extract", TXT, "--max-size", "10k"])
+    assert result.exit_code == 1 and "larger than the size limit of 10 kB" in result.stderr
+    bad = CliRunner().invoke(cli, ["extract", TXT, "--max-size", "lots"])
+    assert bad.exit_code == 2 and "not a size" in bad.stderr
+
+
+def test_extract_output_is_json_for_text_no_output_can_encode(tmp_path):
+    from hostile import pdf_lone_surrogate
+
+    path = tmp_path / "glyphs.pdf"
+    path.write_bytes(pdf_lone_surrogate())
+    result = CliRunner().invoke(cli, ["extract", str(path)])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert records[0]["warnings"][0]["code"] == "replaced_characters"
+    assert [r["text"] for r in records if r["type"] == "figure"] == ["12.5%", "30%"]

@@ -52,8 +52,8 @@ def test_batch_on_dask_loads_once_and_records_errors(cluster, tmp_path):
     check_complete(db)
     proc = run_cli("in", "--db", f"sqlite:///{db}", "--engine", "dask", "--scheduler", cluster.scheduler_address,
                    "-q", cwd=tmp_path)
-    assert proc.returncode == 1, proc.stderr  # the bad files fail again
-    assert re.search(r"skipped\s+3", proc.stdout) and re.search(rf"failed\s+{len(bad)}", proc.stdout)
+    assert proc.returncode == 1, proc.stderr  # the bad files are still failed, and not tried again
+    assert re.search(r"skipped\s+3", proc.stdout) and re.search(rf"not retried\s+{len(bad)}", proc.stdout)
     assert query(db, "SELECT count(*) FROM documents") == [(3,)]
 
 

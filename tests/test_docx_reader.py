@@ -339,3 +339,70 @@ def test_a_grid_span_beyond_the_table_grid_is_clipped():
     document.save(buf)
     [read] = read_bytes(buf.getvalue(), "g.docx").tables()
     assert read.n_cols < 10 and read.row(0)[0].colspan == 3
+
+
+# ---------------------------------------------------------------- damaged and hostile numbering and grids
+
+
+@pytest.mark.parametrize(("fmt", "start", "printed"), [
+    ("upperRoman", "100000000000", "100000000000、"),  # Roman numerals of 1e11 would never end
+    ("lowerRoman", "1000000000000000", "1000000000000000、"),
+    ("upperLetter", "100000000000", "100000000000、"),  # nor 4e9 repeated letters
+    ("chineseCounting", "100000000000", "100000000000、"),
+    ("decimal", "1e11", "1、"),  # not an integer: Word's default start
+    ("decimalEnclosedCircle", "-7", "-7、"),
+    ("upperRoman", "4", "IV、"),
+])
+def test_list_numbers_out_of_range_print_as_digits(fmt, start, printed):
+    from hostile import docx_numbering
+
+    doc = read_bytes(docx_numbering(fmt, start), "list.docx")
+    first = next(doc.paragraphs()).text
+    assert first.startswith(printed), first
+
+
+def test_a_docx_without_a_numbering_part_reads():
+    from hostile import docx, para
+
+    doc = read_bytes(docx(para("第一部分 部门概况") + para("收入10万元。")), "plain.docx")
+    assert [p.text for p in doc.paragraphs()] == ["第一部分 部门概况", "收入10万元。"]
+
+
+@pytest.mark.parametrize(("before", "span", "grid"), [
+    ("1000000000", "1", False), ("0", "1000000000", False), ("0", "1000000000", True), ("0", "1e9", False),
+    ("-5", "1", False),
+])
+def test_hostile_grid_before_and_spans_are_clipped(before, span, grid):
+    from hostile import docx_grid
+
+    doc = read_bytes(docx_grid(before=before, span=span, grid=grid), "grid.docx")
+    table = next(doc.tables())
+    assert table.n_cols <= 64
+    assert any(c.text == "合计" for c in table.cells) and any(c.text == "12.5" for c in table.cells)
+    table.grid()  # a grid of n_rows x n_cols slots, not billions
+
+
+@pytest.mark.parametrize("builder", ["docx_xxe_file", "docx_xxe_http", "docx_billion_laughs", "docx_external_dtd",
+                                     "docx_external_image"])
+def test_xml_pointing_outside_the_file_is_never_followed(builder, monkeypatch):
+    """External entities (file, http), entity expansion and external DTDs are refused or left unexpanded,
+    and nothing is fetched: a socket connection during the read fails the test."""
+    import socket
+
+    import hostile
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("the reader tried to reach the network")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    data = {"docx_xxe_file": lambda: hostile.docx_xxe("file:///etc/passwd"),
+            "docx_xxe_http": lambda: hostile.docx_xxe("http://127.0.0.1:9/xxe")}.get(builder) \
+        or getattr(hostile, builder)
+    try:
+        doc = read_bytes(data(), "hostile.docx")
+    except DecExtractError as exc:
+        assert "hostile.docx" in str(exc)
+        return
+    text = "\n".join(p.text for p in doc.paragraphs())
+    assert "root:" not in text and "lollollol" not in text

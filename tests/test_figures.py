@@ -125,3 +125,15 @@ def test_a_huge_line_is_read_in_bounded_windows():
     assert len(figs) == 9000
     assert max(len(f["prov"]["context"]) for f in figs) <= 1000
     assert all(f["prov"]["context"][f["prov"]["start"]:f["prov"]["end"]] == f["text"] for f in figs)
+
+
+def test_a_huge_table_row_gives_each_figure_a_bounded_context():
+    """A cell holding a line of thousands of figures is not repeated whole in each figure's record."""
+    cell = "收入350.01万元，增长3.5%，" * 2000
+    table = Table(index=0, cells=(Cell(0, 0, "项目"), Cell(0, 1, "说明"), Cell(1, 0, "收入"), Cell(1, 1, cell)),
+                  n_rows=2, n_cols=2, header_rows=1)
+    figures = list(figures_of(_doc(table), 2020))
+    assert len(figures) == 4000
+    for f in figures[:20] + figures[-20:]:
+        assert len(f.prov.context) <= 1020
+        assert f.prov.context[f.prov.start:f.prov.end] == f.text

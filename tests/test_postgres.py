@@ -14,7 +14,15 @@ import attrs
 import pytest
 import sqlalchemy as sa
 from test_batch import check_complete, make_bad_files, make_docs, query, run_cli
-from test_sinks import BIG, check_docs_queries, load_synthetic, synthetic_document
+from test_sinks import (
+    BIG,
+    GBK_NAME,
+    GBK_STORED,
+    check_docs_queries,
+    hostile_document,
+    load_synthetic,
+    synthetic_document,
+)
 
 from decextract import schema
 from decextract.batch import run_batch
@@ -88,8 +96,8 @@ def test_batch_into_postgresql_with_bad_files_and_resume(pg_url, tmp_path):
     check_complete(pg_url)
     plain_url = re.sub(r"^postgresql\+psycopg://", "postgresql://", pg_url)  # the CLI picks psycopg itself
     again = run_cli("in", "--db", plain_url, "-q", cwd=tmp_path)
-    assert again.returncode == 1  # the bad files fail again
-    assert re.search(r"skipped\s+3", again.stdout) and re.search(r"failed\s+5", again.stdout)
+    assert again.returncode == 1  # the bad files are still failed, and not tried again while unchanged
+    assert re.search(r"skipped\s+3", again.stdout) and re.search(r"not retried\s+5", again.stdout)
     assert query(pg_url, "SELECT count(*) FROM documents") == [(3,)]
     assert query(pg_url, "SELECT count(*) FROM errors") == [(5,)]
 
@@ -109,3 +117,15 @@ def test_a_nul_character_in_the_text_does_not_lose_the_document(pg_url, tmp_path
     assert [r[0] for r in rows] == ["10万元", "2万元"]
     assert all(context[start:end] == text for text, context, start, end in rows)
     assert "\ufffd" in rows[1][1]
+
+
+def test_any_str_and_file_names_that_are_not_utf8_in_postgresql(pg_url):
+    """Lone surrogates become U+FFFD; a GBK file name is stored as text with \\xNN and exactly in path_bytes."""
+    sink = SqlSink(pg_url)
+    records = hostile_document()
+    sink.write_document(records[0].sha256, [GBK_NAME], records, replace=False)
+    sink.write_error(GBK_NAME + ".2", "f" * 64, "read", "DamagedFileError", "bad \udcff\x00 byte")
+    assert sink.failed() == {"f" * 64: {GBK_STORED + ".2": ("read", "DamagedFileError", "bad \ufffd\ufffd byte", None)}}
+    sink.close()
+    assert query(pg_url, "SELECT path, path_bytes FROM sources") == [(GBK_STORED, os.fsencode(GBK_NAME))]
+    assert query(pg_url, "SELECT label, context FROM figures") == [("支出\ufffd决算", "收入\ufffd123456.78元")]

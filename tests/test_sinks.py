@@ -111,7 +111,7 @@ def load_synthetic(sink) -> list[list]:
 def check_docs_queries(engine: sa.Engine) -> None:
     """Every query of the docs runs and finds the synthetic rows it is about."""
     queries = docs_queries()
-    assert len(queries) == 9
+    assert len(queries) == 10
     with engine.connect() as conn:
         results = [conn.execute(sa.text(q)).all() for q in queries]
     assert all(results[:5]) and all(results[6:8]), [len(r) for r in results]
@@ -388,16 +388,16 @@ def test_csv_sink_tables_with_exact_text(tmp_path):
     with CsvSink(tmp_path / "csv") as sink:
         assert sink.loaded() == {sha}
         sink.write_document(sha, ["/in/a.pdf"], records, replace=True)
-    with open(tmp_path / "csv" / "figures.csv", encoding="utf-8", newline="") as f:
+    with open(tmp_path / "csv" / "figures.csv", encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     assert list(rows[0]) == list(schema.figures.columns.keys())
     assert [r["value"] for r in rows] == ["123456.78", str(BIG)]
-    with open(tmp_path / "csv" / "table_rows.csv", encoding="utf-8", newline="") as f:
+    with open(tmp_path / "csv" / "table_rows.csv", encoding="utf-8-sig", newline="") as f:
         table_rows = list(csv.DictReader(f))
     assert json.loads(table_rows[1]["values_json"]) == {"科目编码": None, "合计": "3498400", "备注": None}
-    with open(tmp_path / "csv" / "tables.csv", encoding="utf-8", newline="") as f:
+    with open(tmp_path / "csv" / "tables.csv", encoding="utf-8-sig", newline="") as f:
         assert [(r["pages"], r["empty"]) for r in csv.DictReader(f)] == [("8,9", "false")]
-    with open(tmp_path / "csv" / "documents.csv", encoding="utf-8", newline="") as f:
+    with open(tmp_path / "csv" / "documents.csv", encoding="utf-8-sig", newline="") as f:
         assert len(list(csv.DictReader(f))) == 1
 
 
@@ -481,6 +481,67 @@ def test_an_output_deleted_behind_its_manifest_is_an_error_not_a_silent_skip(tmp
         JsonlSink(out)
 
 
+def _excel_save(path: Path) -> None:
+    """What Excel's "save as CSV UTF-8" does to a file: a BOM in front (kept if there), CRLF line ends."""
+    text = path.read_bytes().decode("utf-8-sig")
+    path.write_bytes("\ufeff".encode() + text.replace("\n", "\r\n").encode())
+
+
+def test_batch_csvs_start_with_a_bom_for_excel(tmp_path):
+    with CsvSink(tmp_path / "csv") as sink:
+        records = synthetic_document("区委政法委", 2020)
+        sink.write_document(records[0].sha256, ["/in/a.pdf"], records, replace=False)
+    for name in ("documents", "figures", "sources", "errors"):
+        assert (tmp_path / "csv" / f"{name}.csv").read_bytes().startswith("\ufeff".encode()), name
+
+
+@pytest.mark.parametrize("name", ["documents.csv", "figures.csv", "errors.csv"])
+def test_a_batch_csv_saved_by_excel_is_refused_not_appended_to(tmp_path, name):
+    """Opened in Excel and saved (BOM + CRLF), a CSV no longer matches what was committed: the next run stops
+    with a message naming the file, and the file is left as the user saved it (no row lost or glued on)."""
+    first, second = synthetic_document("区委政法委", 2020), synthetic_document("区财政局", 2021)
+    with CsvSink(tmp_path / "csv") as sink:
+        sink.write_document(first[0].sha256, ["/in/a.pdf"], first, replace=False)
+        sink.write_error("/in/bad.pdf", None, "read", "DamagedFileError", "truncated")
+    path = tmp_path / "csv" / name
+    _excel_save(path)
+    saved = path.read_bytes()
+    with pytest.raises(SinkError, match=f"{re.escape(name)} was changed since decextract wrote it"):
+        with CsvSink(tmp_path / "csv") as sink:
+            sink.write_document(second[0].sha256, ["/in/b.pdf"], second, replace=False)
+    assert path.read_bytes() == saved
+
+
+def test_an_edited_cell_of_the_same_length_is_detected(tmp_path):
+    """Not only a file that got shorter or longer: any change to a committed byte."""
+    out = tmp_path / "out.jsonl"
+    records = synthetic_document("区委政法委", 2020)
+    with JsonlSink(out) as sink:
+        sink.write_document(records[0].sha256, ["/in/a.pdf"], records, replace=False)
+    data = out.read_bytes()
+    at = data.index("区委政法委".encode())
+    out.write_bytes(data[:at] + "区委政法办".encode() + data[at + len("区委政法委".encode()):])
+    with pytest.raises(SinkError, match="was changed since decextract wrote it"):
+        JsonlSink(out)
+
+
+def test_a_torn_tail_is_still_dropped_and_the_next_run_appends(tmp_path):
+    """The check reads the committed bytes only: a crash's partial write after them is cut as before, and
+    runs go on appending and verifying (also after --force compaction)."""
+    first, second = synthetic_document("区委政法委", 2020), synthetic_document("区财政局", 2021)
+    with CsvSink(tmp_path / "csv") as sink:
+        sink.write_document(first[0].sha256, ["/in/a.pdf"], first, replace=False)
+    with open(tmp_path / "csv" / "figures.csv", "ab") as f:
+        f.write(b"half a row,")
+    with CsvSink(tmp_path / "csv") as sink:
+        sink.write_document(second[0].sha256, ["/in/b.pdf"], second, replace=False)
+        sink.write_document(first[0].sha256, ["/in/a.pdf"], first, replace=True)
+    with CsvSink(tmp_path / "csv") as sink:
+        assert sink.loaded() == {first[0].sha256, second[0].sha256}
+    text = (tmp_path / "csv" / "figures.csv").read_text(encoding="utf-8-sig")
+    assert "half a row" not in text
+
+
 @pytest.mark.parametrize("make", [lambda p: JsonlSink(p / "out.jsonl"), lambda p: CsvSink(p / "csv")],
                          ids=["jsonl", "csv"])
 def test_file_sinks_drop_the_error_of_a_path_that_loads_later(tmp_path, make):
@@ -491,3 +552,143 @@ def test_file_sinks_drop_the_error_of_a_path_that_loads_later(tmp_path, make):
         sink.write_document(records[0].sha256, ["/in/b.pdf"], records, replace=False)  # b.pdf was fixed
     with make(tmp_path) as sink:
         assert [e["key"] for e in sink.log.entries if e["kind"] == "error"] == ["/in/c.pdf"]
+
+
+# ---------------------------------------------------------------- any str, any file name
+
+
+GBK_NAME = os.fsdecode(b"/in/\xca\xd5\xc8\xeb-" + "决算".encode("gbk") + b".pdf")  # a GBK name from a Windows ZIP
+GBK_STORED = "/in/\\xca\\xd5\\xc8\\xeb-\\xbe\\xf6\\xcb\\xe3.pdf"
+
+
+def hostile_document():
+    """A document whose text holds a lone surrogate and whose source name is not UTF-8."""
+    records = synthetic_document("区委政法委", 2020)
+    figure = records[1]
+    bad = Figure(text=figure.text, value=figure.value, unit=figure.unit, kind=figure.kind, approx=None,
+                 label="支出\ud800决算", year=2020, relation="value", direction=None,
+                 prov=Provenance(source=GBK_NAME, sha256=figure.prov.sha256, format="pdf", page=1, block=1,
+                                 section=("\udcff",), context="收入\udc80" + figure.text, start=3,
+                                 end=3 + len(figure.text)))
+    return [records[0], bad]
+
+
+def _all_sinks(tmp_path):
+    return {"sqlite": SqlSink(f"sqlite:///{tmp_path / 'out.sqlite'}"), "jsonl": JsonlSink(tmp_path / "out.jsonl"),
+            "csv": CsvSink(tmp_path / "csv"), "parquet": ParquetSink(tmp_path / "pq")}
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "jsonl", "csv", "parquet"])
+def test_every_sink_takes_any_str_and_keeps_file_names_that_are_not_utf8(tmp_path, kind):
+    sink = _all_sinks(tmp_path)[kind]
+    records = hostile_document()
+    sha = records[0].sha256
+    sink.write_document(sha, [GBK_NAME], records, replace=False)
+    sink.write_error(GBK_NAME.replace(".pdf", "-2.pdf"), "f" * 64, "read", "DamagedFileError", "bad \udcff byte")
+    sink.close()
+    exact = os.fsencode(GBK_NAME)
+    if kind == "sqlite":
+        sources = query_sqlite(tmp_path / "out.sqlite", "SELECT path, path_bytes FROM sources")
+        errors = query_sqlite(tmp_path / "out.sqlite", "SELECT path, path_bytes, message FROM errors")
+        label = query_sqlite(tmp_path / "out.sqlite", "SELECT label, context FROM figures")[0]
+    elif kind == "jsonl":
+        lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_bytes().decode("utf-8").splitlines()]
+        sources = [(r["path"], bytes.fromhex(r["path_bytes"])) for r in lines if r["type"] == "source"]
+        errors = [(r["path"], bytes.fromhex(r["path_bytes"]), r["message"]) for r in lines if r["type"] == "error"]
+        fig = next(r for r in lines if r["type"] == "figure")
+        label = (fig["label"], fig["prov"]["context"])
+    elif kind == "csv":
+        def rows(name):
+            with open(tmp_path / "csv" / f"{name}.csv", encoding="utf-8-sig", newline="") as f:
+                return list(csv.DictReader(f))
+        sources = [(r["path"], bytes.fromhex(r["path_bytes"])) for r in rows("sources")]
+        errors = [(r["path"], bytes.fromhex(r["path_bytes"]), r["message"]) for r in rows("errors")]
+        label = next((r["label"], r["context"]) for r in rows("figures"))
+    else:
+        def rows(name):
+            return ds.dataset(tmp_path / "pq" / name).to_table().to_pylist()
+        sources = [(r["path"], r["path_bytes"]) for r in rows("sources")]
+        errors = [(r["path"], r["path_bytes"], r["message"]) for r in rows("errors")]
+        label = next((r["label"], r["context"]) for r in rows("figures"))
+    assert sources == [(GBK_STORED, exact)]
+    assert errors == [(GBK_STORED.replace(".pdf", "-2.pdf"), os.fsencode(GBK_NAME.replace(".pdf", "-2.pdf")),
+                       "bad \ufffd byte")]
+    if kind == "jsonl":  # JSON can say a lone surrogate (\udc80): the records read back exactly
+        assert label == ("支出\ud800决算", "收入\udc80123456.78元")
+    else:  # other outputs cannot: U+FFFD stands in, one character for one, so offsets stay true
+        assert label == ("支出\ufffd决算", "收入\ufffd123456.78元")
+    os.fsdecode(exact)  # the exact bytes give the path back to open the file
+
+
+def query_sqlite(path: Path, sql: str) -> list[tuple]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "jsonl", "csv", "parquet"])
+def test_failures_recorded_with_their_bytes_are_known_to_the_next_run(tmp_path, kind):
+    sink = _all_sinks(tmp_path)[kind]
+    sink.write_error("/in/bad.pdf", "a" * 64, "read", "DamagedFileError", "cut short", "page 3")
+    sink.write_error("/in/gone.pdf", None, "open", "DamagedFileError", "cannot open")
+    sink.write_error(GBK_NAME, "b" * 64, "timeout", "ExtractionTimeout", "took longer than 120 s")
+    sink.close()
+    again = _all_sinks(tmp_path)[kind]
+    assert again.failed() == {
+        "a" * 64: {"/in/bad.pdf": ("read", "DamagedFileError", "cut short", "page 3")},
+        "b" * 64: {GBK_STORED: ("timeout", "ExtractionTimeout", "took longer than 120 s", None)},
+    }
+    records = synthetic_document("区委政法委", 2020)
+    fixed = records[0].sha256
+    again.write_error("/in/fixed.pdf", fixed, "read", "DamagedFileError", "was bad")
+    again.write_document(fixed, ["/in/fixed.pdf"], records, replace=False)  # it loads: no longer failed
+    if kind == "parquet":
+        again.flush()
+    assert fixed not in again.failed()
+    again.close()
+
+
+def test_a_database_holding_names_that_are_not_utf8_exports_them_as_hex(tmp_path):
+    pytest.importorskip("pandas")
+    from click.testing import CliRunner
+
+    from decextract.cli import cli
+
+    sink = SqlSink(f"sqlite:///{tmp_path / 'out.sqlite'}")
+    records = hostile_document()
+    sink.write_document(records[0].sha256, [GBK_NAME], records, replace=False)
+    sink.write_error(GBK_NAME + ".2", None, "open", "DamagedFileError", "cannot open")
+    sink.close()
+    result = CliRunner().invoke(cli, ["export", "--db", str(tmp_path / "out.sqlite"), "--xlsx",
+                                      str(tmp_path / "x.xlsx"), "--csv", str(tmp_path / "csv"), "--dta",
+                                      str(tmp_path / "dta")])
+    assert result.exit_code == 0, result.output
+    exact = os.fsencode(GBK_NAME).hex()
+    import openpyxl
+    import pandas as pd
+
+    assert [c.value for c in openpyxl.load_workbook(tmp_path / "x.xlsx")["sources"][2]][1:4:2] == [GBK_STORED, exact]
+    assert pd.read_stata(tmp_path / "dta" / "sources.dta").iloc[0]["path_bytes"] == exact
+    assert exact in (tmp_path / "csv" / "sources.csv").read_text(encoding="utf-8-sig")
+
+
+def test_the_batch_command_refuses_a_csv_saved_by_excel_with_a_usage_error(tmp_path):
+    from click.testing import CliRunner
+
+    from decextract.cli import cli
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("2020年度部门决算。本年收入合计100.00万元。", encoding="utf-8")
+    out = tmp_path / "csv"
+    first = CliRunner().invoke(cli, ["batch", str(folder), "--csv", str(out), "-j", "1", "-q"])
+    assert first.exit_code == 0, first.output
+    _excel_save(out / "documents.csv")
+    saved = (out / "documents.csv").read_bytes()
+    (folder / "b.txt").write_text("2021年度部门决算。本年收入合计200.00万元。", encoding="utf-8")
+    second = CliRunner().invoke(cli, ["batch", str(folder), "--csv", str(out), "-j", "1", "-q"])
+    assert second.exit_code == 2
+    assert "documents.csv was changed since decextract wrote it" in second.output
+    assert (out / "documents.csv").read_bytes() == saved

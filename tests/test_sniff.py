@@ -81,16 +81,18 @@ def test_name_does_not_matter(tmp_path):
         (b"", UnsupportedFormatError),
         (b" \n\t\n", UnsupportedFormatError),
         (zip_bytes(["word/styles.xml", "[Content_Types].xml"]), UnsupportedFormatError),
-        (zip_bytes(["mimetype", "content.xml"]), UnsupportedFormatError),  # an .odt
+        (zip_bytes(["mimetype", "content.xml"]), UnsupportedFormatError),  # an ODF package of no known type
+        (zip_bytes(["[Content_Types].xml", "ppt/presentation.xml"]), UnsupportedFormatError),
+        (zip_bytes(["OFD.xml", "Doc_0/Document.xml"]), UnsupportedFormatError),
         (docx_bytes()[:200], DamagedFileError),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, UnsupportedFormatError),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, DamagedFileError),  # an OLE2 header, no directory
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 64,
          EncryptedFileError),
         (bytes(range(256)) * 8, UnsupportedFormatError),
         (random.Random(7).randbytes(4096), UnsupportedFormatError),
     ],
-    ids=["empty", "blank", "zip-no-document", "odt", "truncated-zip", "legacy-ole", "encrypted", "binary",
-         "random"],
+    ids=["empty", "blank", "zip-no-document", "odf-unknown", "pptx", "ofd", "truncated-zip", "damaged-ole",
+         "encrypted", "binary", "random"],
 )
 def test_sniff_rejects_with_a_clear_error(data, error):
     with pytest.raises(error) as err:
@@ -171,7 +173,7 @@ def test_seed_files_are_detected(suffix):
 
 @pytest.mark.parametrize("data, name, reason", [
     (b"<!DOCTYPE html><html><body>404 Not Found</body></html>", "report.pdf", "HTML page"),
-    (b"<html><head><title>x</title></head></html>", "page.txt", "HTML page"),
+    (b"<html><head><title>x</title></head></html>", "report.zip", "HTML page"),
     (b"hello, not a zip at all", "report.docx", "named .docx but holds text"),
 ])
 def test_a_web_page_or_a_text_named_like_a_binary_file_is_unsupported(data, name, reason):

@@ -232,3 +232,28 @@ def test_windows_line_breaks_do_not_leak_into_text():
 def test_read_bytes_dispatches_text():
     doc = read_bytes("收入合计350.01万元。".encode("gb18030"), "mem.txt")
     assert doc.format == "txt" and doc.blocks[0].text == "收入合计350.01万元。"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_recognised(encoding):
+    doc = read_bytes(TEXT.encode(encoding), "x.txt")
+    assert [b.text for b in doc.blocks] == ["第一部分 部门概况", "2020年本年收入合计350.01万元。"]
+    assert doc.warnings == ()
+
+
+@pytest.mark.parametrize(("data", "cut"), [
+    (TEXT.encode("utf-8") + "收".encode()[:2], 2),
+    (TEXT.encode("utf-16-le")[:-1], 1),
+    (TEXT.encode("utf-16")[:-1], 1),
+    (TEXT.encode("gb18030") + "收".encode("gb18030")[:1], 1),
+])
+def test_a_file_cut_inside_its_last_character_loses_only_that_character(data, cut):
+    doc = read_bytes(data, "cut.txt")
+    assert doc.blocks[0].text == "第一部分 部门概况"
+    assert [n.code for n in doc.warnings] == ["truncated_character"]
+    assert f"last {cut} byte" in doc.warnings[0].message
+
+
+def test_a_bad_byte_in_the_middle_is_still_an_encoding_error():
+    with pytest.raises(EncodingError):
+        decode(TEXT.encode("utf-8")[:5] + b"\xff\xfe\xfd" * 50 + TEXT.encode("utf-8")[5:], "mid.txt")

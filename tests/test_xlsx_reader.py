@@ -207,3 +207,28 @@ def test_a_number_too_large_for_its_format_is_shown_plain():
     from decextract.readers.xlsx import display
 
     assert display(10**30, "0.00") == "1000000000000000000000000000000"
+
+
+@pytest.mark.parametrize(("ref", "texts"), [
+    ("A1:XFD1048576", ["收入支出决算总表"]),  # the merge hides every other cell, as Excel shows it
+    ("A1:B1048576", ["收入支出决算总表"]),
+    ("A1:XFD1", ["收入支出决算总表", "合计", "12.5"]),
+])
+def test_a_merge_over_the_whole_sheet_is_clipped_to_its_cells(ref, texts):
+    """openpyxl would make one object per covered slot: 17 billion for A1:XFD1048576."""
+    from hostile import xlsx_merged
+
+    doc = read_bytes(xlsx_merged(ref), "merged.xlsx")
+    assert [b.text for b in doc.paragraphs()] + [c.text for t in doc.tables() for c in t.cells if c.text] == texts
+    assert all(t.n_cols <= 2 and t.n_rows <= 2 for t in doc.tables())
+
+
+def test_values_in_the_first_and_the_last_column_make_a_narrow_table_with_a_warning():
+    from hostile import xlsx_sparse
+
+    doc = read_bytes(xlsx_sparse(300), "sparse.xlsx")
+    table = next(doc.tables())
+    assert (table.n_rows, table.n_cols) == (300, 3)
+    assert table.text_rows()[1] == ["项目2", "3", "2"]
+    assert [n.code for n in table.warnings] == ["columns_dropped"]
+    assert "16381" in table.warnings[0].message

@@ -20,7 +20,8 @@ The rules, one module each:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import decimal
+from collections.abc import Iterable, Sequence
 
 import attrs
 
@@ -55,7 +56,25 @@ DOCUMENT_FINDINGS = frozenset({"declared_empty_with_data"})
 
 def audit(records: Sequence[Record], doc: Document | None = None) -> Audit:
     """Every check the records of one document allow (and, given the annotated document model, the
-    checks of what it publishes: tables, declarations, years, placeholders)."""
+    checks of what it publishes: tables, declarations, years, placeholders).
+
+    The arithmetic runs with 60 significant digits, so no printed amount is rounded by the context; a
+    rule family whose arithmetic still overflows (numbers no disclosure prints: a damaged file's digit
+    runs) gives one ``NotRun`` instead of losing the document's other records.
+    """
+    with decimal.localcontext() as ctx:
+        ctx.prec = 60
+        return _audit(records, doc)
+
+
+def _guarded(rule: str, found: Iterable[Check | NotRun]) -> list[Check | NotRun]:
+    try:
+        return list(found)
+    except ArithmeticError as exc:
+        return [NotRun(rule, f"numbers too large to check ({type(exc).__name__})")]
+
+
+def _audit(records: Sequence[Record], doc: Document | None) -> Audit:
     info = next((r for r in records if isinstance(r, DocumentInfo)), None)
     figures = [r for r in records if isinstance(r, Figure)]
     rows = [r for r in records if isinstance(r, TableRow)]
@@ -64,19 +83,19 @@ def audit(records: Sequence[Record], doc: Document | None = None) -> Audit:
     cells = Cells(figures)
     found: list[Check | NotRun] = []
     paragraphs = {p.index: p.text for p in doc.paragraphs()} if doc is not None else None
-    found += prose_checks(figures, kind, paragraphs)
+    found += _guarded("prose", prose_checks(figures, kind, paragraphs))
     partial = _partial(infos)
-    found += table_checks(rows, cells, partial)
-    found += project_checks([r for r in records if isinstance(r, PerformanceProject)])
+    found += _guarded("table", table_checks(rows, cells, partial))
+    found += _guarded("project", project_checks([r for r in records if isinstance(r, PerformanceProject)]))
     located = _locate(rows, infos, figures, info, _unread(infos, doc, partial))
-    found += identity_checks(located, kind, {r.table_id for r in rows if r.table_id})
+    found += _guarded("identity", identity_checks(located, kind, {r.table_id for r in rows if r.table_id}))
     places = {i.prov.block: i.table or i.table_id or "table" for i in infos}
-    found += agreement_checks(located, places)
+    found += _guarded("agreement", agreement_checks(located, places))
     projects = [r for r in records if isinstance(r, PerformanceProject)]
     if paragraphs:
-        found += project_prose_checks(projects, figures, paragraphs, kind, places)
+        found += _guarded("project_prose", project_prose_checks(projects, figures, paragraphs, kind, places))
     if doc is not None and info is not None:
-        found += completeness_checks(doc, info, infos)
+        found += _guarded("completeness", completeness_checks(doc, info, infos))
     checks = tuple(c for c in found if isinstance(c, Check))
     return Audit(checks=checks, not_run=tuple(c for c in found if isinstance(c, NotRun)), located=tuple(located))
 

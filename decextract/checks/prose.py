@@ -240,8 +240,9 @@ def _rate_without_base(rate: Printed, change: Printed, current: Printed, sign: i
     if base - d_base <= 0 and rate.value == _FROM_NOTHING:
         yield NotRun("change_rate", "the comparison base is 0 (增长100% by convention)", rate.prov)
         return
-    if base + d_base <= 0:  # a rise larger than the amount it reached: no base, no rate to recompute
-        yield NotRun("change_rate", "the base the amounts imply is not positive", rate.prov)
+    if base + d_base <= 0:  # 本年52.27万元，比上年增加93.72万元: no base fits, the rate cannot be recomputed
+        yield NotRun("change_rate", "this year's amount less its change is not positive: no base to divide by",
+                     rate.prov)
         return
     lo, hi = ratio_bounds(change.value, change.half, base, d_base)
     op = "−" if sign > 0 else "+"

@@ -47,6 +47,19 @@ _VAL = qn("w:val")
 
 _HEADING_STYLE = regex.compile(r"(?i)^\s*(?:heading|标题)\s*(\d)\s*$")
 _CJK = regex.compile(r"\p{Han}")
+_INT = regex.compile(r"^\s*([+-]?\d{1,18})")
+
+#: Word's largest list number; beyond it (a damaged or hostile w:start of 1e15) a number prints as digits
+_MAX_LIST_NUMBER = 32767
+#: Word's widest table; a table is clipped to its declared grid or this, at most _MAX_COLS columns
+_WORD_COLS = 63
+_MAX_COLS = 1000
+
+
+def _int(value: str | None, default: int) -> int:
+    """An attribute as an integer, tolerating what damaged files hold (“1e9”, “12.0”, “”, 20 digits)."""
+    m = _INT.match(value or "")
+    return int(m.group(1)) if m else default
 
 
 def read(data: bytes, source: str, sha256: str) -> Document:
@@ -208,30 +221,33 @@ class _Numbering:
     """
 
     def __init__(self, package) -> None:
-        root = package.part.numbering_part.element
-        abstract = {a.get(qn("w:abstractNumId")): self._levels(a) for a in root.findall(qn("w:abstractNum"))}
         self._defs: dict[str, dict[int, tuple[int, str, str]]] = {}
+        self._counts: dict[str, dict[int, int]] = {}
+        try:
+            root = package.part.numbering_part.element
+        except (NotImplementedError, KeyError):  # no numbering part (LibreOffice's DOCX from RTF; python-docx): no lists
+            return
+        abstract = {a.get(qn("w:abstractNumId")): self._levels(a) for a in root.findall(qn("w:abstractNum"))}
         for num in root.findall(qn("w:num")):
             ref = num.find(qn("w:abstractNumId"))
             levels = dict(abstract.get(ref.get(_VAL) if ref is not None else None, {}))
             for override in num.findall(qn("w:lvlOverride")):
-                ilvl = int(override.get(qn("w:ilvl"), "0"))
+                ilvl = _int(override.get(qn("w:ilvl")), 0)
                 lvl = override.find(qn("w:lvl"))
                 if lvl is not None:
                     levels.update(self._levels(override))
                 start = override.find(qn("w:startOverride"))
                 if start is not None and ilvl in levels:
-                    levels[ilvl] = (int(start.get(_VAL, "1")),) + levels[ilvl][1:]
+                    levels[ilvl] = (_int(start.get(_VAL), 1),) + levels[ilvl][1:]
             self._defs[num.get(qn("w:numId"))] = levels
-        self._counts: dict[str, dict[int, int]] = {}
 
     @staticmethod
     def _levels(parent) -> dict[int, tuple[int, str, str]]:
         out = {}
         for lvl in parent.findall(qn("w:lvl")):
             start, fmt, text = lvl.find(qn("w:start")), lvl.find(qn("w:numFmt")), lvl.find(qn("w:lvlText"))
-            out[int(lvl.get(qn("w:ilvl"), "0"))] = (
-                int(start.get(_VAL, "1")) if start is not None else 1,
+            out[_int(lvl.get(qn("w:ilvl")), 0)] = (
+                _int(start.get(_VAL), 1) if start is not None else 1,
                 fmt.get(_VAL, "decimal") if fmt is not None else "decimal",
                 text.get(_VAL, "") if text is not None else "",
             )
@@ -242,7 +258,7 @@ class _Numbering:
         num_id = num_pr.find(qn("w:numId"))
         ilvl_node = num_pr.find(qn("w:ilvl"))
         num_id = num_id.get(_VAL) if num_id is not None else None
-        ilvl = int(ilvl_node.get(_VAL, "0")) if ilvl_node is not None else 0
+        ilvl = _int(ilvl_node.get(_VAL), 0) if ilvl_node is not None else 0
         levels = self._defs.get(num_id)
         if not levels or ilvl not in levels:
             return ""
@@ -256,7 +272,10 @@ class _Numbering:
         def number(m: regex.Match) -> str:
             k = int(m.group(1)) - 1
             start, fmt, _ = levels.get(k, (1, "decimal", ""))
-            return _NUM_FORMATS.get(fmt, str)(counts.get(k, start))
+            n = counts.get(k, start)
+            if not 0 < n <= _MAX_LIST_NUMBER:  # Roman numerals or letters of 1e15 would never end
+                return str(n)
+            return _NUM_FORMATS.get(fmt, str)(n)
 
         return regex.sub(r"%([1-9])", number, levels[ilvl][2])
 
@@ -268,8 +287,8 @@ def _outline_level(ppr) -> int | None:
     node = ppr.find(qn("w:outlineLvl"))
     if node is None:
         return None
-    value = int(node.get(_VAL, "9"))
-    return value + 1 if value < 9 else None
+    value = _int(node.get(_VAL), 9)
+    return value + 1 if 0 <= value < 9 else None
 
 
 @attrs.frozen
@@ -324,7 +343,9 @@ class _BodyReader:
                     self.table(element)
             return
         grid_cols = len(tbl.findall(f"{qn('w:tblGrid')}/{qn('w:gridCol')}"))
-        rows = [_raw_row(tr, grid_cols) for tr in trs]
+        widest = max((sum(1 for tc in _children(tr) if tc.tag == _TC) for tr in trs), default=0)
+        width = min(max(grid_cols, widest, _WORD_COLS), _MAX_COLS)
+        rows = [_raw_row(tr, grid_cols, width) for tr in trs]
         n_cols = max([grid_cols] + [r[-1].col + r[-1].span for r in rows if r])
         while len(rows) > 1 and len(rows[0]) == 1 and rows[0][0].span == n_cols and n_cols > 1 \
                 and rows[0][0].vmerge != "restart":
@@ -336,12 +357,13 @@ class _BodyReader:
         self.blocks.append(_table(rows, n_cols, index=len(self.blocks), section=self.outline.path))
 
 
-def _raw_row(tr, grid_cols: int) -> list[_RawCell]:
+def _raw_row(tr, grid_cols: int, width: int) -> list[_RawCell]:
     """The cells of one ``w:tr`` with their grid columns; a span is clipped to the table's grid
-    (a damaged ``w:gridSpan`` of 50 in a 3-column table spans what is left)."""
+    (a damaged ``w:gridSpan`` of 50 in a 3-column table spans what is left), and ``w:gridBefore`` and
+    every span to ``width`` columns (a hostile 1e9 would make a grid of billions of slots)."""
     trpr = tr.find(qn("w:trPr"))
     before = trpr.find(qn("w:gridBefore")) if trpr is not None else None
-    col = int(before.get(_VAL, "0")) if before is not None else 0
+    col = min(max(0, _int(before.get(_VAL), 0)), width - 1) if before is not None else 0
     out = []
     for tc in _children(tr):
         if tc.tag != _TC:
@@ -350,9 +372,8 @@ def _raw_row(tr, grid_cols: int) -> list[_RawCell]:
         span, vmerge, hmerge = 1, None, False
         if tcpr is not None:
             gs = tcpr.find(qn("w:gridSpan"))
-            span = max(1, int(gs.get(_VAL, "1"))) if gs is not None else 1
-            if grid_cols:
-                span = max(1, min(span, grid_cols - col))
+            span = max(1, _int(gs.get(_VAL), 1)) if gs is not None else 1
+            span = max(1, min(span, (grid_cols or width) - col, width - col))
             vm = tcpr.find(qn("w:vMerge"))
             if vm is not None:
                 vmerge = "restart" if vm.get(_VAL) == "restart" else "continue"

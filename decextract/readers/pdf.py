@@ -27,6 +27,8 @@ import regex
 from ..errors import DamagedFileError, EncryptedFileError
 from ..model import Block, Document, Paragraph, Table
 from ..sections import Outline, numbering_level
+from .pagecheck import PageReview
+from .pdfdamage import damage
 from .pdftables import TablePart, build_table, continues, fill_parts, find_parts, top_row
 from .pdftext import Line, PageFrame, font_is_bold, group_lines, join_lines, page_chars
 
@@ -57,16 +59,20 @@ class _Page:
 
 def read(data: bytes, source: str, sha256: str) -> Document:
     """Read a PDF disclosure into the document model."""
+    review = PageReview(data, source)  # pages without text, garbled or unreadable: pdfminer, OCR, notices
     with _PDFIUM:
         pdf = _open(data, source)
         try:
-            pages = [_read_page(pdf, i, source) for i in range(len(pdf))]
+            pages = [_read_page(pdf, i, source, review) for i in range(len(pdf))]
             title = _title(pdf.get_metadata_dict(), pages)
+            damaged = damage(data, pdf.raw)  # a rebuilt cross-reference table, streams that do not inflate
         finally:
             pdf.close()
+            review.close()
     _drop_running_lines(pages)
     blocks = _Assembler(pages).blocks()
-    return Document(source=source, sha256=sha256, format="pdf", blocks=tuple(blocks), pages=len(pages), title=title)
+    return Document(source=source, sha256=sha256, format="pdf", blocks=tuple(blocks), pages=len(pages), title=title,
+                    warnings=damaged + review.notices(), ocr=tuple(review.ocr_pages))
 
 
 def _open(data: bytes, source: str) -> pdfium.PdfDocument:
@@ -78,19 +84,21 @@ def _open(data: bytes, source: str) -> pdfium.PdfDocument:
         raise DamagedFileError(f"not a readable PDF ({exc})", path=source) from exc
 
 
-def _read_page(pdf: pdfium.PdfDocument, i: int, source: str) -> _Page:
+def _read_page(pdf: pdfium.PdfDocument, i: int, source: str, review: PageReview) -> _Page:
     try:
         page = pdf[i]
         frame = PageFrame(page.get_cropbox(), page.get_rotation())
         textpage = page.get_textpage()
-    except pdfium.PdfiumError as exc:
-        raise DamagedFileError(f"page cannot be loaded ({exc})", path=source, location=f"page {i + 1}") from exc
-    chars = page_chars(textpage, frame)
-    parts = find_parts(page, i + 1, frame, chars) if chars else []
+    except pdfium.PdfiumError:  # the page is noted on the document; pdfminer may still read it
+        return _Page(595.0, 842.0, group_lines(review.unreadable(i + 1), i + 1), [])
+    checked = review.page(page, i + 1, page_chars(textpage, frame))
+    chars = checked.chars
+    parts = find_parts(page, i + 1, frame, chars, edges=checked.edges) if chars else []
     parts, prose = fill_parts(parts, chars)
     lines = group_lines(prose, i + 1)
     for line in lines:
-        line.bold = font_is_bold(textpage, line.chars[0].index) and font_is_bold(textpage, line.chars[-1].index)
+        line.bold = not checked.replaced and font_is_bold(textpage, line.chars[0].index) and font_is_bold(
+            textpage, line.chars[-1].index)
     textpage.close()
     page.close()
     return _Page(frame.width, frame.height, lines, parts)

@@ -291,9 +291,12 @@ def _overlap(a: Line, b: Line) -> bool:
     return any(c.x0 < d.x1 and d.x0 < c.x1 for c in a.chars for d in b.chars)
 
 
-def find_parts(page, page_no: int, frame: PageFrame, chars: Sequence[Char]) -> list[TablePart]:
-    """The ruled and partly ruled tables of a page (each at least two cells), top to bottom, cells still empty."""
-    edges = ruling_edges(page, frame)
+def find_parts(page, page_no: int, frame: PageFrame, chars: Sequence[Char],
+               edges: list[dict] | None = None) -> list[TablePart]:
+    """The ruled and partly ruled tables of a page (each at least two cells), top to bottom, cells still empty.
+
+    ``edges`` replaces the page's own ruling lines (those OCR saw in a scanned page's image)."""
+    edges = ruling_edges(page, frame) if edges is None else edges
     if len(edges) < 3:
         return []
     edges = merge_edges(edges, _SNAP, _SNAP, _SNAP, _SNAP)

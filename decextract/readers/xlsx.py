@@ -31,12 +31,15 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 
 import attrs
 import openpyxl
+import openpyxl.reader.excel as openpyxl_excel
 import regex
 from openpyxl.cell.cell import MergedCell
+from openpyxl.worksheet._reader import WorksheetReader
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import DamagedFileError
 from ..model import Block, Cell, Document, Paragraph, Table
+from ..records import Notice
 
 _LABEL_LINE = regex.compile(
     r"""
@@ -48,10 +51,44 @@ _LABEL_LINE = regex.compile(
 )
 
 
+#: a run of more empty columns than this inside a table is left out of it (values in A and in XFD)
+_MAX_GAP = 50
+
+
+class _ClippingReader(WorksheetReader):
+    """openpyxl's sheet reader, with merged ranges clipped to the cells the sheet holds.
+
+    openpyxl makes one MergedCell object per covered slot: a hostile merge of
+    A1:XFD1048576 would be 17 billion of them.  Past the last cell the sheet holds
+    a merge covers nothing anyone can read, so clipping it there loses nothing.
+    """
+
+    def bind_merged_cells(self):
+        merged = self.parser.merged_cells
+        if merged:
+            cells = self.ws._cells
+            last_row = max((r for r, _ in cells), default=1)
+            last_col = max((c for _, c in cells), default=1)
+            for cr in merged.mergeCell:  # openpyxl's CellRange: min_row, min_col, max_row, max_col
+                cr.max_row = max(cr.min_row, min(cr.max_row, last_row))
+                cr.max_col = max(cr.min_col, min(cr.max_col, last_col))
+        super().bind_merged_cells()
+
+
+def _load(data: bytes):
+    """openpyxl's workbook, read with :class:`_ClippingReader` (swapped in for the call only)."""
+    original = openpyxl_excel.WorksheetReader
+    openpyxl_excel.WorksheetReader = _ClippingReader
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=False)
+    finally:
+        openpyxl_excel.WorksheetReader = original
+
+
 def read(data: bytes, source: str, sha256: str) -> Document:
     """Read every visible sheet of an .xlsx workbook into the document model."""
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=False)
+        workbook = _load(data)
     except Exception as exc:  # openpyxl raises KeyError, BadZipFile, XML errors … on a bad package
         raise DamagedFileError(f"not a readable Excel workbook: {type(exc).__name__}: {exc}", path=source) from exc
     blocks: list[Block] = []
@@ -74,9 +111,23 @@ class _Slot:
     last_col: int
 
 
+Slot = _Slot  # public name for the readers that build slots themselves (XLS)
+
+
 def _read_sheet(sheet: Worksheet, blocks: list[Block]) -> None:
-    section = (sheet.title.strip(),)
     slots, covered_from_above = _slots(sheet)
+    sheet_blocks(sheet.title, slots, covered_from_above, blocks)
+
+
+def sheet_blocks(name: str, slots: dict[tuple[int, int], Slot], covered_from_above: set[int],
+                 blocks: list[Block]) -> None:
+    """Cut one sheet's slots into paragraphs and tables (the module docstring's rules), appending to ``blocks``.
+
+    ``slots`` maps (row, column), 1-based, to the slot there; ``covered_from_above``
+    holds the rows a vertical merge reaches from above.  The XLS reader cuts its
+    sheets here too.
+    """
+    section = (name.strip(),)
     if not slots:
         return
     by_row: dict[int, list[_Slot]] = {}
@@ -136,28 +187,58 @@ def _slots(sheet: Worksheet) -> tuple[dict[tuple[int, int], _Slot], set[int]]:
 
 
 def _table(slots: dict[tuple[int, int], _Slot], rows: list[int], index: int, section: tuple[str, ...]) -> Table:
-    """The table over sheet ``rows``: its own columns, every slot once, merges clipped to it."""
+    """The table over sheet ``rows``: its own columns, every slot once, merges clipped to it.
+
+    A run of more than :data:`_MAX_GAP` columns empty in every row is left out
+    (with a ``columns_dropped`` warning), so values in A and in XFD make a table
+    of their columns, not one 16384 columns wide."""
     first, last = rows[0], rows[-1]
     mine = [s for s in slots.values() if first <= s.row <= last]
     cols = [c for s in mine if s.text for c in (s.col, s.last_col)] or [s.col for s in mine]
     c0, c1 = min(cols), max(cols)
+    keep, dropped = _kept_columns(mine, c0, c1)
+    at = {c: i for i, c in enumerate(keep)}
     cells: list[Cell] = []
     taken: set[tuple[int, int]] = set()
     for s in sorted(mine, key=lambda s: (s.row, s.col)):
         if s.col > c1 or s.last_col < c0:
             continue
-        col, last_col, last_row = max(s.col, c0), min(s.last_col, c1), min(s.last_row, last)
-        cells.append(Cell(row=s.row - first, col=col - c0, text=s.text,
-                          rowspan=last_row - s.row + 1, colspan=last_col - col + 1))
-        taken.update((r, c) for r in range(s.row, last_row + 1) for c in range(col, last_col + 1))
-    covered = {(r, c) for (r0, c0_), s in slots.items() if r0 < first <= s.last_row
-               for r in range(first, min(s.last_row, last) + 1) for c in range(c0_, s.last_col + 1)}
+        own = [c for c in range(max(s.col, c0), min(s.last_col, c1) + 1) if c in at] \
+            if s.last_col - s.col < len(keep) else [c for c in keep if s.col <= c <= s.last_col]
+        if not own:
+            continue
+        last_row = min(s.last_row, last)
+        cells.append(Cell(row=s.row - first, col=at[own[0]], text=s.text,
+                          rowspan=last_row - s.row + 1, colspan=at[own[-1]] - at[own[0]] + 1))
+        taken.update((r, c) for r in range(s.row, last_row + 1) for c in own)
+    covered = {(r, c) for (r0, _), s in slots.items() if r0 < first <= s.last_row
+               for r in range(first, min(s.last_row, last) + 1) for c in keep if s.col <= c <= s.last_col}
     for r in range(first, last + 1):  # blank slots become empty cells, so the grid has no holes
-        for c in range(c0, c1 + 1):
+        for c in keep:
             if (r, c) not in taken and (r, c) not in covered:
-                cells.append(Cell(row=r - first, col=c - c0, text=""))
+                cells.append(Cell(row=r - first, col=at[c], text=""))
     cells.sort(key=lambda c: (c.row, c.col))
-    return Table(index=index, cells=tuple(cells), n_rows=last - first + 1, n_cols=c1 - c0 + 1, section=section)
+    warnings = ()
+    if dropped:
+        warnings = (Notice("columns_dropped", f"{dropped} empty columns between the table's columns were left "
+                           f"out (runs of more than {_MAX_GAP} empty columns)"),)
+    return Table(index=index, cells=tuple(cells), n_rows=last - first + 1, n_cols=len(keep), section=section,
+                 warnings=warnings)
+
+
+def _kept_columns(mine: list[_Slot], c0: int, c1: int) -> tuple[list[int], int]:
+    """The sheet columns c0..c1 a table keeps, and how many it drops: runs of more than ``_MAX_GAP``
+    columns without text in any of its slots are dropped."""
+    used = sorted({c for s in mine if s.text for c in range(max(s.col, c0), min(s.last_col, c1) + 1)})
+    if not used or used[-1] - used[0] + 1 - len(used) <= _MAX_GAP:
+        return list(range(c0, c1 + 1)), 0
+    keep: list[int] = []
+    for a, b in zip(used, used[1:] + [used[-1] + 1], strict=True):
+        keep.append(a)
+        if b - a - 1 <= _MAX_GAP:
+            keep.extend(range(a + 1, b))
+    keep = [c for c in keep if c0 <= c <= c1]
+    return keep, c1 - c0 + 1 - len(keep)
 
 
 # --- values as printed -----------------------------------------------------------------------------------------

@@ -10,14 +10,20 @@ the data, which truncates a torn tail when the files are opened again.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from ..errors import SinkError
 from ..records import Record
-from ..schema import now_iso
+from ..schema import error_row
+from ..storable import stored_path
+
+#: one recorded failure: (stage, error_class, message, location)
+ErrorRow = tuple[str, str, str, "str | None"]
 
 
 class Sink:
@@ -48,6 +54,11 @@ class Sink:
                     location: str | None = None) -> None:
         """Record that the file at ``path`` failed at ``stage``."""
         raise NotImplementedError
+
+    def failed(self) -> dict[str, dict[str, ErrorRow]]:
+        """The failures recorded for files whose bytes were read: sha256 -> {stored path -> error}, the
+        latest error of each path, for documents not loaded since."""
+        return {}
 
     def close(self) -> None:
         """Flush and release the sink."""
@@ -89,15 +100,29 @@ class LoggedSink(Sink):
     def add_sources(self, sha256: str, paths: Sequence[str]) -> None:
         known = self.log.keys("source")
         for path in dict.fromkeys(paths):
-            key = f"{sha256}\t{path}"
+            key = f"{sha256}\t{stored_path(path)}"
             if key not in known:
                 self.log.append(key, "source", self._source_chunks(sha256, path))
 
     def write_error(self, path: str, sha256: str | None, stage: str, error_class: str, message: str,
                     location: str | None = None) -> None:
-        error = {"path": path, "sha256": sha256, "stage": stage, "error_class": error_class, "message": message,
-                 "location": location, "occurred_at": now_iso()}
-        self.log.append(path, "error", self._error_chunks(error))
+        error = error_row(path, sha256, stage, error_class, message, location)
+        self.log.append(error["path"], "error", self._error_chunks(error), sha256=sha256,
+                        error=[error["stage"], error["error_class"], error["message"], error["location"]])
+
+    def failed(self) -> dict[str, dict[str, ErrorRow]]:
+        loaded = self.log.keys("document")
+        out: dict[str, dict[str, ErrorRow]] = {}
+        for e in self._live_errors():
+            if e.get("sha256") and e.get("error") and e["sha256"] not in loaded:
+                out.setdefault(e["sha256"], {})[e["key"]] = tuple(e["error"])
+        return out
+
+    def _live_errors(self) -> list[dict]:
+        """The latest error entry of each path, unless the path loaded since."""
+        loaded_at = {e["key"].split("\t", 1)[1]: i for i, e in enumerate(self.log.entries) if e["kind"] == "source"}
+        latest = {e["key"]: (i, e) for i, e in enumerate(self.log.entries) if e["kind"] == "error"}
+        return [e for i, e in latest.values() if loaded_at.get(e["key"], -1) < i]
 
     def _compact(self) -> None:
         """Keep the latest copy of each replaced document and the latest error of each path, unless the
@@ -166,6 +191,7 @@ class CommitLog:
         self._switch = self.manifest.with_name(self.manifest.name + ".switch")
         self.entries: list[dict] = []
         self._keys: dict[str, set[str]] = {}
+        self._digests: dict[str, Any] = {}  # file name -> sha256 of its committed bytes so far
         self._finish_compaction()
         self._recover()
         self._index()
@@ -209,7 +235,38 @@ class CommitLog:
                                 "too to start afresh, or restore the file", path=str(f))
             if not f.exists() or f.stat().st_size < len(header):
                 f.write_bytes(header)
-            _truncate(f, max(ends, default=len(header)))
+            end = max(ends, default=len(header))
+            self._verify(f, end, header)
+            _truncate(f, end)
+
+    def _verify(self, f: Path, end: int, header: bytes) -> None:
+        """Refuse a file whose committed bytes changed since they were written (opened and saved in Excel,
+        say: a BOM and CRLF line ends), and keep the running digest of its committed bytes for the next
+        entries."""
+        last = next((e for e in reversed(self.entries) if f.name in e["ranges"]), None)
+        if last is None:  # nothing committed to lose: the header as this version writes it
+            with open(f, "rb") as src:
+                if src.read(len(header)) != header:
+                    f.write_bytes(header)
+            self._digests[f.name] = hashlib.sha256(header)
+            return
+        digest = hashlib.sha256()
+        with open(f, "rb") as src:
+            left = end
+            while left > 0:
+                chunk = src.read(min(left, 1 << 20))
+                if not chunk:
+                    break
+                digest.update(chunk)
+                left -= len(chunk)
+        expected = last.get("digests", {}).get(f.name)  # None in a manifest of a version before 0.2
+        if expected is not None and digest.hexdigest() != expected:
+            raise SinkError(f"{f.name} was changed since decextract wrote it (opened and saved by another "
+                            f"program?): its content no longer matches {self.manifest.name}. Writing on would "
+                            "corrupt it: move the folder's outputs away (or delete them and "
+                            f"{self.manifest.name}) to start afresh, or restore the file; `decextract export` "
+                            "writes copies for editing", path=str(f))
+        self._digests[f.name] = digest
 
     def append(self, key: str, kind: str, chunks: dict[Path, bytes], **extra) -> None:
         """Write ``chunks`` (file -> bytes) and commit them as one entry."""
@@ -223,9 +280,11 @@ class CommitLog:
                 out.flush()
                 os.fsync(out.fileno())
             ranges[Path(f).name] = [start, start + len(data)]
-        entry = {"key": key, "kind": kind, "ranges": ranges, **extra}
+            self._digests[Path(f).name].update(data)
+        digests = {name: self._digests[name].hexdigest() for name in ranges}
+        entry = {"key": key, "kind": kind, "ranges": ranges, "digests": digests, **extra}
         with open(self.manifest, "ab") as out:
-            out.write(json.dumps(entry, ensure_ascii=False).encode("utf-8") + b"\n")
+            out.write(_json_line(entry))
             out.flush()
             os.fsync(out.fileno())
         self.entries.append(entry)
@@ -248,27 +307,41 @@ class CommitLog:
         if len(keep) == len(self.entries):
             return
         new_ranges: list[dict] = [{} for _ in keep]
+        new_digests: list[dict] = [{} for _ in keep]
+        digests = {}
         for f in self.files:
             with open(f, "rb") as src, open(f.with_name(f.name + ".compact"), "wb") as out:
-                out.write(self.headers.get(f.name, b""))
-                for entry, ranges in zip(keep, new_ranges, strict=True):
+                header = self.headers.get(f.name, b"")
+                out.write(header)
+                digest = digests[f.name] = hashlib.sha256(header)
+                for entry, ranges, sums in zip(keep, new_ranges, new_digests, strict=True):
                     if f.name in entry["ranges"]:
                         start, end = entry["ranges"][f.name]
                         src.seek(start)
                         pos = out.tell()
-                        out.write(src.read(end - start))
+                        data = src.read(end - start)
+                        out.write(data)
+                        digest.update(data)
                         ranges[f.name] = [pos, out.tell()]
+                        sums[f.name] = digest.hexdigest()
                 out.flush()
                 os.fsync(out.fileno())
-        entries = [{**e, "ranges": r} for e, r in zip(keep, new_ranges, strict=True)]
+        entries = [{**e, "ranges": r, "digests": d} for e, r, d in zip(keep, new_ranges, new_digests, strict=True)]
         with open(self.manifest.with_name(self.manifest.name + ".compact"), "wb") as out:
-            out.write(b"".join(json.dumps(e, ensure_ascii=False).encode("utf-8") + b"\n" for e in entries))
+            out.write(b"".join(_json_line(e) for e in entries))
             out.flush()
             os.fsync(out.fileno())
         self._switch.touch()
         self._finish_compaction()
         self.entries = entries
+        self._digests = digests
         self._index()
+
+
+def _json_line(obj: dict) -> bytes:
+    """One line of JSON in UTF-8 for any str: a lone surrogate is written as its JSON escape (``\\udc80``),
+    which reads back as the same str."""
+    return json.dumps(obj, ensure_ascii=False).encode("utf-8", "backslashreplace") + b"\n"
 
 
 def _truncate(path: Path, size: int) -> None:

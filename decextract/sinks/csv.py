@@ -1,8 +1,12 @@
 """The CSV sink: one UTF-8 CSV file per table of :mod:`decextract.schema`, in a folder.
 
+Each file starts with a byte order mark, so Excel (on Chinese Windows too) reads it as UTF-8;
+read it back with ``encoding="utf-8-sig"``.  A file saved by another program since (Excel writes
+CRLF line ends) is refused on the next run rather than appended to (see :class:`~decextract.sinks.CommitLog`).
+
 Columns are the database's; decimals are written as exact decimal strings,
-JSON columns as JSON text, booleans as ``true``/``false``, NULL as an empty
-field.  A manifest (``_commits.jsonl``) makes each document all-or-nothing
+JSON columns as JSON text, booleans as ``true``/``false``, bytes (``path_bytes``)
+as hexadecimal, NULL as an empty field.  A manifest (``_commits.jsonl``) makes each document all-or-nothing
 across the files (see :class:`~decextract.sinks.CommitLog`).
 """
 
@@ -11,33 +15,22 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from .. import __version__, schema
-from ..records import Record, decimal_text
+from ..records import Record
+from ..tabulate import cell_text
 from . import CommitLog, LoggedSink, check_writable_dir
 
 _TABLES = schema.DATA_TABLES
-
-
-def _text(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return decimal_text(value)
-    if isinstance(value, (dict, list)):
-        return schema.json_text(value)
-    return value
+BOM = "\ufeff".encode()  # Excel's sign that a CSV is UTF-8
 
 
 def _csv_bytes(rows: list[list[Any]]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerows([_text(v) for v in row] for row in rows)
+    writer.writerows([cell_text(v, schema.json_text) for v in row] for row in rows)
     return buf.getvalue().encode("utf-8")
 
 
@@ -48,7 +41,7 @@ class CsvSink(LoggedSink):
         self.folder = check_writable_dir(Path(folder).resolve())
         self.name = str(self.folder)
         self.files = {t.name: self.folder / f"{t.name}.csv" for t in _TABLES}
-        headers = {self.files[t.name]: _csv_bytes([list(t.columns.keys())]) for t in _TABLES}
+        headers = {self.files[t.name]: BOM + _csv_bytes([list(t.columns.keys())]) for t in _TABLES}
         self.log = CommitLog(self.folder / "_commits.jsonl", self.files.values(), headers)
         self.outputs = (self.folder,)
         self._compact()
@@ -59,7 +52,7 @@ class CsvSink(LoggedSink):
                 for name, table_rows in rows.items() if table_rows and name != "sources"}
 
     def _source_chunks(self, sha256: str, path: str) -> dict[Path, bytes]:
-        row = schema.complete(schema.sources, {"sha256": sha256, "path": path, "added_at": schema.now_iso()})
+        row = schema.source_row(sha256, path)
         return {self.files["sources"]: _csv_bytes([list(row.values())])}
 
     def _error_chunks(self, error: dict) -> dict[Path, bytes]:

@@ -3,7 +3,8 @@
 A sidecar manifest (``FILE.commits``) makes each document all-or-nothing (see
 :class:`~decextract.sinks.CommitLog`).  Lines of type ``source`` name the paths a
 document was found under; lines of type ``error`` record failed files (the latest
-per path).
+per path).  A path that is not valid UTF-8 is written as text with ``\\xNN`` for each
+such byte, and exactly, in hexadecimal, in ``path_bytes``.
 """
 
 from __future__ import annotations
@@ -13,12 +14,19 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..records import Record, to_json
-from ..schema import now_iso
+from ..schema import source_row
 from . import CommitLog, LoggedSink
 
 
+def _utf8(text: str) -> bytes:
+    """JSON text as UTF-8 for any str: a lone surrogate becomes its JSON escape (``\\ud800``), read back as is."""
+    return text.encode("utf-8", "backslashreplace")
+
+
 def _line(obj: dict) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+    if isinstance(obj.get("path_bytes"), bytes):
+        obj = {**obj, "path_bytes": obj["path_bytes"].hex()}
+    return _utf8(json.dumps(obj, ensure_ascii=False, separators=(",", ":"))) + b"\n"
 
 
 class JsonlSink(LoggedSink):
@@ -33,10 +41,10 @@ class JsonlSink(LoggedSink):
         self._compact()
 
     def _document_chunks(self, sha256: str, records: Sequence[Record]) -> dict[Path, bytes]:
-        return {self.path: "".join(to_json(r) + "\n" for r in records).encode("utf-8")}
+        return {self.path: _utf8("".join(to_json(r) + "\n" for r in records))}
 
     def _source_chunks(self, sha256: str, path: str) -> dict[Path, bytes]:
-        return {self.path: _line({"type": "source", "sha256": sha256, "path": path, "added_at": now_iso()})}
+        return {self.path: _line({"type": "source", **source_row(sha256, path)})}
 
     def _error_chunks(self, error: dict) -> dict[Path, bytes]:
         return {self.path: _line({"type": "error", **error})}

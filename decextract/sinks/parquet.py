@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from .. import __version__, schema
 from ..errors import SinkError
 from ..records import Record, decimal_text
+from ..storable import stored_path
 from . import Sink, check_writable_dir
 
 DECIMAL = pa.decimal128(38, 10)
@@ -40,6 +41,8 @@ def _arrow_type(column: sa.Column) -> pa.DataType:
         return pa.int64()
     if isinstance(t, sa.Float):
         return pa.float64()
+    if isinstance(t, sa.LargeBinary):
+        return pa.binary()
     return pa.string()
 
 
@@ -127,16 +130,25 @@ class ParquetSink(Sink):
 
     def add_sources(self, sha256: str, paths: Sequence[str]) -> None:
         for path in dict.fromkeys(paths):
-            key = f"{sha256}\t{path}"
+            key = f"{sha256}\t{stored_path(path)}"
             if key not in self._sources and key not in self._buffered_sources:
-                self._buffer["sources"].append({"sha256": sha256, "path": path, "added_at": schema.now_iso()})
+                self._buffer["sources"].append(schema.source_row(sha256, path))
                 self._buffered_sources.add(key)
 
     def write_error(self, path: str, sha256: str | None, stage: str, error_class: str, message: str,
                     location: str | None = None) -> None:
-        self._buffer["errors"].append(schema.complete(schema.errors, {
-            "path": path, "sha256": sha256, "stage": stage, "error_class": error_class, "message": message,
-            "location": location, "occurred_at": schema.now_iso()}))
+        self._buffer["errors"].append(schema.error_row(path, sha256, stage, error_class, message, location))
+
+    def failed(self) -> dict[str, dict[str, tuple]]:
+        out: dict[str, dict[str, tuple]] = {}
+        columns = ["path", "sha256", "stage", "error_class", "message", "location"]
+        for n in sorted(self.parts):  # parts in the order written: a later error of a path replaces it
+            path = self._part_path("errors", n)
+            if path.exists():
+                for row in pq.read_table(path, columns=columns).to_pylist():
+                    if row["sha256"] and row["sha256"] not in self._loaded:
+                        out.setdefault(row["sha256"], {})[row["path"]] = tuple(row[c] for c in columns[2:])
+        return out
 
     def flush(self) -> None:
         """Write the buffered documents as the next part and commit it."""

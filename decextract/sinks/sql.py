@@ -131,21 +131,40 @@ class SqlSink(Sink):
 
     def _add_sources(self, conn: sa.Connection, sha256: str, paths: Sequence[str]) -> None:
         """Record the paths of a loaded document; a path that loads now has no error any more."""
-        conn.execute(schema.errors.delete().where(schema.errors.c.path.in_(list(paths))))
+        rows = self._clean([schema.source_row(sha256, p) for p in dict.fromkeys(paths)])
+        conn.execute(schema.errors.delete().where(schema.errors.c.path.in_([r["path"] for r in rows])))
         known = set(conn.execute(sa.select(schema.sources.c.path).where(schema.sources.c.sha256 == sha256))
                     .scalars())
-        new = [{"sha256": sha256, "path": p, "added_at": schema.now_iso()} for p in dict.fromkeys(paths)
-               if p not in known]
+        new = [r for r in rows if r["path"] not in known]
         if new:
             conn.execute(schema.sources.insert(), new)
 
     def write_error(self, path: str, sha256: str | None, stage: str, error_class: str, message: str,
                     location: str | None = None) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(schema.errors.delete().where(schema.errors.c.path == path))
-            conn.execute(schema.errors.insert(), {
-                "path": path, "sha256": sha256, "stage": stage, "error_class": error_class, "message": message,
-                "location": location, "occurred_at": schema.now_iso()})
+        row = self._clean([schema.error_row(path, sha256, stage, error_class, message, location)])[0]
+        del row["id"]  # the database numbers it
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(schema.errors.delete().where(schema.errors.c.path == row["path"]))
+                conn.execute(schema.errors.insert(), row)
+        except sa.exc.SQLAlchemyError as exc:
+            raise SinkError(f"cannot write error row: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}",
+                            path=row["path"]) from exc
+
+    def failed(self) -> dict[str, dict[str, tuple]]:
+        e = schema.errors
+        query = (sa.select(e.c.sha256, e.c.path, e.c.stage, e.c.error_class, e.c.message, e.c.location)
+                 .where(e.c.sha256.is_not(None)).where(e.c.sha256.not_in(sa.select(schema.documents.c.sha256)))
+                 .order_by(e.c.id))
+        out: dict[str, dict[str, tuple]] = {}
+        with self.engine.connect() as conn:
+            for sha, path, *error in conn.execute(query):
+                out.setdefault(sha, {})[path] = tuple(error)
+        return out
+
+    def _clean(self, rows: list[dict]) -> list[dict]:
+        """Rows PostgreSQL can store (no NUL in text); other databases take them as they are."""
+        return _without_nul({"rows": rows})["rows"] if self.engine.dialect.name == "postgresql" else rows
 
     def close(self) -> None:
         self.engine.dispose()
