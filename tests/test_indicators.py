@@ -571,6 +571,17 @@ def test_the_indicators_command_writes_a_panel_from_files_and_from_a_database(tm
     assert run.exit_code == 0 and xlsx.is_file(), run.output
 
 
+def test_a_file_that_cannot_be_read_is_reported_and_the_others_are_in_the_panel(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    bad = tmp_path / "broken.pdf"
+    bad.write_bytes(b"%PDF-1.7\n" + b"\x00garbage" * 50)
+    out = tmp_path / "panel.csv"
+    run = CliRunner().invoke(cli, ["indicators", f"samples/{SEED}.txt", str(bad), "-o", str(out), "--timeout", "60"])
+    assert run.exit_code == 1 and "broken.pdf" in run.output, run.output
+    with open(out, encoding="utf-8-sig", newline="") as f:
+        assert [row["disclosure_id"] for row in csv.DictReader(f)] == ["攀枝花市西区区委政法委员会|2020|部门决算"]
+
+
 @pytest.mark.parametrize("args, message", [
     (["indicators"], "give files or folders"),
     (["indicators", "x.txt", "--db", "x.sqlite"], "not both"),
