@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from . import exports, schema
 from .errors import SinkError
 from .indicators import indicator_concepts
+from .readers.archive import SEPARATOR
 from .records import Record
 
 #: the columns that say which disclosure a row is
@@ -138,7 +139,11 @@ def _first(documents: Sequence[dict], key: str) -> Any:
 
 
 def _file(document: dict) -> str:
-    return Path(document.get("source") or "").name or document["sha256"][:12]
+    """The file's name without its folder; a member of an archive keeps the archive's name and its path in it
+    (``seed.zip!/2020/a.docx``), so two members named alike stay told apart."""
+    source = document.get("source") or ""
+    archive, sep, member = source.partition(SEPARATOR)
+    return (Path(archive).name + sep + member if sep else Path(source).name) or document["sha256"][:12]
 
 
 def _same(a: dict, b: dict) -> bool:

@@ -216,6 +216,55 @@ def test_the_seed_in_three_formats_is_one_disclosure_with_one_set_of_values():
     assert [d.disclosure_id for d in panel.disclosures] == [ids["txt"]] and len(panel.disclosures[0].documents) == 3
 
 
+def _key(ind: Indicator) -> tuple:
+    return ind.value, ind.basis, ind.scope, ind.source, ind.location, ind.text, ind.agrees, ind.places
+
+
+@pytest.fixture(scope="module")
+def seed_formats(tmp_path_factory) -> dict[str, list]:
+    """The records of the seed as DOCX, and as LibreOffice converts it: DOC, HTML and a saved MHTML page."""
+    from fixtures_formats import libreoffice, mhtml, seed
+
+    out = tmp_path_factory.mktemp("formats")
+    files = {"docx": seed("docx"), "doc": libreoffice(seed("docx"), "doc", out),
+             "html": libreoffice(seed("docx"), "html", out)}
+    files["mhtml"] = out / "seed.mht"
+    files["mhtml"].write_bytes(mhtml(files["html"].read_bytes().replace(b"charset=utf-8", b"charset=gb2312")))
+    return {fmt: _extract(str(path)) for fmt, path in files.items()}
+
+
+@pytest.mark.parametrize("fmt", ["doc", "html", "mhtml"])
+def test_the_seed_converted_to_other_formats_is_the_same_disclosure_with_the_same_indicators(seed_formats, fmt):
+    docx, other = seed_formats["docx"], seed_formats[fmt]
+    assert other[0].disclosure_id == docx[0].disclosure_id == "攀枝花市西区区委政法委员会|2020|部门决算"
+    want = {i.concept: _key(i) for i in docx if isinstance(i, Indicator)}
+    got = {i.concept: _key(i) for i in other if isinstance(i, Indicator)}
+    assert got == want and len(got) >= 25
+    for ind in (i for i in other if isinstance(i, Indicator)):  # the reader's facts reach the indicator too
+        assert ind.prov.converted == ("docx" if fmt == "doc" else None), ind.concept
+        if fmt != "doc":
+            assert ind.prov.element, ind.concept
+
+
+def test_an_archive_of_the_seed_in_two_formats_is_one_row_naming_its_members(tmp_path, monkeypatch):
+    import zipfile
+
+    monkeypatch.chdir(ROOT)
+    archive = tmp_path / "seed.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(SAMPLES / f"{SEED}.docx", "2020/a.docx")
+        z.write(SAMPLES / f"{SEED}.txt", "2020/a.txt")
+    out = tmp_path / "panel.csv"
+    run = CliRunner().invoke(cli, ["indicators", str(archive), "-o", str(out)])
+    assert run.exit_code == 0, run.output
+    with open(out, encoding="utf-8-sig", newline="") as f:
+        [row] = list(csv.DictReader(f))
+    assert (row["disclosure_id"], row["n_files"], row["total_income"]) == ("攀枝花市西区区委政法委员会|2020|部门决算",
+                                                                           "2", "9401500")
+    assert row["files"] == "seed.zip!/2020/a.docx; seed.zip!/2020/a.txt"
+    assert row["total_income_source"].startswith("seed.zip!/2020/a.")
+
+
 # ---------------------------------------------------------------- real documents
 
 
