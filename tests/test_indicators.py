@@ -246,6 +246,17 @@ def test_the_seed_converted_to_other_formats_is_the_same_disclosure_with_the_sam
             assert ind.prov.element, ind.concept
 
 
+def test_a_disagreeing_place_carries_its_own_readers_provenance(tmp_path):
+    page = tmp_path / "d.html"
+    page.write_text('<html><head><meta charset="utf-8"><title>某某局2020年度部门决算</title></head><body>'
+                    "<h1>某某局2020年度部门决算</h1><h2>一、收入支出决算总体情况说明</h2>"
+                    "<p>2020年本年收入合计307.82万元，本年支出合计300.00万元。</p><h2>二、收入决算情况说明</h2>"
+                    "<p>2020年本年收入合计301.82万元，其中：财政拨款收入301.82万元。</p></body></html>", encoding="utf-8")
+    ind = next(i for i in _extract(str(page)) if isinstance(i, Indicator) and i.concept == "income_this_year")
+    assert (ind.value, ind.agrees, ind.prov.element) == (Decimal(3078200), False, "/html/body/p[1]")
+    assert [(d.text, d.prov.element) for d in ind.disagreements] == [("301.82万元", "/html/body/p[2]")]
+
+
 def test_an_archive_of_the_seed_in_two_formats_is_one_row_naming_its_members(tmp_path, monkeypatch):
     import zipfile
 
