@@ -7,7 +7,10 @@ with no figures never passes silently:
 - ``no_text``: the reader found no text at all (a scan without OCR, an empty page);
 - ``not_a_disclosure``: no standard annex or performance table, and either no
   disclosure wording (决算, 预算, or a fiscal term of ``data/fiscal_terms.txt``) or no
-  amount of money anywhere (a checklist spreadsheet, a news page, a notice).
+  amount of money anywhere (a news page, a notice); or a spreadsheet without a
+  standard table: a disclosure published as a workbook is its annex tables, so a
+  workbook of other rows (a reviewer's checklist quoting amounts, a list of assets)
+  is an attachment of something else however fiscal its wording.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ def _disclosure_words() -> regex.Pattern:
     terms = [line.split()[0] for line in data.text("fiscal_terms.txt").splitlines() if line.strip()]
     return regex.compile("|".join([r"决\s*算", r"预\s*算", *sorted(map(regex.escape, terms), key=len, reverse=True)]))
 
+_SPREADSHEETS = frozenset({"xlsx", "xls", "et", "ods"})  # formats whose disclosures are tables only
 _TABLE_TYPES = frozenset({"performance_project", "performance_indicator"})
 _EXPLAINED = frozenset({"no_text_pages", "garbled_pages", "unreadable_pages"})  # the reader said why already
 
@@ -42,6 +46,9 @@ def document_notices(doc: Document, info: DocumentInfo, records: Sequence[Record
     standard = any(getattr(r, "table_id", None) for r in records) or any(r.TYPE in _TABLE_TYPES for r in records)
     if standard:
         return ()
+    if doc.format in _SPREADSHEETS:
+        return (Notice("not_a_disclosure", "a spreadsheet without a standard annex or performance table: this "
+                       "does not look like a budget or final-accounts disclosure"),)
     words = _disclosure_words()
     worded = info.kind is not None or any(words.search(t) for t in text + cells)
     money = any(r.TYPE == "figure" and r.kind == "amount" for r in records)

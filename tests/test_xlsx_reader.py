@@ -232,3 +232,39 @@ def test_values_in_the_first_and_the_last_column_make_a_narrow_table_with_a_warn
     assert table.text_rows()[1] == ["项目2", "3", "2"]
     assert [n.code for n in table.warnings] == ["columns_dropped"]
     assert "16381" in table.warnings[0].message
+
+
+def _codes(path: Path) -> set[str]:
+    from decextract import extract
+
+    return {n.code for n in extract(path)[0].warnings}
+
+
+def test_a_workbook_of_standard_tables_is_a_disclosure(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["2026年部门收支预算总表"])
+    ws.append(["编制部门：上海市普陀区司法局", None, None, "单位：万元"])
+    ws.append(["收入", None, "支出", None])
+    ws.append(["项目", "预算数", "项目", "预算数"])
+    ws.append(["一般公共预算拨款收入", 100, "公共安全支出", 100])
+    ws.append(["收入总计", 100, "支出总计", 100])
+    (tmp_path / "annex.xlsx").write_bytes(to_bytes(wb))
+    assert "not_a_disclosure" not in _codes(tmp_path / "annex.xlsx")
+
+
+def test_a_workbook_without_a_standard_table_is_not_a_disclosure_however_fiscal_its_words(tmp_path):
+    """A reviewer's checklist of a 预算 quotes amounts in its comments: a table, but not a disclosure's."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["序号", "问题类型", "具体问题"])
+    ws.append([1, "预算编制说明", "当年预算执行数43269.3万元与表内不一致"])
+    ws.append([2, "文字", "“三公”经费预算安排201.50万元，说明中写为201.5万元"])
+    (tmp_path / "checklist.xlsx").write_bytes(to_bytes(wb))
+    assert "not_a_disclosure" in _codes(tmp_path / "checklist.xlsx")
+
+
+def test_the_real_checklist_workbook_is_said_not_to_be_a_disclosure():
+    if not REAL.exists():
+        pytest.skip(f"real sample not found at {REAL}")
+    assert "not_a_disclosure" in _codes(REAL)
