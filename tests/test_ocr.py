@@ -4,7 +4,7 @@ The OCR tests read the seed rendered to images and wrapped as an image-only PDF,
 and the annex pages of a real PDF (Jiangsu 2019, pp. 14-24) likewise; the issue's
 thresholds for OCR: figure recall >= 0.95, labels >= 0.90, and (the values of
 found figures being exact by the scorer's matching) predictions that match gold
->= 0.95; annex rows >= 95% exact.
+>= 0.99; annex rows >= 95% exact.  The asserted ones are higher where measured so.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from decextract.readers import read_bytes, read_document
 from decextract.readers.pagecheck import garbled
 from decextract.records import DocumentInfo
 
-OCR_THRESHOLDS = {"recall": 0.95, "precision": 0.95, "label": 0.90, "year": 0.97, "relation": 0.97}
+OCR_THRESHOLDS = {"recall": 0.98, "precision": 0.99, "label": 0.95, "year": 0.97, "relation": 0.97}  # measured 0.994 0.997 0.964 1.000 0.997
 
 
 # --- what looks garbled -----------------------------------------------------------------------------------------
@@ -197,7 +197,7 @@ def test_ocr_of_the_seed_rebuilds_its_performance_tables(seed_scan, tmp_path):
                                     ("project_fields", "indicators", "projects_found"))
     assert projects == (5, 5), last
     assert fields[0] >= 0.95 * fields[1], last
-    assert indicators[0] >= 0.85 * indicators[1], last
+    assert indicators[0] >= 0.9 * indicators[1], last  # 42/46: four long cells with a character misread
 
 
 def test_ocr_of_a_real_pdfs_annex_pages_gives_its_rows(tmp_path):
@@ -241,3 +241,18 @@ def test_a_cover_title_over_a_picture_keeps_its_text_layer():
     doc = read_document(path)
     assert doc.warnings == () and doc.ocr == ()
     assert [b.text for b in doc.blocks[:2]] == ["江苏省人民检察院", "2017年部门预算"]
+
+
+def test_ocr_fixes_keep_every_characters_box():
+    """A word fix replaces a misread word by one of the same length (decextract/data/ocr_fixes.json), so the
+    characters and their boxes stay one to one."""
+    from decextract import data
+    from decextract.readers.ocr import fix_text
+
+    fixes = data.load("ocr_fixes.json")
+    assert all(len(a) == len(b) for a, b in fixes["words"].items())
+    assert all(len(a) == len(b) == 1 for a, b in fixes["characters"].items())
+    assert fix_text("对5个项自编制了绩效自标，完成预算100%°") == "对5个项目编制了绩效目标，完成预算100%。"
+    assert fix_text("各自的职责") == "各自的职责"  # 自 in a real word stays
+    assert fix_text('2020年“三公"经费为0万元，“防聚集"暗访') == "2020年“三公”经费为0万元，“防聚集”暗访"
+    assert fix_text('他说"好"') == '他说"好"'  # straight quotes that close no curly one stay

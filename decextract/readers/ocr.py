@@ -30,6 +30,8 @@ import threading
 from functools import cache
 from typing import NamedTuple
 
+import regex
+
 from .. import data
 from ..model import OcrPage
 from .pdftext import GAP, NO_SPACE, SPACE, Char, is_cjk
@@ -106,6 +108,39 @@ def _fixes() -> dict[str, str]:
     return data.load("ocr_fixes.json")["characters"]
 
 
+@cache
+def _word_fixes() -> tuple[regex.Pattern, dict[str, str]] | None:
+    words = data.load("ocr_fixes.json").get("words", {})
+    if not words:
+        return None
+    return regex.compile("|".join(map(regex.escape, sorted(words, key=len, reverse=True)))), words
+
+
+def fix_text(text: str) -> str:
+    """A recognised line with the engine's known misreadings put right (``data/ocr_fixes.json``), character
+    for character, so each keeps its box."""
+    fixes = _fixes()
+    text = "".join(fixes.get(ch, ch) for ch in text)
+    words = _word_fixes()
+    if words is not None:
+        text = words[0].sub(lambda m: words[1][m.group()], text)
+    if '"' in text and "“" in text:
+        text = _close_quotes(text)
+    return text
+
+
+def _close_quotes(text: str) -> str:
+    """A straight quote closing a curly one the engine read (“三公"经费) is the closing curly quote."""
+    out, open_ = [], False
+    for ch in text:
+        if ch == "“":
+            open_ = True
+        elif ch in '"”' and open_:
+            ch, open_ = "”", False
+        out.append(ch)
+    return "".join(out)
+
+
 def render(page, dpi: int = DPI):
     """The page as displayed, in grey, as a numpy array (rows x columns, 0 = black)."""
     bitmap = page.render(scale=dpi / 72, grayscale=True)
@@ -143,8 +178,7 @@ def recognise_image(gray, page_no: int, scale: float) -> Recognised:
 
 def _line_chars(text: str, box, words, scale: float) -> list[Char]:
     """One Char per visible character of a recognised line."""
-    fixes = _fixes()
-    text = "".join(fixes.get(ch, ch) for ch in text)
+    text = fix_text(text)
     xs = [p[0] for p in box]
     ys = [p[1] for p in box]
     x0, x1, top, bottom = min(xs) / scale, max(xs) / scale, min(ys) / scale, max(ys) / scale
