@@ -76,7 +76,9 @@ def drop_views(conn: sa.Connection) -> None:
 #: version -> (description, function applying it to a database at version - 1)
 MIGRATIONS: dict[int, tuple[str, Callable[[sa.Connection], None]]] = {
     2: ("add checks", lambda conn: metadata.tables["checks"].create(conn)),
-    3: ("add warnings of documents and tables, table boxes per page", add_missing),
+    3: ("add the 0.2 columns and tables: warnings of documents and tables, table boxes per page, the audit, "
+        "path bytes, OCR/conversion provenance, disclosure ids and regions, indicators and their panel view",
+        add_missing),
 }
 
 

@@ -284,7 +284,8 @@ def test_a_version_1_database_gains_the_checks_table_and_takes_checks(tmp_path):
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT version, description FROM schema_version ORDER BY version")).all() \
             == [(1, "create tables"), (2, "add checks"),
-                (3, "add warnings of documents and tables, table boxes per page")]
+                (3, schema.MIGRATIONS[3][0])]
+        assert "indicators" in schema.MIGRATIONS[3][0]
         assert conn.execute(sa.text("SELECT count(*) FROM checks WHERE NOT ok")).scalar() == 2
         assert conn.execute(sa.text("SELECT count(*) FROM checks")).scalar() >= 40
     engine.dispose()
