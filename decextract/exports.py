@@ -2,7 +2,7 @@
 
 Every export has the columns of :mod:`decextract.schema`, one sheet (or file) per table: ``documents``,
 ``figures``, ``tables``, ``table_rows``, ``table_cells``, ``performance_projects``,
-``performance_indicators``, ``checks`` (and, from a database, ``sources`` and ``errors``).
+``performance_indicators``, ``checks``, ``indicators`` (and, from a database, ``sources`` and ``errors``).
 
 Exact decimals (money in 元, percentages, check sides) are written
 
@@ -39,7 +39,7 @@ from .tabulate import cell_text
 
 #: the tables of an export, in this order (any other table of the schema follows them)
 ORDER = ("documents", "figures", "tables", "table_rows", "table_cells", "performance_projects",
-         "performance_indicators", "checks", "sources", "errors")
+         "performance_indicators", "checks", "indicators", "sources", "errors")
 #: tables that only a batch fills (sources of each document, files that failed)
 BATCH_ONLY = frozenset({"sources", "errors"})
 #: suffix of the column holding the exact text of a decimal column (XLSX, Stata)

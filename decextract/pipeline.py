@@ -7,8 +7,10 @@ import os
 import attrs
 
 from .checks import Audit, audit
+from .disclosure import identify
 from .errors import ExtractionError
 from .figures import figures_of
+from .indicators import indicators_of
 from .metadata import document_info
 from .model import Document, Table
 from .notices import document_notices
@@ -22,7 +24,7 @@ def records_of(doc: Document) -> list[Record]:
     """Every record of a document read into the model, the ``document`` record first.
 
     Order: document, tables (table, table_row), performance rows, figures in
-    reading order, then the checks of the document's own arithmetic.
+    reading order, the checks of the document's own arithmetic, then its key indicators.
     """
     return audited_records(doc)[0]
 
@@ -31,14 +33,15 @@ def audited_records(doc: Document) -> tuple[list[Record], Audit]:
     """The records of :func:`records_of` and the audit they come with (its checks, and the checks
     that could not run for lack of inputs)."""
     doc = annotate(doc)
-    info = document_info(doc)
+    info = identify(document_info(doc))  # with the disclosure it belongs to
     body: list[Record] = [*annex_records(doc), *performance_records(doc, info.fiscal_year),
                           *figures_of(doc, info.fiscal_year)]
     info = attrs.evolve(info, warnings=info.warnings + document_notices(doc, info, body))
     records: list[Record] = [info, *body]
     result = audit(records, doc)
     records[0] = attrs.evolve(info, audit=result.summary)  # the document record says how the audit went
-    return mark(doc, records + list(result.checks)), result  # provenance completed: OCR, element, conversion
+    indicators = indicators_of(records, doc, result.located)
+    return mark(doc, records + list(result.checks) + indicators), result  # provenance completed: OCR, element, …
 
 
 def extract(path: str | os.PathLike) -> list[Record]:

@@ -33,12 +33,20 @@ def mark(doc: Document, records: Sequence[Record]) -> list[Record]:
         if prov is None:
             out.append(record)
             continue
-        block = blocks.get(prov.block)
-        changes: dict = {"converted": doc.converted, "element": getattr(block, "element", None)}
-        if pages:
-            changes.update(_ocr(record, prov, block, pages))
-        out.append(attrs.evolve(record, prov=attrs.evolve(prov, **changes)))
+        record = attrs.evolve(record, prov=_marked(doc, record, prov, blocks, pages))
+        if getattr(record, "disagreements", ()):  # an indicator's other places: each from its own page
+            record = attrs.evolve(record, disagreements=tuple(
+                attrs.evolve(p, prov=_marked(doc, p, p.prov, blocks, pages)) for p in record.disagreements))
+        out.append(record)
     return out
+
+
+def _marked(doc: Document, record, prov: Provenance, blocks: dict, pages: dict[int, OcrPage]) -> Provenance:
+    block = blocks.get(prov.block)
+    changes: dict = {"converted": doc.converted, "element": getattr(block, "element", None)}
+    if pages:
+        changes.update(_ocr(record, prov, block, pages))
+    return attrs.evolve(prov, **changes)
 
 
 def _ocr(record: Record, prov: Provenance, block, pages: dict[int, OcrPage]) -> dict:

@@ -155,6 +155,13 @@ class DocumentInfo:
     warnings: tuple[Notice, ...] = ()  # what could not be read, or reads doubtfully (pages, garbled text …)
     audit: AuditSummary | None = None  # how many checks ran, failed, could not run (None: not audited)
     converted: str | None = None  # the format the file was converted to and read as (LibreOffice), else None
+    #: the disclosure this file is a copy of: normalised issuer | fiscal year | level + kind, shared by the
+    #: PDF, DOCX, TXT or XLSX of one disclosure ("sha256:…" when the issuer, year or kind is not known)
+    disclosure_id: str | None = None
+    issuer_normalized: str | None = None  # the issuer without spaces, widths, 中共/中国共产党 and trailing 公开 words
+    region: str | None = None  # the region the issuer or title names (江苏省, 上海市普陀区), when stated
+    region_level: str | None = None  # 省 | 市 | 区县
+    level: str | None = None  # 部门 (a department's consolidated accounts) | 单位 (one unit's)
 
 
 @attrs.frozen
@@ -283,7 +290,51 @@ class Check:
     concept: str | None = None  # the quantity checked, when it is a known concept (data/concepts.json)
 
 
-Record = Check | Figure | DocumentInfo | TableInfo | TableRow | PerformanceProject | PerformanceIndicator
+@_record
+class IndicatorPlace:
+    """Another place of the document that prints an indicator's quantity (a table cell or a prose figure)."""
+
+    text: str  # as printed ("" for a blank cell)
+    value: Decimal  # in the indicator's unit (元, or the count)
+    source: str  # table | prose | statement
+    location: str  # the table and cell, or the prose label: "收支预算总表 / 本年收入合计 [收入/金额]"
+    prov: Provenance
+
+
+@_record
+class Indicator:
+    """One key quantity of a disclosure (data/concepts.json), comparable across departments and years.
+
+    One per concept the document prints, at the document's own basis (决算数 in a 决算, 预算数 in a 预算)
+    and fiscal year.  ``value`` is read from a table cell when a table prints it, else from the prose; a
+    blank cell, a dash, 0, or a statement that there is none (本部门无政府性基金预算) is 0.  ``agrees``
+    says whether every other place printing it agrees within rounding: True, False (``disagreements``
+    lists the others with their values and provenance), or None when it is printed once.
+    """
+
+    TYPE = "indicator"
+
+    concept: str  # total_income, three_public_total, expenditure_by_function.201 …
+    name: str  # 收入总计, “三公”经费合计 …
+    value: Decimal  # in 元 for amounts, a whole number for counts
+    unit: str  # 元 | the count's unit (辆)
+    year: int | None
+    basis: str  # 决算数 | 预算数 | 执行数
+    scope: str  # all | fiscal | general: every source of funds, 财政拨款, 一般公共预算财政拨款
+    source: str  # table | prose | statement
+    location: str  # the table and cell, or the prose label, it was read from
+    text: str  # as printed ("" for a blank cell)
+    printed_unit: str  # the unit ``text`` is in when the text does not say it (a table's 万元), else ""
+    table_id: str | None
+    prov: Provenance
+    agrees: bool | None
+    places: int = 1  # how many places of the document print it
+    disagreements: tuple[IndicatorPlace, ...] = ()
+    disclosure_id: str | None = None
+
+
+Record = (Check | Figure | DocumentInfo | TableInfo | TableRow | PerformanceProject | PerformanceIndicator
+          | Indicator)
 
 
 def _plain(value: Any) -> Any:

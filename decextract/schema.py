@@ -30,9 +30,10 @@ SCHEMA_VERSION = 3
 
 
 def add_missing(conn: sa.Connection) -> None:
-    """Bring a database up to :data:`metadata` by adding what it lacks: tables, then columns, then indexes.
+    """Bring a database up to :data:`metadata` by adding what it lacks: tables, then columns, then indexes,
+    and (re)create the views.
 
-    Additive only (nothing is dropped or retyped), so every migration that adds tables or
+    Additive only (nothing is dropped or retyped but the views), so every migration that adds tables or
     columns is this one function; a new column is NULL in the rows written before it existed.
     """
     inspector = sa.inspect(conn)
@@ -51,12 +52,33 @@ def add_missing(conn: sa.Connection) -> None:
         for index in table.indexes:
             if index.name not in indexes:
                 index.create(conn)
+    create_views(conn)
+
+
+def create_views(conn: sa.Connection) -> None:
+    """(Re)create the views over the tables: ``indicator_panel``, the indicators one row per disclosure.
+
+    SQLAlchemy's metadata holds tables only: ``metadata.create_all`` calls this after the tables (and
+    ``drop_all`` drops the views first, which PostgreSQL requires), and :func:`add_missing` at the end
+    of every migration, so a view's columns are those of the decextract that last created or migrated
+    the database."""
+    from .panel import ensure_view
+
+    ensure_view(conn)
+
+
+def drop_views(conn: sa.Connection) -> None:
+    from .panel import VIEW
+
+    conn.execute(sa.text(f"DROP VIEW IF EXISTS {VIEW}"))
 
 
 #: version -> (description, function applying it to a database at version - 1)
 MIGRATIONS: dict[int, tuple[str, Callable[[sa.Connection], None]]] = {
     2: ("add checks", lambda conn: metadata.tables["checks"].create(conn)),
-    3: ("add warnings of documents and tables, table boxes per page", add_missing),
+    3: ("add the 0.2 columns and tables: warnings of documents and tables, table boxes per page, the audit, "
+        "path bytes, OCR/conversion provenance, disclosure ids and regions, indicators and their panel view",
+        add_missing),
 }
 
 
@@ -150,8 +172,14 @@ documents = sa.Table(
     sa.Column("checks_not_run", sa.Integer),
     sa.Column("audit_json", JsonText),  # [{rule, ran, failed, not_run}]
     sa.Column("converted", sa.Text),  # the format the file was converted to and read as (LibreOffice), else NULL
+    sa.Column("disclosure_id", sa.Text),  # normalised issuer|year|level+kind: one id for every file of a disclosure
+    sa.Column("issuer_normalized", sa.Text),
+    sa.Column("region", sa.Text),  # as the issuer or title states it: 江苏省, 上海市普陀区
+    sa.Column("region_level", sa.Text),  # 省 | 市 | 区县
+    sa.Column("level", sa.Text),  # 部门 | 单位
     sa.Index("ix_documents_fiscal_year", "fiscal_year"),
     sa.Index("ix_documents_issuer", "issuer"),
+    sa.Index("ix_documents_disclosure_id", "disclosure_id"),
 )
 
 sources = sa.Table(
@@ -281,6 +309,29 @@ checks = _record_table(
     sa.Index("ix_checks_rule_ok", "rule", "ok"),
 )
 
+indicators = _record_table(
+    "indicators",
+    sa.Column("disclosure_id", sa.Text),
+    sa.Column("concept", sa.Text, nullable=False),  # data/concepts.json: total_income, three_public_total …
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("value", ExactDecimal, nullable=False),  # in 元 (a count for vehicles)
+    sa.Column("unit", sa.Text, nullable=False),
+    sa.Column("year", sa.Integer),
+    sa.Column("basis", sa.Text, nullable=False),  # 决算数 | 预算数 | 执行数
+    sa.Column("scope", sa.Text, nullable=False),  # all | fiscal | general
+    sa.Column("source_kind", sa.Text, nullable=False),  # table | prose | statement: where the value was read
+    sa.Column("location", sa.Text),  # the table and cell, or the prose label
+    sa.Column("text", sa.Text),  # as printed ("" for a blank cell)
+    sa.Column("printed_unit", sa.Text),  # the unit of ``text`` when a table states it (万元)
+    sa.Column("table_id", sa.Text),
+    sa.Column("agrees", sa.Boolean),  # every other place agrees (NULL: printed once)
+    sa.Column("places", sa.Integer),
+    sa.Column("disagreements_json", JsonText),  # [{text, value, source, location, page, block, cell_row, cell_col, context}]
+    *_prov_columns(),
+    sa.Index("ix_indicators_concept", "concept"),
+    sa.Index("ix_indicators_disclosure_id", "disclosure_id"),
+)
+
 errors = sa.Table(
     "errors",
     metadata,
@@ -297,6 +348,9 @@ errors = sa.Table(
     sa.Index("ix_errors_sha256", "sha256"),
 )
 
+sa.event.listen(metadata, "after_create", lambda _target, conn, **_kw: create_views(conn))
+sa.event.listen(metadata, "before_drop", lambda _target, conn, **_kw: drop_views(conn))
+
 #: record TYPE -> table holding it
 TABLE_OF_TYPE: dict[str, sa.Table] = {
     "document": documents,
@@ -306,11 +360,12 @@ TABLE_OF_TYPE: dict[str, sa.Table] = {
     "performance_project": performance_projects,
     "performance_indicator": performance_indicators,
     "check": checks,
+    "indicator": indicators,
 }
 
 #: tables holding a document's content, children before parents (delete order)
 CONTENT_TABLES: tuple[sa.Table, ...] = (
-    checks, table_cells, table_rows, tables, figures, performance_indicators, performance_projects,
+    indicators, checks, table_cells, table_rows, tables, figures, performance_indicators, performance_projects,
 )
 
 #: the tables a sink writes, in insert order (parents first); schema_version is the database's own
@@ -379,6 +434,18 @@ def _inputs(inputs) -> list[dict[str, Any]]:
     return out
 
 
+def _places(places) -> list[dict[str, Any]]:
+    """An indicator's disagreeing places with where each is printed."""
+    out = []
+    for p in places:
+        prov = p.prov
+        out.append({"text": p.text, "value": decimal_text(p.value), "source": p.source, "location": p.location,
+                    "page": prov.page, "block": prov.block, "cell_row": prov.cell.row if prov.cell else None,
+                    "cell_col": prov.cell.col if prov.cell else None, "bbox": list(prov.bbox) if prov.bbox else None,
+                    "context": prov.context, "start": prov.start, "end": prov.end})
+    return out
+
+
 def _json_values(values: dict[str, Decimal | None]) -> dict[str, str | None]:
     return {k: None if v is None else decimal_text(v) for k, v in values.items()}
 
@@ -390,7 +457,9 @@ def flatten(record: Record) -> dict[str, Any]:
         return {"source": record.source, "format": record.format, "pages": record.pages, "title": record.title,
                 "issuer": record.issuer, "fiscal_year": record.fiscal_year, "kind": record.kind,
                 "size": record.size, "warnings_json": _notices(record.warnings), **_audit(record.audit),
-                "converted": record.converted}
+                "converted": record.converted,
+                "disclosure_id": record.disclosure_id, "issuer_normalized": record.issuer_normalized,
+                "region": record.region, "region_level": record.region_level, "level": record.level}
     if t == "figure":
         return {"text": record.text, "value": record.value, "unit": record.unit, "kind": record.kind,
                 "approx": record.approx, "label": record.label, "year": record.year, "relation": record.relation,
@@ -420,6 +489,13 @@ def flatten(record: Record) -> dict[str, Any]:
         return {"rule": record.rule, "ok": record.ok, "expected": record.expected, "actual": record.actual,
                 "difference": record.difference, "tolerance": record.tolerance, "formula": record.formula,
                 "label": record.label, "concept": record.concept, "inputs_json": _inputs(record.inputs),
+                **_prov_row(record.prov)}
+    if t == "indicator":
+        return {"disclosure_id": record.disclosure_id, "concept": record.concept, "name": record.name,
+                "value": record.value, "unit": record.unit, "year": record.year, "basis": record.basis,
+                "scope": record.scope, "source_kind": record.source, "location": record.location, "text": record.text,
+                "printed_unit": record.printed_unit, "table_id": record.table_id, "agrees": record.agrees,
+                "places": record.places, "disagreements_json": _places(record.disagreements),
                 **_prov_row(record.prov)}
     raise SinkError(f"no table for record type {t!r} in schema version {SCHEMA_VERSION}")
 
@@ -499,7 +575,7 @@ def ensure_schema(engine: sa.Engine) -> int:
         with engine.begin() as conn:
             version = current_version(conn)
             if version == 0:
-                metadata.create_all(conn)
+                metadata.create_all(conn)  # the views too (after_create)
                 conn.execute(schema_version.insert(), {"version": SCHEMA_VERSION, "applied_at": now_iso(),
                                                        "description": "create tables"})
                 return SCHEMA_VERSION

@@ -88,6 +88,7 @@ def check_complete(db: Path | str) -> None:
                  + (SELECT count(*) FROM performance_projects p WHERE p.sha256 = d.sha256)
                  + (SELECT count(*) FROM performance_indicators i WHERE i.sha256 = d.sha256)
                  + (SELECT count(*) FROM checks c WHERE c.sha256 = d.sha256)
+                 + (SELECT count(*) FROM indicators k WHERE k.sha256 = d.sha256)
         FROM documents d""")
     assert rows
     for sha, declared, found in rows:

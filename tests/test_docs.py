@@ -32,7 +32,7 @@ def test_python_examples_run(name, i, code, monkeypatch):
 
 
 RECORDS = [records.DocumentInfo, records.Figure, records.TableInfo, records.TableRow,
-           records.PerformanceProject, records.PerformanceIndicator, records.Check]
+           records.PerformanceProject, records.PerformanceIndicator, records.Check, records.Indicator]
 
 
 @pytest.mark.parametrize("cls", RECORDS, ids=lambda c: c.TYPE)

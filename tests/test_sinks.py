@@ -23,6 +23,8 @@ from decextract.records import (
     CellRef,
     DocumentInfo,
     Figure,
+    Indicator,
+    IndicatorPlace,
     PerformanceIndicator,
     PerformanceProject,
     Provenance,
@@ -55,7 +57,8 @@ def synthetic_document(issuer: str, year: int, sangong_yuan: str = "123456.78") 
     row_context = "因公出国（境）费 | 1.50 | 1.20"
     return [
         DocumentInfo(source=source, sha256=sha, format="pdf", pages=12, title=f"{issuer}{year}年度部门决算",
-                     issuer=issuer, fiscal_year=year, kind="决算", size=1234),
+                     issuer=issuer, fiscal_year=year, kind="决算", size=1234,
+                     disclosure_id=f"{issuer}|{year}|部门决算", issuer_normalized=issuer, level="部门"),
         Figure(text=text, value=Decimal(sangong_yuan), unit="元", kind="amount", approx=None,
                label="三公经费财政拨款支出决算", year=year, relation="value", direction=None,
                prov=prov(sentence, sentence.index(text), sentence.index(text) + len(text))),
@@ -78,6 +81,13 @@ def synthetic_document(issuer: str, year: int, sangong_yuan: str = "123456.78") 
                            table="项目绩效目标完成情况表"),
         PerformanceIndicator(project="平安建设专项经费", level1="产出指标", level2="数量指标", level3="巡逻次数",
                              expected="≥100次", actual="120次", weight=Decimal("10"), score=Decimal("9.5")),
+        Indicator(concept="three_public_total", name="“三公”经费合计", value=Decimal("12000"), unit="元", year=year,
+                  basis="决算数", scope="fiscal", source="table", location="十、“三公”经费支出决算表 / 因公出国（境）费 [决算数]",
+                  text="1.20", printed_unit="万元", table_id="juesuan.three_public",
+                  prov=prov(row_context, 12, 16, cell=CellRef(table=7, row=2, col=2), page=8), agrees=False, places=2,
+                  disagreements=(IndicatorPlace(text="1.3万元", value=Decimal("13000"), source="prose",
+                                                location="prose: 因公出国（境）费", prov=prov("因公出国（境）费1.3万元。", 8, 13)),),
+                  disclosure_id=f"{issuer}|{year}|部门决算"),
     ]
 
 
@@ -101,10 +111,10 @@ def load_synthetic(sink) -> list[list]:
 def check_docs_queries(engine: sa.Engine) -> None:
     """Every query of the docs runs and finds the synthetic rows it is about."""
     queries = docs_queries()
-    assert len(queries) == 8
+    assert len(queries) == 10
     with engine.connect() as conn:
         results = [conn.execute(sa.text(q)).all() for q in queries]
-    assert all(results[:5]), [len(r) for r in results]
+    assert all(results[:5]) and all(results[6:8]), [len(r) for r in results]
     sangong = [(r.department, r.fiscal_year, Decimal(str(r.wan_yuan))) for r in results[0]]
     assert sangong == [("区司法局", 2020, Decimal("0.5")), ("区委政法委", 2020, Decimal("12.35")),
                        ("区委政法委", 2021, Decimal("9.88"))]
@@ -113,6 +123,12 @@ def check_docs_queries(engine: sa.Engine) -> None:
     assert {(r.code, Decimal(str(r.yuan))) for r in results[2]} == {("201", Decimal("3498400"))}
     assert [float(r.executed_pct) for r in results[3]] == [80.0, 80.0, 80.0]
     assert {r.page for r in results[4]} == {3}
+    panel = [(r.disclosure_id, r.issuer, r.fiscal_year, Decimal(str(r.three_public_total))) for r in results[6]]
+    assert panel == [(f"{name}|{year}|部门决算", name, year, Decimal(12000))
+                     for name, year in (("区司法局", 2020), ("区委政法委", 2020), ("区委政法委", 2021))]
+    places = results[7]
+    assert [(r.concept, Decimal(str(r.yuan)), r.page, bool(r.agrees)) for r in places][:1] == [
+        ("three_public_total", Decimal("12000"), 8, False)]
 
 
 # ---------------------------------------------------------------- SQL sink
@@ -268,7 +284,8 @@ def test_a_version_1_database_gains_the_checks_table_and_takes_checks(tmp_path):
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT version, description FROM schema_version ORDER BY version")).all() \
             == [(1, "create tables"), (2, "add checks"),
-                (3, "add warnings of documents and tables, table boxes per page")]
+                (3, schema.MIGRATIONS[3][0])]
+        assert "indicators" in schema.MIGRATIONS[3][0]
         assert conn.execute(sa.text("SELECT count(*) FROM checks WHERE NOT ok")).scalar() == 2
         assert conn.execute(sa.text("SELECT count(*) FROM checks")).scalar() >= 40
     engine.dispose()

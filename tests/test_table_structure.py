@@ -54,6 +54,11 @@ def test_clean_text(raw, clean):
         ("项目资金（万元）", "万元"),
         ("（单位：元）", "元"),
         ("编制单位：元宝山区财政局", None),
+        ("单位：元宝山区财政局", None),
+        ("单位：万元整", None),
+        ("单位：万元部门：江苏省政协办公厅", "万元"),  # a right-aligned unit glued before the issuer line
+        ("单位:万元常委会办公厅", "万元"),  # … or before the wrapped end of the issuer's name
+        ("单位：元部门：上海市普陀区商务委员会", "元"),
         ("单位名称", None),
     ],
 )

@@ -43,6 +43,7 @@ class Audit:
 
     checks: tuple[Check, ...]
     not_run: tuple[NotRun, ...]
+    located: tuple[Located, ...] = ()  # every place of every concept the checks compared (for the indicators)
 
     @property
     def summary(self) -> AuditSummary:
@@ -83,13 +84,10 @@ def _audit(records: Sequence[Record], doc: Document | None) -> Audit:
     found: list[Check | NotRun] = []
     paragraphs = {p.index: p.text for p in doc.paragraphs()} if doc is not None else None
     found += _guarded("prose", prose_checks(figures, kind, paragraphs))
-    partial = {i.prov.block: ", ".join(codes) for i in infos
-               if (codes := [n.code for n in i.warnings if n.code not in DOCUMENT_FINDINGS])}
+    partial = _partial(infos)
     found += _guarded("table", table_checks(rows, cells, partial))
     found += _guarded("project", project_checks([r for r in records if isinstance(r, PerformanceProject)]))
-    unread = frozenset(contradicted_empties(doc, infos)) if doc is not None else frozenset()
-    unread |= frozenset(partial)  # a table read only in part is not compared with others
-    located = _locate(rows, infos, figures, info, unread)
+    located = _locate(rows, infos, figures, info, _unread(infos, doc, partial))
     found += _guarded("identity", identity_checks(located, kind, {r.table_id for r in rows if r.table_id}))
     places = {i.prov.block: i.table or i.table_id or "table" for i in infos}
     found += _guarded("agreement", agreement_checks(located, places))
@@ -99,7 +97,19 @@ def _audit(records: Sequence[Record], doc: Document | None) -> Audit:
     if doc is not None and info is not None:
         found += _guarded("completeness", completeness_checks(doc, info, infos))
     checks = tuple(c for c in found if isinstance(c, Check))
-    return Audit(checks=checks, not_run=tuple(c for c in found if isinstance(c, NotRun)))
+    return Audit(checks=checks, not_run=tuple(c for c in found if isinstance(c, NotRun)), located=tuple(located))
+
+
+def _partial(infos: list[TableInfo]) -> dict[int, str]:
+    """Block -> the notices of each table read only in part."""
+    return {i.prov.block: ", ".join(codes) for i in infos
+            if (codes := [n.code for n in i.warnings if n.code not in DOCUMENT_FINDINGS])}
+
+
+def _unread(infos: list[TableInfo], doc: Document | None, partial: dict[int, str]) -> frozenset[int]:
+    """Tables not compared with others: read only in part, or declared empty though they print amounts."""
+    unread = frozenset(contradicted_empties(doc, infos)) if doc is not None else frozenset()
+    return unread | frozenset(partial)
 
 
 def checks_of(records: Sequence[Record], doc: Document | None = None) -> list[Check]:
@@ -107,11 +117,14 @@ def checks_of(records: Sequence[Record], doc: Document | None = None) -> list[Ch
     return list(audit(records, doc).checks)
 
 
-def locations_of(records: Sequence[Record]) -> list[Located]:
-    """Every place a concept of ``data/concepts.json`` is printed in one document's records."""
+def locations_of(records: Sequence[Record], doc: Document | None = None) -> list[Located]:
+    """Every place a concept of ``data/concepts.json`` is printed in one document's records, but for the
+    tables read only in part (and, given the annotated document model, the tables declared empty that
+    print amounts all the same): what the audit compares."""
     info = next((r for r in records if isinstance(r, DocumentInfo)), None)
-    return _locate([r for r in records if isinstance(r, TableRow)], [r for r in records if isinstance(r, TableInfo)],
-                   [r for r in records if isinstance(r, Figure)], info)
+    infos = [r for r in records if isinstance(r, TableInfo)]
+    return _locate([r for r in records if isinstance(r, TableRow)], infos, [r for r in records if isinstance(r, Figure)],
+                   info, _unread(infos, doc, _partial(infos)))
 
 
 def _locate(rows, infos, figures, info: DocumentInfo | None, unread=frozenset()) -> list[Located]:

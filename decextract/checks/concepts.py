@@ -43,10 +43,13 @@ _BASIS_TAIL = regex.compile(
     """,
     regex.VERBOSE,
 )
+_AMOUNT_WORD = regex.compile(r"(?<=支出|收入)数$")  # 公务用车购置支出数: the amount of 公务用车购置支出
 _BASIS_WORDS = regex.compile(r"(?:支出|收入)?(?:(?:年初|全年|调整后?)?(?:预算|决算)(?:数|金额)?|执行数?|实际支出数?)(?:为|是)?")  # …/支出决算
-_SELF = regex.compile(r"^(?:本部门|我部门|本单位|我单位|我委|我局|我院|我厅|我办|本级|全部门)")
-_INNER_BASIS = regex.compile(r"(?<!公共|经营|基金|部门)(?:年初|全年|调整后?)?(?:预算|决算)数?(?=(?:支出|收入)$)")  # 财政拨款预算支出
-_DEPARTMENT = regex.compile(r"^\p{Han}{1,12}?(?:院|局|委|厅|办|部|中心|署|办公室|委员会)(?=\p{Han}{2})")  # 省检察院…
+_SELF = regex.compile(r"^(?:本部门|我部门|本单位|我单位|我委|我局|我院|我厅|我办|本级|全部门|部门(?!预算|决算))")
+# a basis word inside the label: 财政拨款预算支出, 收入预算总计, 本年收入预算合计, 公务用车购置预算支出数
+_INNER_BASIS = regex.compile(
+    r"(?<!公共|经营|基金|部门)(?:年初|全年|调整后?)?(?:预算|决算)数?(?=(?:支出|收入)?(?:总计|合计|小计)?数?$)(?!$)")
+_DEPARTMENT = regex.compile(r"(?:院|局|委|厅|办|部|中心|署|办公室|委员会)(?=\p{Han}{2})")  # 省检察院…, 省委办公厅…
 _BUDGET_WORD = regex.compile(r"(?<!公共|经营|基金|部门|政府采购)(?P<which>年初|全年|调整后?)?预算(?!单位|绩效|管理)")
 _ACTUAL_WORD = regex.compile(r"决算|执行数|实际支出|实际完成")
 
@@ -68,6 +71,7 @@ class ProseLocation:
     scope: str
     context: regex.Pattern | None
     kinds: tuple[str, ...]
+    clause: regex.Pattern | None = None  # on the words of the figure's clause before it (…共有车辆)
 
 
 @attrs.frozen
@@ -78,6 +82,9 @@ class Concept:
     scope: str
     tables: tuple[TableLocation, ...]
     prose: tuple[ProseLocation, ...]
+    kind: str = "amount"  # amount (in 元) | count (in ``unit``)
+    unit: str = "元"
+    definition: str = ""
 
 
 @attrs.frozen
@@ -118,8 +125,10 @@ def concepts() -> tuple[Concept, ...]:
             id=c["id"], name=c["name"], variants=tuple(c["variants"]), scope=scope,
             tables=tuple(_table_location(t, scope) for t in c["tables"]),
             prose=tuple(ProseLocation(label=regex.compile(p["label"]), scope=p.get("scope", scope),
-                                      context=_compile(p.get("context")), kinds=tuple(p.get("kinds", ())))
+                                      context=_compile(p.get("context")), kinds=tuple(p.get("kinds", ())),
+                                      clause=_compile(p.get("clause")))
                         for p in c["prose"]),
+            kind=c.get("kind", "amount"), unit=c.get("unit", "元"), definition=c.get("definition", ""),
         ))
     where = spec["function_locations"]
     for code, names in spec["function_classes"].items():
@@ -127,7 +136,8 @@ def concepts() -> tuple[Concept, ...]:
         tables = [_table_location({**t, "code": f"^{code}$"}, "all") for t in where["coded"]]
         tables += [_table_location({**t, "row": f"^(?:{alternatives})$"}, "all") for t in where["named"]]
         out.append(Concept(id=f"expenditure_by_function.{code}", name=names[0], variants=tuple(names), scope="all",
-                           tables=tuple(tables), prose=()))
+                           tables=tuple(tables), prose=(),
+                           definition=where["definition"].format(code=code, name=names[0])))
     return tuple(out)
 
 
@@ -213,7 +223,7 @@ def _normal_label(head: str, issuer: str | None) -> str:
     m = _BASIS_TAIL.search(text)
     if m and m.start() >= 2:
         text = text[: m.start()]
-    return _INNER_BASIS.sub("", text)
+    return _AMOUNT_WORD.sub("", _INNER_BASIS.sub("", text))
 
 
 def _issuer_names(issuer: str | None) -> list[str]:
@@ -328,6 +338,21 @@ def _in_table(concept: Concept, loc: TableLocation, table_id: str, rows, declare
             yield Located(concept.id, loc.scope, basis, year, printed, table_id, rank)
 
 
+_HAN = regex.compile(r"\p{Han}+")
+_KINDS = ("amount", "count")  # the figures a concept can be: amounts in 元, counts (公务用车 in 辆)
+
+
+def _without_department(label: str, any_label: regex.Pattern) -> tuple[str, bool]:
+    """``label`` without a department's short name before the quantity (省检察院一般公共预算…,
+    省委办公厅本年收入合计): the shortest such name after which a concept is named; else as it was."""
+    for m in _DEPARTMENT.finditer(label):
+        if m.start() > 14 or not _HAN.fullmatch(label, 0, m.start()):
+            break
+        if any_label.search(rest := label[m.end():]):
+            return rest, True
+    return label, False
+
+
 @cache
 def _any_prose_label() -> regex.Pattern:
     """One pattern for every concept's prose labels, to pass over a label no concept names at once."""
@@ -339,7 +364,7 @@ def _in_prose(figures: list[Figure], kind: str | None, year: int | None, issuer:
     any_label = _any_prose_label()
     leads: dict[tuple[int, str], Located] = {}  # the sentence's leading spending total
     for f in figures:
-        if f.prov.cell is not None or f.kind != "amount" or f.relation != "value" or f.approx is not None:
+        if f.prov.cell is not None or f.kind not in _KINDS or f.relation != "value" or f.approx is not None:
             continue
         if year is not None and f.year != year:
             continue
@@ -347,9 +372,8 @@ def _in_prose(figures: list[Figure], kind: str | None, year: int | None, issuer:
         if not label or level in ("款", "项"):
             continue  # 公务接待费（款）支出 is an economic item, not the 三公 quantity
         named = any_label.search(label) is not None
-        if level is None and not named and (m := _DEPARTMENT.match(label)):
-            label = label[m.end():]  # a department's short name before the quantity (省检察院一般公共预算…)
-            named = any_label.search(label) is not None
+        if level is None and not named:
+            label, named = _without_department(label, any_label)
         lead = leads.get((f.prov.block, f.prov.context))
         if not named and lead is None:
             continue  # no concept names it, and no spending total leads its sentence: nothing to locate
@@ -358,9 +382,12 @@ def _in_prose(figures: list[Figure], kind: str | None, year: int | None, issuer:
         printed = of_figure(f)
         seen = set()
         for concept, p in patterns if level is None and named else ():
-            if concept.id in seen or (p.kinds and kind not in p.kinds) or not p.label.search(label):
+            if concept.id in seen or concept.kind != f.kind or (p.kinds and kind not in p.kinds) \
+                    or not p.label.search(label):
                 continue
             if p.context is not None and not p.context.search(context):
+                continue
+            if p.clause is not None and not p.clause.search(_clause(f)):
                 continue
             seen.add(concept.id)
             found = Located(concept.id, p.scope, basis, year, printed, None, 1000)
@@ -368,7 +395,7 @@ def _in_prose(figures: list[Figure], kind: str | None, year: int | None, issuer:
             if concept.id in _prose_leads()[0] and sentence not in leads:
                 leads[sentence] = found
             yield found
-        if seen:
+        if seen or f.kind != "amount":
             continue
         code = _function_names().get(label) or _function_names().get(label.replace("（类）", ""))
         if code is not None and lead is not None and lead.basis == basis:

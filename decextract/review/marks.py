@@ -20,7 +20,8 @@ from ..records import Record
 BBox = tuple[float, float, float, float]
 
 #: kinds of marks, in drawing order (later ones drawn on top)
-KINDS = ("table", "table_row", "performance_project", "performance_indicator", "figure", "check", "warning")
+KINDS = ("table", "table_row", "performance_project", "performance_indicator", "indicator", "figure", "check",
+         "warning")  # an indicator's box is its figure's or cell's: drawn under it
 
 #: colours of the marks (RGB hex), shared by the HTML report and the page pictures
 COLOURS = {
@@ -29,6 +30,7 @@ COLOURS = {
     "performance_project": "#6a1b9a",
     "performance_indicator": "#8e24aa",
     "figure": "#1565c0",
+    "indicator": "#ad1457",
     "check": "#00838f",
     "warning": "#d50000",  # failed checks and warnings
 }

@@ -39,6 +39,7 @@
   const FIRST = {
     figure: ["text", "value", "unit", "label", "year", "relation", "direction", "approx", "kind"],
     check: ["ok", "rule", "formula", "expected", "actual", "difference", "tolerance", "label"],
+    indicator: ["concept", "name", "value", "unit", "basis", "scope", "source", "location", "text", "agrees"],
     table_row: ["table", "code", "name", "level", "side", "unit"],
     table: ["table", "table_id", "unit", "pages", "n_rows", "n_cols", "empty", "warnings"],
     performance_project: ["project", "unit", "year", "budget", "executed", "execution_rate"],

@@ -157,6 +157,9 @@ def summary(record: Record) -> str:
         return f"{record.level3 or record.level2 or '—'}: {record.actual or '—'}"
     if t == "check":
         return f"{'✓' if record.ok else '✗'} {record.formula}"
+    if t == "indicator":
+        agrees = {True: " ✓", False: " ✗", None: ""}[record.agrees]
+        return f"{record.concept} = {decimal_text(record.value)} {record.unit} · {record.location}{agrees}"
     return t
 
 

@@ -38,7 +38,9 @@ def _patterns() -> dict[str, regex.Pattern]:
             (?<![编填报制])           # not 编制单位：… (that names the issuer)
             (?:金额|计量|货币)?单位 \s* [:：] \s*
             (?P<unit>{units})
-            (?![\p{{Han}}])            # 万元 but not 万元整 or a name starting with 元
+            (?: (?<=[万千亿]元) (?!整)      # 万元 glued to the next words (单位：万元部门：…), not 万元整
+              | (?=\p{{Han}}{{1,6}}[:：])   # 元 glued to the next label (单位：元部门：…)
+              | (?![\p{{Han}}]) )          # else not a name starting with 元 (单位：元宝山区…)
             """,
             regex.VERBOSE,
         ),
