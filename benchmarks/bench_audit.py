@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,18 +26,11 @@ from decextract.readers import read_document  # noqa: E402
 from decextract.records import Check  # noqa: E402
 from decextract.tables import annotate  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_pdf import best_of  # noqa: E402  (the same timing as the PDF benchmark)
+
 SHARED = ROOT.parent / "shared" / "samples"
 SEED = "xiqu-zhengfawei-2020-juesuan"
-
-
-def best_of(repeat: int, run) -> float:
-    """The fastest of ``repeat`` runs, in seconds (the least disturbed by the machine)."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def cold_audit(records, doc) -> None:
