@@ -172,7 +172,17 @@ _STREAM = re.compile(rb"(?<!end)stream\r?\n")
 _FILTER = re.compile(rb"/Filter\s*(\[[^\]]*\]|/[A-Za-z0-9]+)")
 _NAME = re.compile(rb"/([A-Za-z0-9]+)")
 _IMAGE = re.compile(rb"/Subtype\s*/Image\b")
-_FLATE_NAMES = frozenset({b"FlateDecode", b"Fl"})
+FLATE_NAMES = frozenset({b"FlateDecode", b"Fl"})
+STREAMS = _STREAM  # where each stream's data starts (``m.end()``)
+
+
+def stream_filters(data: bytes, m: re.Match) -> tuple[list[bytes], bool]:
+    """The filter names of the stream found at ``m`` by :data:`STREAMS`, from its dictionary, and whether it
+    is an image."""
+    head = data[max(0, m.start() - 2048):m.start()]
+    head = head[head.rfind(b"obj") + 1:] if b"obj" in head else head
+    found = _FILTER.search(head)
+    return (_NAME.findall(found.group(1)) if found else []), bool(_IMAGE.search(head))
 _ASCII_FILTERS = {b"ASCIIHexDecode": "hex", b"AHx": "hex", b"ASCII85Decode": "a85", b"A85": "a85"}
 
 
@@ -188,15 +198,11 @@ def _check_pdf_streams(data: bytes, source: str, budget: int) -> None:
     the parsers, whose memory the worker's cap bounds.
     """
     total = 0
-    for m in _STREAM.finditer(data):
-        start = m.end()
-        head = data[max(0, m.start() - 2048):m.start()]
-        head = head[head.rfind(b"obj") + 1:] if b"obj" in head else head
-        found = _FILTER.search(head)
-        if not found or _IMAGE.search(head):
+    for m in STREAMS.finditer(data):
+        filters, image = stream_filters(data, m)
+        if not filters or image:
             continue
-        filters = _NAME.findall(found.group(1))
-        total += _decoded_size(data, start, filters, budget - total + 1)
+        total += _decoded_size(data, m.end(), filters, budget - total + 1)
         if total > budget:
             raise MemoryLimitError(
                 f"its streams inflate to more than {format_size(budget)} (a stream at byte {m.start()} keeps "
@@ -215,7 +221,7 @@ def _decoded_size(data: bytes, start: int, filters: list[bytes], most: int) -> i
         except ValueError:
             return 0
     layers = 0
-    while filters and filters[0] in _FLATE_NAMES:
+    while filters and filters[0] in FLATE_NAMES:
         filters.pop(0)
         layers += 1
     if not layers:

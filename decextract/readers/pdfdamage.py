@@ -17,17 +17,13 @@ Both are :class:`~decextract.records.Notice` s on the document (codes in docs/re
 
 from __future__ import annotations
 
-import re
 import zlib
 
 import pypdfium2.raw as pdfium_c
 
+from ..limits import FLATE_NAMES, STREAMS, stream_filters
 from ..records import Notice
 
-_STREAM = re.compile(rb"stream\r?\n")
-_END = b"endstream"
-_DICT_LOOKBACK = 400  # bytes before ``stream`` where the stream's dictionary (its /Filter) is looked for
-_FLATE = re.compile(rb"/Filter\s*(?:\[\s*)?/(?:FlateDecode|Fl)\b")
 _INFLATE_CHUNK = 1 << 20  # output bytes inflated at a time: a stream is checked, not held
 
 
@@ -47,24 +43,17 @@ def damage(data: bytes, raw_document) -> tuple[Notice, ...]:
 
 
 def damaged_streams(data: bytes) -> int:
-    """How many ``/FlateDecode`` streams in ``data`` fail to inflate or stop before their end."""
+    """How many streams in ``data`` whose first filter is ``/FlateDecode`` fail to inflate or stop before their
+    end (found as the decompression-bomb check of :mod:`decextract.limits` finds them)."""
     broken = 0
-    position = 0
-    while True:
-        match = _STREAM.search(data, position)
-        if match is None:
-            return broken
-        start = match.end()
-        end = data.find(_END, start)
+    for match in STREAMS.finditer(data):
+        end = data.find(b"endstream", match.end())
         if end < 0:
-            return broken  # a file cut inside its last stream: the cross-reference check speaks for it
-        position = end + len(_END)
-        head = data[max(0, match.start() - _DICT_LOOKBACK):match.start()]
-        dictionary = head[head.rfind(b"obj"):]  # from the object's start (rfind -1: the whole look-back)
-        if match.start() >= 3 and data[match.start() - 3:match.start()] == b"end":
-            continue  # the ``stream`` of an ``endstream``
-        if _FLATE.search(dictionary) and not _inflates(data, start, end):
+            break  # a file cut inside its last stream: the cross-reference check speaks for it
+        filters, _ = stream_filters(data, match)
+        if filters and filters[0] in FLATE_NAMES and not _inflates(data, match.end(), end):
             broken += 1
+    return broken
 
 
 def _inflates(data: bytes, start: int, end: int) -> bool:
