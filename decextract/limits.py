@@ -105,12 +105,17 @@ def memory_error(source: str, limits: Limits | None, what: str = "reading it") -
 # ---------------------------------------------------------------- inflation checks on the bytes
 
 
-def check_unpacked(fmt: str, data: bytes, source: str, budget: int) -> None:
-    """Refuse a document whose compressed parts would inflate beyond ``budget`` bytes (a decompression bomb)."""
+def check_unpacked(fmt: str, data: bytes, source: str, budget: int) -> int:
+    """Refuse a document whose compressed parts would inflate beyond ``budget`` bytes (a decompression bomb).
+
+    Returns how many of a PDF's streams whose first filter is Flate do not inflate to their end (damage
+    PDFium reads past: the PDF reader's ``damaged_streams`` notice), found in the same pass; 0 for an
+    encrypted PDF (its streams are ciphertext) and for other formats."""
     if fmt in ("docx", "xlsx"):
         _check_zip(data, source, budget)
     elif fmt == "pdf":
-        _check_pdf_streams(data, source, budget)
+        return scan_pdf_streams(data, source, budget)
+    return 0
 
 
 #: the most DEFLATE can inflate: 1032 bytes out for each byte in
@@ -143,7 +148,7 @@ def _check_zip(data: bytes, source: str, budget: int) -> None:
         start = _member_data(data, info)
         if start is None:
             continue  # a damaged local header: the reader reports it
-        actual = _inflated_size(data, start, info.file_size + 1, raw=True, end=start + info.compress_size)
+        actual, _ = _inflated_size(data, start, info.file_size + 1, raw=True, end=start + info.compress_size)
         if actual > info.file_size:
             raise MemoryLimitError(
                 f"ZIP member {info.filename!r} inflates beyond the {format_size(info.file_size)} its header declares "
@@ -186,7 +191,7 @@ def stream_filters(data: bytes, m: re.Match) -> tuple[list[bytes], bool]:
 _ASCII_FILTERS = {b"ASCIIHexDecode": "hex", b"AHx": "hex", b"ASCII85Decode": "a85", b"A85": "a85"}
 
 
-def _check_pdf_streams(data: bytes, source: str, budget: int) -> None:
+def scan_pdf_streams(data: bytes, source: str, budget: int | None) -> int:
     """Inflate each Flate stream that is not an image, counting its bytes and keeping none of them.
 
     Content streams, fonts and object streams are decoded by the parsers when a
@@ -195,23 +200,45 @@ def _check_pdf_streams(data: bytes, source: str, budget: int) -> None:
     and base-85 layers are decoded, then every Flate layer in a row is inflated
     through the next (a stream compressed twice inflates a million times its
     size).  A stream whose data does not inflate (encrypted, damaged) is left to
-    the parsers, whose memory the worker's cap bounds.
+    the parsers, whose memory the worker's cap bounds, and counted as damaged when
+    its first filter is Flate (images too are inflated for that, not counted).
+    ``budget`` None: damage only.
     """
     total = 0
+    damaged = 0
+    encrypted = _ENCRYPT.search(data) is not None
     for m in STREAMS.finditer(data):
         filters, image = stream_filters(data, m)
-        if not filters or image:
+        if not filters:
             continue
-        total += _decoded_size(data, m.end(), filters, budget - total + 1)
+        flate = filters[0] in FLATE_NAMES
+        if image or budget is None:
+            if flate and not encrypted and not _inflated_size(data, m.end(), _UNBOUNDED, end=_end_of(data, m))[1]:
+                damaged += 1
+            continue
+        size, complete = _decoded_size(data, m.end(), filters, budget - total + 1)
+        total += size
+        damaged += flate and not encrypted and not complete
         if total > budget:
             raise MemoryLimitError(
                 f"its streams inflate to more than {format_size(budget)} (a stream at byte {m.start()} keeps "
                 "growing): a decompression bomb, or beyond the memory limit (--max-memory)", path=source)
+    return damaged
 
 
-def _decoded_size(data: bytes, start: int, filters: list[bytes], most: int) -> int:
+_ENCRYPT = re.compile(rb"/Encrypt\s*\d+\s+\d+\s+R|/Encrypt\s*<<")  # the trailer's key of an encrypted file
+_UNBOUNDED = float("inf")
+
+
+def _end_of(data: bytes, m: re.Match) -> int | None:
+    """Where the stream found at ``m`` ends (its ``endstream``), None when the file is cut inside it."""
+    end = data.find(b"endstream", m.end())
+    return end if end >= 0 else None
+
+
+def _decoded_size(data: bytes, start: int, filters: list[bytes], most: int) -> tuple[int, bool]:
     """Bytes the stream at ``data[start:]`` decodes to through ``filters``, counting at most ``most`` (0 when
-    its first Flate layer cannot be reached or counted)."""
+    its first Flate layer cannot be reached or counted), and whether its first layer inflated to its end."""
     chunk = None
     while filters and filters[0] in _ASCII_FILTERS:
         end = data.find(b"endstream", start)
@@ -219,13 +246,13 @@ def _decoded_size(data: bytes, start: int, filters: list[bytes], most: int) -> i
         try:
             chunk = _ascii_decode(raw, _ASCII_FILTERS[filters.pop(0)])
         except ValueError:
-            return 0
+            return 0, True
     layers = 0
     while filters and filters[0] in FLATE_NAMES:
         filters.pop(0)
         layers += 1
     if not layers:
-        return 0
+        return 0, True
     return _inflated_size(chunk if chunk is not None else data, 0 if chunk is not None else start, most,
                           layers=layers)
 
@@ -248,11 +275,12 @@ class _Enough(Exception):
     pass
 
 
-def _inflated_size(data: bytes, start: int, most: int, *, raw: bool = False, end: int | None = None,
-                   layers: int = 1) -> int:
+def _inflated_size(data: bytes, start: int, most: float, *, raw: bool = False, end: int | None = None,
+                   layers: int = 1) -> tuple[int, bool]:
     """Bytes the zlib (or, with ``raw``, bare DEFLATE) stream at ``data[start:end]`` inflates to through
-    ``layers`` zlib layers (each inflating the one before), counting at most ``most``.  At most a megabyte
-    per layer is held at a time."""
+    ``layers`` zlib layers (each inflating the one before), counting at most ``most``, and whether the
+    first layer reached its end mark without an error (False when counting stopped first).  At most a
+    megabyte per layer is held at a time."""
     chain = [zlib.decompressobj(-zlib.MAX_WBITS if raw else zlib.MAX_WBITS)]
     chain += [zlib.decompressobj() for _ in range(layers - 1)]
     end = len(data) if end is None else min(end, len(data))
@@ -277,5 +305,5 @@ def _inflated_size(data: bytes, start: int, most: int, *, raw: bool = False, end
             if chain[0].eof:
                 break
     except (_Enough, zlib.error):
-        pass
-    return size
+        return size, False
+    return size, chain[0].eof

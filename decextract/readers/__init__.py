@@ -66,8 +66,12 @@ def read_bytes(data: bytes, source: str, *, sha256: str | None = None, limits: L
     error: DecExtractError | None = None
     try:
         fmt = sniff(data, source)
-        check_unpacked(fmt, data, source, limits.max_unpacked)
+        damaged = check_unpacked(fmt, data, source, limits.max_unpacked)  # also counts damaged PDF streams
         doc = import_module(READERS[fmt]).read(data, source, sha256)
+        if damaged:
+            from .pdfdamage import streams_notice
+
+            doc = attrs.evolve(doc, warnings=(streams_notice(damaged), *doc.warnings))
     except DecExtractError as exc:
         if isinstance(exc, MemoryLimitError) or not isinstance(exc.__cause__, MemoryError):
             raise

@@ -67,7 +67,7 @@ def read(data: bytes, source: str, sha256: str) -> Document:
         try:
             pages = [_read_page(pdf, i, source, review) for i in range(len(pdf))]
             title = _title(pdf.get_metadata_dict(), pages)
-            damaged = damage(data, pdf.raw)  # a rebuilt cross-reference table, streams that do not inflate
+            damaged = damage(pdf.raw)  # a rebuilt cross-reference table (damaged streams: the reader boundary)
         finally:
             pdf.close()
             review.close()

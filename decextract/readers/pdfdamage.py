@@ -9,61 +9,36 @@ cheap signals name it:
 - ``repaired_file``: the cross-reference table was not valid and PDFium rebuilt it
   (``FPDF_DocumentHasValidCrossReferenceTable``); objects may be missing or stale;
 - ``damaged_streams``: a ``/FlateDecode`` stream that zlib refuses or that ends before
-  its compressed data does (a flipped or cut byte).  Encrypted files are not looked at
-  (their streams are ciphertext).
+  its compressed data does (a flipped or cut byte), counted by the reader boundary in the
+  same pass that checks for decompression bombs (:mod:`decextract.limits`), so each stream
+  is inflated once.  Encrypted files are not looked at (their streams are ciphertext).
 
 Both are :class:`~decextract.records.Notice` s on the document (codes in docs/records.md).
 """
 
 from __future__ import annotations
 
-import zlib
-
 import pypdfium2.raw as pdfium_c
 
-from ..limits import FLATE_NAMES, STREAMS, stream_filters
+from ..limits import scan_pdf_streams
 from ..records import Notice
 
-_INFLATE_CHUNK = 1 << 20  # output bytes inflated at a time: a stream is checked, not held
+
+def damage(raw_document) -> tuple[Notice, ...]:
+    """``repaired_file`` when PDFium had to rebuild the cross-reference table of ``raw_document``."""
+    if pdfium_c.FPDF_DocumentHasValidCrossReferenceTable(raw_document):
+        return ()
+    return (Notice("repaired_file", "the file's cross-reference table is damaged and was rebuilt by PDFium: "
+                                    "parts of the document may be missing or wrong"),)
 
 
-def damage(data: bytes, raw_document) -> tuple[Notice, ...]:
-    """Notices for the damage found in the PDF ``data`` opened by PDFium as ``raw_document``."""
-    found = []
-    if not pdfium_c.FPDF_DocumentHasValidCrossReferenceTable(raw_document):
-        found.append(Notice("repaired_file", "the file's cross-reference table is damaged and was rebuilt by "
-                                             "PDFium: parts of the document may be missing or wrong"))
-    if pdfium_c.FPDF_GetSecurityHandlerRevision(raw_document) == -1:
-        broken = damaged_streams(data)
-        if broken:
-            found.append(Notice("damaged_streams", f"{broken} compressed stream(s) of the file are damaged (they "
-                                                   "do not inflate to their end): text, fonts or tables in them "
-                                                   "may be lost"))
-    return tuple(found)
+def streams_notice(broken: int) -> Notice:
+    """``damaged_streams`` for ``broken`` streams (counted by the reader boundary's inflation check)."""
+    return Notice("damaged_streams", f"{broken} compressed stream(s) of the file are damaged (they do not "
+                                     "inflate to their end): text, fonts or tables in them may be lost")
 
 
 def damaged_streams(data: bytes) -> int:
-    """How many streams in ``data`` whose first filter is ``/FlateDecode`` fail to inflate or stop before their
-    end (found as the decompression-bomb check of :mod:`decextract.limits` finds them)."""
-    broken = 0
-    for match in STREAMS.finditer(data):
-        end = data.find(b"endstream", match.end())
-        if end < 0:
-            break  # a file cut inside its last stream: the cross-reference check speaks for it
-        filters, _ = stream_filters(data, match)
-        if filters and filters[0] in FLATE_NAMES and not _inflates(data, match.end(), end):
-            broken += 1
-    return broken
-
-
-def _inflates(data: bytes, start: int, end: int) -> bool:
-    """Whether the zlib data in ``data[start:end]`` inflates to its end mark, without keeping the output."""
-    inflater = zlib.decompressobj()
-    chunk = memoryview(data)[start:end]
-    try:
-        inflater.decompress(chunk, _INFLATE_CHUNK)
-        while inflater.unconsumed_tail and not inflater.eof:
-            inflater.decompress(inflater.unconsumed_tail, _INFLATE_CHUNK)
-    except zlib.error:
-        return False
-    return inflater.eof
+    """How many streams of the PDF ``data`` whose first filter is ``/FlateDecode`` fail to inflate or stop
+    before their end (none in an encrypted file: its streams are ciphertext)."""
+    return scan_pdf_streams(data, "", None)
