@@ -196,8 +196,8 @@ def test_ocr_of_the_seed_rebuilds_its_performance_tables(seed_scan, tmp_path):
     fields, indicators, projects = (tuple(map(int, counts[k].split("/"))) for k in
                                     ("project_fields", "indicators", "projects_found"))
     assert projects == (5, 5), last
-    assert fields[0] >= 0.95 * fields[1], last
-    assert indicators[0] >= 0.9 * indicators[1], last  # 42/46: four long cells with a character misread
+    assert fields == (50, 50), last
+    assert indicators == (46, 46), last  # 42/46 before the near-tie alternatives (a 慑, a 、, a 。 dropped)
 
 
 def test_ocr_of_a_real_pdfs_annex_pages_gives_its_rows(tmp_path):
@@ -256,3 +256,77 @@ def test_ocr_fixes_keep_every_characters_box():
     assert fix_text("各自的职责") == "各自的职责"  # 自 in a real word stays
     assert fix_text('2020年“三公"经费为0万元，“防聚集"暗访') == "2020年“三公”经费为0万元，“防聚集”暗访"
     assert fix_text('他说"好"') == '他说"好"'  # straight quotes that close no curly one stay
+
+
+# --- the recogniser's near-tie alternatives (readers/ocrfix.py) ----------------------------------------------------
+
+@pytest.mark.parametrize("text, pos, alternative, insert, expected", [
+    ("增强震犯罪", 3, "慑", True, True),  # a dropped character: 震慑 is a word, nothing spans 震|犯
+    ("在震慨犯罪", 2, "慑", False, True),  # a look-alike: 震慨 is no word, 震慑 is
+    ("完成项目", 2, "慑", True, False),  # makes no word
+    ("中华人民", 2, "民", False, False),  # the reading makes a word already: left as read
+    ("社会保障", 3, "险", True, False),  # a word spans the gap (保障): nothing was dropped
+    ("1万元合计", 3, "、", True, True),  # a mark between two words
+    ("高达99.5%", 7, "。", True, True),  # a full stop after a percentage, at the line's end
+    ("（款）（项）", 3, "：", True, False),  # never between brackets
+    ("、合计", 0, "，", True, False),  # never at a line's start or beside another mark
+    ("作；国安", 1, "：", False, False),  # a mark is never read as another
+    ("合计87万元", 3, "8", False, False),  # digits are never guessed
+    ("合计7万元", 2, "8", True, False),
+])
+def test_an_alternative_is_taken_when_the_lexicon_or_the_marks_rule_says_so(text, pos, alternative, insert,
+                                                                              expected):
+    from decextract.readers.ocrfix import accept
+
+    assert accept(text, pos, alternative, insert) is expected
+
+
+def _decoder():
+    pytest.importorskip("rapidocr_onnxruntime")
+    from rapidocr_onnxruntime.ch_ppocr_rec.utils import CTCLabelDecode
+
+    from decextract.readers.ocrfix import AlternativeDecoder
+
+    return AlternativeDecoder(CTCLabelDecode(character=list("在震慑慨犯罪镊万元合、丶8°。%1")))
+
+
+def _frames(decoder, columns: list[dict[str, float]]):
+    """A recogniser's output for one line: per frame, each named character's probability ("" for blank, else
+    blank has what the others leave)."""
+    import numpy as np
+
+    index = {ch: k for k, ch in enumerate(decoder.character)}
+    preds = np.zeros((1, len(columns), len(decoder.character)), dtype=np.float32)
+    for f, column in enumerate(columns):
+        for ch, p in column.items():
+            preds[0, f, index[ch] if ch else 0] = p
+        if "" not in column:
+            preds[0, f, 0] = 1 - sum(column.values())
+    return preds
+
+
+@pytest.mark.parametrize("columns, greedy, chosen", [
+    # blank 0.36 over 慑 0.24 (镊 0.12 a look-alike): the dropped 慑 comes back
+    ([{"在": 1.0}, {}, {"震": 1.0}, {"": 0.36, "慑": 0.24, "镊": 0.12}, {"犯": 1.0}, {"罪": 1.0}], "在震犯罪",
+     "在震慑犯罪"),
+    # a look-alike winning 0.24 to 0.15
+    ([{"在": 1.0}, {"震": 1.0}, {"慨": 0.4, "慑": 0.3}, {"犯": 1.0}, {"罪": 1.0}], "在震慨犯罪", "在震慑犯罪"),
+    # 、 and its look-alike 丶 pool their votes (0.36 + 0.13) against blank 0.44
+    ([{"1": 1.0}, {"万": 1.0}, {"元": 1.0}, {"": 0.44, "、": 0.36, "丶": 0.13}, {"合": 1.0}], "1万元合", "1万元、合"),
+    # ° (read for 。) 0.37 + 。 0.06 against blank 0.55, at the line's end
+    ([{"1": 1.0}, {"%": 1.0}, {}, {"": 0.55, "°": 0.37, "。": 0.06}], "1%", "1%。"),
+    # too weak a runner-up: left as read
+    ([{"在": 1.0}, {"震": 1.0}, {"慑": 0.08}, {"犯": 1.0}], "在震犯", "在震犯"),
+    # a digit is never inserted however strong
+    ([{"1": 1.0}, {"8": 0.45}, {"万": 1.0}], "1万", "1万"),
+])
+def test_the_decoder_takes_a_near_tie_alternative_in_its_own_frame(columns, greedy, chosen):
+    decoder = _decoder()
+    preds = _frames(decoder, columns)
+    plain = decoder.base(preds)[0][0]
+    assert plain.replace("°", "。") == greedy
+    text, confidence, info = decoder(preds, return_word_box=True, wh_ratio_list=[1.0], max_wh_ratio=1.0)[0]
+    assert text.replace("丶", "、").replace("°", "。") == chosen
+    assert sum(len(w) for w in info[1]) == len(text)  # every character, the chosen one too, has its frame
+    if chosen != greedy:
+        assert confidence < decoder.base(preds)[0][1]  # the line's confidence says a choice was made

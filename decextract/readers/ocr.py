@@ -30,10 +30,8 @@ import threading
 from functools import cache
 from typing import NamedTuple
 
-import regex
-
-from .. import data
 from ..model import OcrPage
+from .ocrfix import AlternativeDecoder, fix_text
 from .pdftext import GAP, NO_SPACE, SPACE, Char, is_cjk
 
 ENGINE = "rapidocr"
@@ -100,45 +98,9 @@ def _engine():
 
     logging.getLogger("RapidOCR").setLevel(logging.ERROR)
     threads = _threads()
-    return RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1, print_verbose=False)
-
-
-@cache
-def _fixes() -> dict[str, str]:
-    return data.load("ocr_fixes.json")["characters"]
-
-
-@cache
-def _word_fixes() -> tuple[regex.Pattern, dict[str, str]] | None:
-    words = data.load("ocr_fixes.json").get("words", {})
-    if not words:
-        return None
-    return regex.compile("|".join(map(regex.escape, sorted(words, key=len, reverse=True)))), words
-
-
-def fix_text(text: str) -> str:
-    """A recognised line with the engine's known misreadings put right (``data/ocr_fixes.json``), character
-    for character, so each keeps its box."""
-    fixes = _fixes()
-    text = "".join(fixes.get(ch, ch) for ch in text)
-    words = _word_fixes()
-    if words is not None:
-        text = words[0].sub(lambda m: words[1][m.group()], text)
-    if '"' in text and "“" in text:
-        text = _close_quotes(text)
-    return text
-
-
-def _close_quotes(text: str) -> str:
-    """A straight quote closing a curly one the engine read (“三公"经费) is the closing curly quote."""
-    out, open_ = [], False
-    for ch in text:
-        if ch == "“":
-            open_ = True
-        elif ch in '"”' and open_:
-            ch, open_ = "”", False
-        out.append(ch)
-    return "".join(out)
+    engine = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1, print_verbose=False)
+    engine.text_rec.postprocess_op = AlternativeDecoder(engine.text_rec.postprocess_op)
+    return engine
 
 
 def render(page, dpi: int = DPI):
