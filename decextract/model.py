@@ -10,6 +10,7 @@ characters' boxes (a sequence: the PDF reader rounds each box when it is read).
 
 from __future__ import annotations
 
+import math
 import weakref
 from collections.abc import Iterator, Sequence
 
@@ -153,12 +154,31 @@ class OcrPage:
     """A page whose text was recognised in its image: the engine, and each character's box and confidence.
 
     ``chars`` holds ``(x0, top, x1, bottom, confidence)`` in the page's points (the
-    boxes the blocks carry), confidence in 0..1 as the engine gives it.
+    boxes the blocks carry), confidence in 0..1 as the engine gives it.  ``skew`` is
+    the tilt (degrees, positive climbing to the right) the page image had and was
+    straightened by before it was read: the boxes are those of the straightened
+    page, turned by ``-skew`` about the page's centre (:meth:`on_page` maps one back).
     """
 
     page: int
     engine: str
     chars: tuple[tuple[float, float, float, float, float], ...] = attrs.field(repr=False, eq=False)
+    skew: float = 0.0
+    size: tuple[float, float] | None = None  # the page's width and height in points, when straightened
+
+    def on_page(self, bbox: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        """A box of the straightened page as it lies on the page as printed: the box around its corners
+        turned back by ``skew`` about the page's centre."""
+        if not self.skew or self.size is None:
+            return bbox
+        t = math.radians(self.skew)
+        cx, cy = self.size[0] / 2, self.size[1] / 2
+        xs, ys = [], []
+        for x, y in ((bbox[0], bbox[1]), (bbox[2], bbox[1]), (bbox[2], bbox[3]), (bbox[0], bbox[3])):
+            dx, dy = x - cx, y - cy
+            xs.append(cx + dx * math.cos(t) + dy * math.sin(t))
+            ys.append(cy - dx * math.sin(t) + dy * math.cos(t))
+        return (round(min(xs), 2), round(min(ys), 2), round(max(xs), 2), round(max(ys), 2))
 
     def confidence(self, bbox: tuple[float, float, float, float] | None) -> float | None:
         """The lowest confidence of the characters whose centre lies in ``bbox`` (all of the page's when None)."""

@@ -73,13 +73,18 @@ def mhtml(html: bytes, charset: str = "gb2312") -> bytes:
             + body + b"\r\n------=_NextPart_01--\r\n")
 
 
-def scanned_pdf(src: Path, out: Path, dpi: int = 150, pages: range | None = None) -> Path:
-    """``src``'s pages rendered to grey images and wrapped as an image-only PDF (no text layer)."""
+def scanned_pdf(src: Path, out: Path, dpi: int = 150, pages: range | None = None, tilt: float = 0.0) -> Path:
+    """``src``'s pages rendered to grey images and wrapped as an image-only PDF (no text layer); with ``tilt``,
+    each page turned by that many degrees (counter-clockwise: lines climb to the right) as a page fed crooked
+    through a scanner."""
     import pypdfium2 as pdfium
+    from PIL import Image
 
     pdf = pdfium.PdfDocument(str(src))
     numbers = pages if pages is not None else range(1, len(pdf) + 1)
     images = [pdf[n - 1].render(scale=dpi / 72, grayscale=True).to_pil() for n in numbers]
+    if tilt:
+        images = [im.rotate(tilt, resample=Image.BILINEAR, fillcolor=255) for im in images]
     images[0].save(out, save_all=True, append_images=images[1:], resolution=dpi)
     pdf.close()
     return out

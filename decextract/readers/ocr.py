@@ -31,6 +31,7 @@ from functools import cache
 from typing import NamedTuple
 
 from ..model import OcrPage
+from . import deskew
 from .ocrfix import AlternativeDecoder, fix_text
 from .pdftext import GAP, NO_SPACE, SPACE, Char, is_cjk
 
@@ -40,6 +41,10 @@ INSTALL = "pip install 'decextract[ocr]'"
 _SCALE = DPI / 72
 _LOCK = threading.Lock()  # one recognition at a time per process: the engine is shared
 _MIN_LINE = 0.04  # shortest ruling line, as a share of the page's width or height
+_INK = 160  # grey below this is ink
+_PALE_INK = 200  # … on a straightened page, where a turned line is spread over two rows of paler grey
+_ONE_LINE = 1.5  # points across: pieces of ruling this close are one line
+_LINE_GAP = 4.0  # points along: the widest break in one ruling line
 _SIZE_OF_BOX = 0.85  # font size as a share of the detected line box's height
 #: address space the engine takes on top of a process reading PDFs (measured: 1.3-1.5 GB virtual for the first
 #: page of the seed, 0.7 GB of it resident); under a smaller memory cap it aborts the process instead of failing
@@ -121,7 +126,8 @@ def recognise_image(gray, page_no: int, scale: float) -> Recognised:
     """OCR a grey image of page ``page_no`` rendered at ``scale`` pixels per point."""
     import cv2
 
-    edges, mask = ruling_lines(gray, scale)
+    gray, tilt = deskew.level(gray)
+    edges, mask = ruling_lines(gray, scale, straightened=bool(tilt))
     clean = gray.copy()
     clean[mask > 0] = 255
     with _LOCK:
@@ -135,7 +141,9 @@ def recognise_image(gray, page_no: int, scale: float) -> Recognised:
             chars.append(ch)
             confidences.append((round(ch.x0, 2), round(ch.top, 2), round(ch.x1, 2), round(ch.bottom, 2),
                                 round(score, 4)))
-    return Recognised(chars, edges, OcrPage(page=page_no, engine=ENGINE, chars=tuple(confidences)))
+    size = (gray.shape[1] / scale, gray.shape[0] / scale) if tilt else None
+    return Recognised(chars, edges, OcrPage(page=page_no, engine=ENGINE, chars=tuple(confidences), skew=tilt,
+                                            size=size))
 
 
 def _line_chars(text: str, box, words, scale: float) -> list[Char]:
@@ -169,12 +177,15 @@ def _line_chars(text: str, box, words, scale: float) -> list[Char]:
     return out
 
 
-def ruling_lines(gray, scale: float) -> tuple[list[dict], object]:
-    """Horizontal and vertical ruling lines of a page image: edges in points, and the mask of their ink."""
+def ruling_lines(gray, scale: float, straightened: bool = False) -> tuple[list[dict], object]:
+    """Horizontal and vertical ruling lines of a page image: edges in points, and the mask of their ink.
+
+    A page ``straightened`` from a tilt has its thin lines spread over two rows of paler grey by the turn, so
+    paler grey counts as a line's ink there."""
     import cv2
     import numpy as np
 
-    ink = (gray < 160).astype(np.uint8) * 255
+    ink = (gray < (_PALE_INK if straightened else _INK)).astype(np.uint8) * 255
     h, w = ink.shape
     edges: list[dict] = []
     mask = np.zeros_like(ink)
@@ -196,7 +207,26 @@ def ruling_lines(gray, scale: float) -> tuple[list[dict], object]:
         mask |= lines
     if edges:
         mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
-    return edges, mask
+    return _joined(edges), mask
+
+
+def _joined(edges: list[dict]) -> list[dict]:
+    """Pieces of one ruling line joined: collinear (within :data:`_ONE_LINE` points) and apart by no more
+    than :data:`_LINE_GAP` (a line straightened from a tilted scan comes back in pieces where it is faint)."""
+    out: list[dict] = []
+    for orientation, along, across in (("h", ("x0", "x1"), "top"), ("v", ("top", "bottom"), "x0")):
+        pieces = sorted((e for e in edges if e["orientation"] == orientation), key=lambda e: (e[across], e[along[0]]))
+        lines: list[list[float]] = []  # [position across, start, end]
+        for e in sorted(pieces, key=lambda e: e[along[0]]):
+            for line in lines:
+                if abs(line[0] - e[across]) <= _ONE_LINE and e[along[0]] - line[2] <= _LINE_GAP:
+                    line[2] = max(line[2], e[along[1]])
+                    break
+            else:
+                lines.append([e[across], e[along[0]], e[along[1]]])
+        for at, start, end in sorted(lines):
+            out.append(_edge(start, at, end, at, "h") if orientation == "h" else _edge(at, start, at, end, "v"))
+    return out
 
 
 def _edge(x0: float, top: float, x1: float, bottom: float, orientation: str) -> dict:

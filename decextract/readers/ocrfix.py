@@ -29,6 +29,7 @@ looks the same in print (``data/ocr_fixes.json``), character for character.
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 
 import numpy as np
@@ -36,6 +37,7 @@ import regex
 
 from .. import data
 
+log = logging.getLogger("decextract")
 _SURE = 0.9  # a frame whose winner has this probability is not looked at again
 _TOP = 4  # runner-ups weighed per frame
 _HAN = regex.compile(r"\p{Han}")
@@ -137,7 +139,6 @@ class AlternativeDecoder:
         self.character = base.character
         fixes = _fixes()
         self._shown = [fixes.get(ch, ch) for ch in self.character]
-        self.changes: list[tuple[str, str]] = []  # (greedy reading, chosen reading), for measuring
 
     def __call__(self, preds, return_word_box: bool = False, **kwargs):
         index = preds.argmax(axis=2)
@@ -192,6 +193,10 @@ class AlternativeDecoder:
         if not chosen:
             return
         for f, (c, p) in chosen.items():
-            index[f], prob[f] = c, p
-        after = [g for g in range(len(index)) if index[g] and (g == 0 or index[g] != index[g - 1])]
-        self.changes.append((text, "".join(self._shown[index[g]] for g in after)))
+            was, g = index[f], f
+            while g < len(index) and (g == f or (was and index[g] == was)):  # a character's every frame
+                index[g], prob[g] = c, p
+                g += 1
+        if log.isEnabledFor(logging.DEBUG):
+            after = [g for g in range(len(index)) if index[g] and (g == 0 or index[g] != index[g - 1])]
+            log.debug("OCR alternative taken: %s -> %s", text, "".join(self._shown[index[g]] for g in after))
