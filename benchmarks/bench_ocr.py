@@ -3,9 +3,11 @@
 It renders the seed PDF's pages to grey images at the OCR resolution, wraps them
 as an image-only PDF, and measures, in the same process:
 
-- OCR pages per second (RapidOCR as decextract runs it: ruling lines found and
-  erased, then detection and recognition), against PDFium reading the same pages'
-  text layer (the ratio says how much dearer a scanned page is);
+- OCR pages per second (RapidOCR as decextract runs it: the page levelled, ruling
+  lines found and erased, then detection and recognition), against PDFium reading
+  the same pages' text layer (the ratio says how much dearer a scanned page is);
+- CPU seconds per page without and with deskew and the near-tie alternatives of
+  the recogniser's output (their cost as a ratio);
 - the characters OCR recovers of each page's text layer (recall over the page's
   characters, whitespace ignored), and the same for Tesseract with Debian's
   ``chi_sim`` data when the ``tesseract`` program is installed — the measurement
@@ -73,6 +75,9 @@ def main() -> None:
         started = time.perf_counter()
         layer = [text_pdf[k - 1].get_textpage().get_text_range() for k in pages]
         text_seconds = time.perf_counter() - started
+        plain, full = _mechanisms(scan, pages)
+        print(f"CPU s/page: greedy decoding, no deskew {plain:.2f}; with the near-tie alternatives and deskew "
+              f"{full:.2f}; ratio {full / plain:.3f}")
         rapid = [recall(t, "".join(c.text for c in r.chars)) for t, r in zip(layer, read, strict=True)]
         print(f"pages: {len(pages)} at {ocr.DPI} dpi, threads per engine {ocr._threads()}")
         print(f"OCR (RapidOCR): {len(pages) / ocr_seconds:.2f} pages/s, {ocr_seconds / len(pages):.2f} s/page; "
@@ -98,6 +103,27 @@ def main() -> None:
         print(f"batch -j 2 over {len(files)} files: {total:.1f} s wall; per document: "
               + ", ".join(f"{k} {v:.1f} s" for k, v in spent.items()))
         print(f"the scan's share of the documents' time: {spent['scan.pdf'] / sum(spent.values()):.0%}")
+
+
+def _mechanisms(scan, pages: range) -> tuple[float, float]:
+    """CPU seconds per page of OCR as before the near-tie alternatives (readers/ocrfix.py) and deskew
+    (readers/deskew.py), and as now: the engine's own greedy decoder and no levelling, then both, each run
+    twice alternately and the best kept."""
+    from decextract.readers import deskew
+
+    engine = ocr._engine()
+    decoder, level = engine.text_rec.postprocess_op, deskew.level
+    best = {"plain": float("inf"), "full": float("inf")}
+    for _ in range(2):
+        for name in ("plain", "full"):
+            if name == "plain":
+                engine.text_rec.postprocess_op, deskew.level = decoder.base, (lambda gray: (gray, 0.0))
+            started = time.process_time()
+            for k in pages:
+                ocr.recognise_page(scan[k - 1], k)
+            best[name] = min(best[name], (time.process_time() - started) / len(pages))
+            engine.text_rec.postprocess_op, deskew.level = decoder, level
+    return best["plain"], best["full"]
 
 
 def _prose(scores: list[float], pages: range) -> float:
