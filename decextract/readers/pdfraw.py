@@ -37,8 +37,10 @@ def handle(obj) -> ctypes.c_void_p:
 Rect = ctypes.c_float * 4
 #: float[6] filled by the matrix calls: a, b, c, d, e, f (FS_MATRIX's field order)
 Matrix = ctypes.c_float * 6
+#: float[2] filled by the point calls: x, y
+Point = ctypes.c_float * 2
 #: their values as Python floats (``struct`` reads a buffer faster than ctypes iterates an array)
-RECT, MATRIX = struct.Struct("4f"), struct.Struct("6f")
+RECT, MATRIX, POINT = struct.Struct("4f"), struct.Struct("6f"), struct.Struct("2f")
 
 get_loose_char_box = _fn("FPDFText_GetLooseCharBox", ctypes.c_int, _VOID, ctypes.c_int, _VOID)
 get_text_object = _fn("FPDFText_GetTextObject", _VOID, _VOID, ctypes.c_int)
@@ -64,3 +66,7 @@ path_get_segment = _fn("FPDFPath_GetPathSegment", _VOID, _VOID, ctypes.c_int)
 segment_get_point = _fn("FPDFPathSegment_GetPoint", ctypes.c_int, _VOID, _VOID, _VOID)
 segment_get_type = _fn("FPDFPathSegment_GetType", ctypes.c_int, _VOID)
 segment_get_close = _fn("FPDFPathSegment_GetClose", ctypes.c_int, _VOID)
+object_get_clip_path = _fn("FPDFPageObj_GetClipPath", _VOID, _VOID)
+clip_count_paths = _fn("FPDFClipPath_CountPaths", ctypes.c_int, _VOID)
+clip_count_segments = _fn("FPDFClipPath_CountPathSegments", ctypes.c_int, _VOID, ctypes.c_int)
+clip_get_segment = _fn("FPDFClipPath_GetPathSegment", _VOID, _VOID, ctypes.c_int, ctypes.c_int)

@@ -168,7 +168,7 @@ def page_chars(textpage, frame: PageFrame) -> list[Char]:
         r_left, r_top, r_right, r_bottom = unpack(rect)
         x, y = (r_left + r_right) / 2, (r_top + r_bottom) / 2
         if not (left <= x <= right and bottom <= y <= top):
-            left, bottom, right, top = _visible_area(pdfium_c.FPDFText_GetTextObject(textpage, i), frame.box)
+            left, bottom, right, top = _visible_area(get_object(tp, i), frame.box)
             if not (left <= x <= right and bottom <= y <= top):
                 continue  # off the page, or cut off by a clipping path (text overflowing its frame)
         if by_object:
@@ -233,21 +233,29 @@ def _visible_area(obj, box: tuple[float, float, float, float]) -> tuple[float, f
     Each clip path is taken as its bounding box (clip paths of office exports are rectangles).
     """
     area = [box[0] - 1, box[1] - 1, box[2] + 1, box[3] + 1]
-    clip = pdfium_c.FPDFPageObj_GetClipPath(obj) if obj else None
+    clip = pdfraw.object_get_clip_path(obj) if obj else None
     if not clip:
         return area[0], area[1], area[2], area[3]
-    x, y = ctypes.c_float(), ctypes.c_float()
-    for k in range(pdfium_c.FPDFClipPath_CountPaths(clip)):
+    count_segments, get_segment, get_point = pdfraw.clip_count_segments, pdfraw.clip_get_segment, pdfraw.segment_get_point
+    point, pref = _POINT, _POINT_REF
+    x, y = pref
+    unpack = pdfraw.POINT.unpack_from
+    for k in range(pdfraw.clip_count_paths(clip)):
         xs, ys = [], []
-        for j in range(pdfium_c.FPDFClipPath_CountPathSegments(clip, k)):
-            seg = pdfium_c.FPDFClipPath_GetPathSegment(clip, k, j)
-            if pdfium_c.FPDFPathSegment_GetPoint(seg, ctypes.byref(x), ctypes.byref(y)):
-                xs.append(x.value)
-                ys.append(y.value)
+        for j in range(count_segments(clip, k)):
+            seg = get_segment(clip, k, j)
+            if seg and get_point(seg, x, y):
+                px, py = unpack(point)
+                xs.append(px)
+                ys.append(py)
         if xs:
             area = [max(area[0], min(xs) - 1), max(area[1], min(ys) - 1),
                     min(area[2], max(xs) + 1), min(area[3], max(ys) + 1)]
     return area[0], area[1], area[2], area[3]
+
+
+_POINT = pdfraw.Point()  # filled by _visible_area's point calls (PDFium runs one document at a time)
+_POINT_REF = (ctypes.byref(_POINT), ctypes.byref(_POINT, 4))
 
 
 def font_is_bold(textpage, index: int) -> bool:
