@@ -47,6 +47,8 @@ get_text_object = _fn("FPDFText_GetTextObject", _VOID, _VOID, ctypes.c_int)
 get_matrix = _fn("FPDFText_GetMatrix", ctypes.c_int, _VOID, ctypes.c_int, _VOID)
 get_font_size = _fn("FPDFText_GetFontSize", ctypes.c_double, _VOID, ctypes.c_int)
 is_generated = _fn("FPDFText_IsGenerated", ctypes.c_int, _VOID, ctypes.c_int)
+get_font_info = _fn("FPDFText_GetFontInfo", ctypes.c_ulong, _VOID, ctypes.c_int, _VOID, ctypes.c_ulong, _VOID)
+get_font_weight = _fn("FPDFText_GetFontWeight", ctypes.c_int, _VOID, ctypes.c_int)
 
 #: unsigned int[4] filled by the colour calls: r, g, b, a
 Color = ctypes.c_uint * 4

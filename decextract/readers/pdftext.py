@@ -259,12 +259,18 @@ _POINT_REF = (ctypes.byref(_POINT), ctypes.byref(_POINT, 4))
 
 
 def font_is_bold(textpage, index: int) -> bool:
-    """Whether the character at ``index`` is set in a bold (or heavy, 黑体) face."""
-    buf = ctypes.create_string_buffer(128)
-    flags = ctypes.c_int()
-    pdfium_c.FPDFText_GetFontInfo(textpage, index, buf, len(buf), ctypes.byref(flags))
+    """Whether the character at ``index`` is set in a bold (or heavy, 黑体) face (``textpage``: a PDFium text
+    page, or its :func:`~.pdfraw.handle`)."""
+    tp = textpage if isinstance(textpage, ctypes.c_void_p) else pdfraw.handle(textpage)
+    buf = _FONT_NAME
+    buf[0] = 0  # (PDFium leaves the buffer as it is when the name does not fit: then no name)
+    pdfraw.get_font_info(tp, index, buf, len(buf), _FONT_FLAGS_REF)
     name = buf.value.decode("latin-1", "replace")
-    return bool(_BOLD_FONT.search(name)) or pdfium_c.FPDFText_GetFontWeight(textpage, index) >= 600
+    return bool(_BOLD_FONT.search(name)) or pdfraw.get_font_weight(tp, index) >= 600
+
+
+_FONT_NAME = ctypes.create_string_buffer(128)  # filled by font_is_bold (PDFium runs one document at a time)
+_FONT_FLAGS_REF = ctypes.byref(ctypes.c_int())
 
 
 class Line:
