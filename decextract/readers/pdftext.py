@@ -151,6 +151,7 @@ def page_chars(textpage, frame: PageFrame) -> list[Char]:
     # Reading a clip path is slow, so the area found for one character is trusted for the next ones
     # that fall inside it.
     left = bottom = right = top = 0.0
+    clips: dict = {}
     crop_left, _, _, crop_top = frame.box
     upright = frame.rotation == 0
     new = tuple.__new__
@@ -168,7 +169,7 @@ def page_chars(textpage, frame: PageFrame) -> list[Char]:
         r_left, r_top, r_right, r_bottom = unpack(rect)
         x, y = (r_left + r_right) / 2, (r_top + r_bottom) / 2
         if not (left <= x <= right and bottom <= y <= top):
-            left, bottom, right, top = _visible_area(get_object(tp, i), frame.box)
+            left, bottom, right, top = _visible_area(get_object(tp, i), frame.box, clips)
             if not (left <= x <= right and bottom <= y <= top):
                 continue  # off the page, or cut off by a clipping path (text overflowing its frame)
         if by_object:
@@ -227,10 +228,12 @@ def _style(tp, i: int) -> float | None:
     return pdfraw.get_font_size(tp, i) * abs(a * d - b * c) ** 0.5
 
 
-def _visible_area(obj, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+def _visible_area(obj, box: tuple[float, float, float, float], known: dict) -> tuple[float, float, float, float]:
     """``(left, bottom, right, top)`` in user space where a text object can show: the crop box within its clip paths.
 
-    Each clip path is taken as its bounding box (clip paths of office exports are rectangles).
+    Each clip path is taken as its bounding box (clip paths of office exports are rectangles).  ``known``
+    holds the boxes of the paths read on this page, by the address of their points: the objects drawn
+    under one clipping state share its paths (a page's own clip path comes back with every cell's).
     """
     area = [box[0] - 1, box[1] - 1, box[2] + 1, box[3] + 1]
     clip = pdfraw.object_get_clip_path(obj) if obj else None
@@ -241,16 +244,23 @@ def _visible_area(obj, box: tuple[float, float, float, float]) -> tuple[float, f
     x, y = pref
     unpack = pdfraw.POINT.unpack_from
     for k in range(pdfraw.clip_count_paths(clip)):
-        xs, ys = [], []
-        for j in range(count_segments(clip, k)):
-            seg = get_segment(clip, k, j)
-            if seg and get_point(seg, x, y):
-                px, py = unpack(point)
-                xs.append(px)
-                ys.append(py)
-        if xs:
-            area = [max(area[0], min(xs) - 1), max(area[1], min(ys) - 1),
-                    min(area[2], max(xs) + 1), min(area[3], max(ys) + 1)]
+        n = count_segments(clip, k)
+        first = get_segment(clip, k, 0) if n > 0 else None
+        bounds = known.get((first, n)) if first else None
+        if bounds is None:
+            xs, ys = [], []
+            for j in range(n):
+                seg = get_segment(clip, k, j)
+                if seg and get_point(seg, x, y):
+                    px, py = unpack(point)
+                    xs.append(px)
+                    ys.append(py)
+            bounds = (min(xs), min(ys), max(xs), max(ys)) if xs else ()
+            if first:
+                known[(first, n)] = bounds
+        if bounds:
+            area = [max(area[0], bounds[0] - 1), max(area[1], bounds[1] - 1),
+                    min(area[2], bounds[2] + 1), min(area[3], bounds[3] + 1)]
     return area[0], area[1], area[2], area[3]
 
 
