@@ -564,8 +564,9 @@ def build_table(parts: Sequence[TablePart]) -> tuple[list[Cell], int, int]:
     out = []
     for c in sorted(cells, key=lambda c: (c.row, c.col)):
         text, boxes = join_lines(c.lines)
+        x0, top, x1, bottom = c.raw.bbox
         out.append(Cell(row=c.row, col=c.col, text=text, rowspan=c.rowspan, colspan=c.colspan,
-                        page=c.raw.page, bbox=tuple(round2(v) for v in c.raw.bbox), boxes=boxes))
+                        page=c.raw.page, bbox=(round2(x0), round2(top), round2(x1), round2(bottom)), boxes=boxes))
     return out, n_rows, max(len(cols) - 1, 1)
 
 

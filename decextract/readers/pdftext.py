@@ -148,6 +148,7 @@ def page_chars(textpage, frame: PageFrame) -> list[Char]:
     # each character as its own object, and there asking for the object costs more than it saves.
     styles: dict[int, float | None] = {}
     by_object, hits = True, 0
+    last_obj, last_size = None, None
     # Reading a clip path is slow, so the area found for one character is trusted for the next ones
     # that fall inside it.
     left = bottom = right = top = 0.0
@@ -174,15 +175,20 @@ def page_chars(textpage, frame: PageFrame) -> list[Char]:
                 continue  # off the page, or cut off by a clipping path (text overflowing its frame)
         if by_object:
             obj = get_object(tp, i)
-            size = styles.get(obj, _UNREAD) if obj else _UNREAD
-            if size is _UNREAD:
-                size = _style(tp, i)
-                if obj:
-                    styles[obj] = size
-            else:
+            if obj and obj == last_obj:  # (the object of the character before: the one asked last)
+                size = last_size
                 hits += 1
-            if len(styles) == _TRIAL and hits < _TRIAL:
-                by_object = False  # one object a character (or nearly)
+            else:
+                size = styles.get(obj, _UNREAD) if obj else _UNREAD
+                if size is _UNREAD:
+                    size = _style(tp, i)
+                    if obj:
+                        styles[obj] = size
+                else:
+                    hits += 1
+                last_obj, last_size = obj, size
+                if len(styles) == _TRIAL and hits < _TRIAL:
+                    by_object = False  # one object a character (or nearly)
         else:  # _style, inline
             get_matrix(tp, i, mref)
             a, b, c, d, _, _ = munpack(matrix)
@@ -192,10 +198,14 @@ def page_chars(textpage, frame: PageFrame) -> list[Char]:
         if size is None:
             continue  # set at a slant: a watermark (“样张”) laid across the page, not text of it
         if upright:
-            x0, x1 = (r_left - crop_left, r_right - crop_left) if r_left <= r_right else (
-                r_right - crop_left, r_left - crop_left)
-            top_, bottom_ = (crop_top - r_top, crop_top - r_bottom) if r_top >= r_bottom else (
-                crop_top - r_bottom, crop_top - r_top)
+            if r_left <= r_right:
+                x0, x1 = r_left - crop_left, r_right - crop_left
+            else:
+                x0, x1 = r_right - crop_left, r_left - crop_left
+            if r_top >= r_bottom:
+                top_, bottom_ = crop_top - r_top, crop_top - r_bottom
+            else:
+                top_, bottom_ = crop_top - r_bottom, crop_top - r_top
         else:
             x0, top_, x1, bottom_ = frame.rect(r_left, r_bottom, r_right, r_top)
         chars.append(new(Char, (ch, x0, top_, x1, bottom_, size, i, space)))
@@ -299,6 +309,25 @@ class Line:
         self.size = sizes[len(sizes) // 2]
         self.bold = False
 
+    @classmethod
+    def of_run(cls, chars: list[Char], page: int) -> Line:
+        """The line of ``chars`` already in order of their left edges (``x0`` is the first one's)."""
+        line = cls.__new__(cls)
+        line.chars = chars
+        line.page = page
+        line.x0 = chars[0][1]
+        if len(chars) == 1:
+            c = chars[0]
+            line.x1, line.top, line.bottom, line.size = c[3], c[2], c[4], c[5]
+        else:
+            line.x1 = max(map(_X1, chars))
+            line.top = min(map(_TOP, chars))
+            line.bottom = max(map(_BOTTOM, chars))
+            sizes = sorted(map(_SIZE, chars))
+            line.size = sizes[len(sizes) // 2]
+        line.bold = False
+        return line
+
     @property
     def text(self) -> str:
         return "".join(map(_TEXT, self.chars))
@@ -333,6 +362,7 @@ def group_lines(chars: Sequence[Char], page: int, split_gap: float = 3.0) -> lis
         band_top, band_bottom = top + 0.15 * (bottom - top), bottom - 0.15 * (bottom - top)
         band_top, band_bottom = min(band_top, mid), max(band_bottom, mid)
     lines: list[Line] = []
+    line_of = Line.of_run  # (each band is sorted by x0, each run a stretch of it)
     splits = split_gap != float("inf")  # (no gap is wider than infinity: a cell's lines are never split)
     for band in bands:
         if len(band) > 1:
@@ -343,11 +373,11 @@ def group_lines(chars: Sequence[Char], page: int, split_gap: float = 3.0) -> lis
             if c[0] == last[0] and abs(c[1] - last[1]) < 1 and abs(c[2] - last[2]) < 1:
                 continue
             if splits and c[1] - last[3] > split_gap * max(last[5], c[5], 1.0):
-                lines.append(Line(run, page))
+                lines.append(line_of(run, page))
                 run = []
             run.append(c)
             last = c
-        lines.append(Line(run, page))
+        lines.append(line_of(run, page))
     return lines
 
 
@@ -457,7 +487,7 @@ def join_lines(lines: Sequence[Line]) -> tuple[str, CharBoxes]:
         wrap = True
         for c in line.chars:
             ch = c[0]
-            if prev is not None and _keeps_space(prev, ch, c[7], wrap):
+            if prev is not None and (wrap or c[7] != NO_SPACE) and _keeps_space(prev, ch, c[7], wrap):
                 out.append(" ")
                 chars.append(None)
                 pages.append(None)
@@ -476,7 +506,7 @@ def join_text(lines: Sequence[Line]) -> str:
         wrap = True
         for c in line.chars:
             ch = c[0]
-            if prev is not None and _keeps_space(prev, ch, c[7], wrap):
+            if prev is not None and (wrap or c[7] != NO_SPACE) and _keeps_space(prev, ch, c[7], wrap):
                 out.append(" ")
             out.append(ch)
             prev, wrap = ch, False
