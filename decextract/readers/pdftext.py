@@ -349,6 +349,8 @@ def group_lines(chars: Sequence[Char], page: int, split_gap: float = 3.0) -> lis
     """
     if not chars:
         return []
+    if len(chars) == 1:
+        return [Line.of_run([chars[0]], page)]
     mids = [(c[2] + c[4]) / 2 for c in chars]
     bands: list[list[Char]] = []
     band_top = band_bottom = 0.0
