@@ -97,7 +97,7 @@ class PageReview:
     # -- per page ---------------------------------------------------------------------------------------------
     def page(self, page, page_no: int, chars: list[Char]) -> Checked:
         """Check PDFium's ``chars`` of ``page``; the characters to read instead when they are not text."""
-        text = "".join(c.text for c in chars)
+        text = "".join([c[0] for c in chars])  # (Char.text)
         problem = None
         if garbled(text):
             problem = "garbled_pages"

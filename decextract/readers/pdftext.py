@@ -255,7 +255,7 @@ def _visible_area(obj, box: tuple[float, float, float, float], known: dict) -> t
     unpack = pdfraw.POINT.unpack_from
     for k in range(pdfraw.clip_count_paths(clip)):
         n = count_segments(clip, k)
-        first = get_segment(clip, k, 0) if n > 0 else None
+        first = get_segment(clip, k, 0).value if n > 0 else None
         bounds = known.get((first, n)) if first else None
         if bounds is None:
             xs, ys = [], []
