@@ -351,18 +351,11 @@ def group_lines(chars: Sequence[Char], page: int, split_gap: float = 3.0) -> lis
         return []
     if len(chars) == 1:
         return [Line.of_run([chars[0]], page)]
-    mids = [(c[2] + c[4]) / 2 for c in chars]
-    bands: list[list[Char]] = []
-    band_top = band_bottom = 0.0
-    for k in sorted(range(len(chars)), key=mids.__getitem__):
-        c, mid = chars[k], mids[k]
-        if bands and band_top <= mid <= band_bottom:
-            bands[-1].append(c)
-            continue
-        bands.append([c])
-        top, bottom = c[2], c[4]
-        band_top, band_bottom = top + 0.15 * (bottom - top), bottom - 0.15 * (bottom - top)
-        band_top, band_bottom = min(band_top, mid), max(band_bottom, mid)
+    top, bottom = chars[0][2], chars[0][4]
+    if all(c[2] == top and c[4] == bottom for c in chars):  # set on one line (a cell's number, a heading)
+        bands = [list(chars)]  # (all centres equal: one band, the characters in their order)
+    else:
+        bands = _bands(chars)
     lines: list[Line] = []
     line_of = Line.of_run  # (each band is sorted by x0, each run a stretch of it)
     splits = split_gap != float("inf")  # (no gap is wider than infinity: a cell's lines are never split)
@@ -381,6 +374,23 @@ def group_lines(chars: Sequence[Char], page: int, split_gap: float = 3.0) -> lis
             last = c
         lines.append(line_of(run, page))
     return lines
+
+
+def _bands(chars: Sequence[Char]) -> list[list[Char]]:
+    """The characters by band, top to bottom: a character joins the band whose middle part holds its centre."""
+    mids = [(c[2] + c[4]) / 2 for c in chars]
+    bands: list[list[Char]] = []
+    band_top = band_bottom = 0.0
+    for k in sorted(range(len(chars)), key=mids.__getitem__):
+        c, mid = chars[k], mids[k]
+        if bands and band_top <= mid <= band_bottom:
+            bands[-1].append(c)
+            continue
+        bands.append([c])
+        top, bottom = c[2], c[4]
+        band_top, band_bottom = top + 0.15 * (bottom - top), bottom - 0.15 * (bottom - top)
+        band_top, band_bottom = min(band_top, mid), max(band_bottom, mid)
+    return bands
 
 
 def _keeps_space(left: str, right: str, space: int, wrap: bool) -> bool:
