@@ -58,10 +58,10 @@ def _snap(edges: list[Edge], attr: str, tolerance: float) -> list[Edge]:
     out = []
     for k in sorted(groups):
         group = groups[k]
-        avg = sum(e[attr] for e in group) / len(group)
+        avg = sum([e[attr] for e in group]) / len(group)
         for e in group:
             value = avg - e[attr]
-            moved = dict(e)
+            moved = e.copy()
             for key in keys:
                 if key in moved:
                     moved[key] = e[key] + value
@@ -71,8 +71,10 @@ def _snap(edges: list[Edge], attr: str, tolerance: float) -> list[Edge]:
 
 def _join(edges: list[Edge], orientation: str, tolerance: float) -> list[Edge]:
     """pdfplumber's ``join_edge_group``: collinear edges whose ends lie within ``tolerance`` joined."""
+    if len(edges) == 1:
+        return list(edges)
     lo, hi = ("x0", "x1") if orientation == "h" else ("top", "bottom")
-    ordered = sorted(edges, key=lambda e: e[lo])
+    ordered = sorted(edges, key=itemgetter(lo))
     joined = [ordered[0]]
     for e in ordered[1:]:
         last = joined[-1]
