@@ -299,34 +299,29 @@ class Line:
     __slots__ = ("chars", "page", "x0", "top", "x1", "bottom", "size", "bold")
 
     def __init__(self, chars: list[Char], page: int):
-        self.chars = chars
-        self.page = page
-        self.x0 = min(map(_X0, chars))
-        self.x1 = max(map(_X1, chars))
-        self.top = min(map(_TOP, chars))
-        self.bottom = max(map(_BOTTOM, chars))
-        sizes = sorted(map(_SIZE, chars))
-        self.size = sizes[len(sizes) // 2]
-        self.bold = False
+        self._measure(chars, page, min(map(_X0, chars)))
 
     @classmethod
     def of_run(cls, chars: list[Char], page: int) -> Line:
         """The line of ``chars`` already in order of their left edges (``x0`` is the first one's)."""
         line = cls.__new__(cls)
-        line.chars = chars
-        line.page = page
-        line.x0 = chars[0][1]
+        line._measure(chars, page, chars[0][1])
+        return line
+
+    def _measure(self, chars: list[Char], page: int, x0: float) -> None:
+        self.chars = chars
+        self.page = page
+        self.x0 = x0
         if len(chars) == 1:
             c = chars[0]
-            line.x1, line.top, line.bottom, line.size = c[3], c[2], c[4], c[5]
+            self.x1, self.top, self.bottom, self.size = c[3], c[2], c[4], c[5]
         else:
-            line.x1 = max(map(_X1, chars))
-            line.top = min(map(_TOP, chars))
-            line.bottom = max(map(_BOTTOM, chars))
+            self.x1 = max(map(_X1, chars))
+            self.top = min(map(_TOP, chars))
+            self.bottom = max(map(_BOTTOM, chars))
             sizes = sorted(map(_SIZE, chars))
-            line.size = sizes[len(sizes) // 2]
-        line.bold = False
-        return line
+            self.size = sizes[len(sizes) // 2]
+        self.bold = False
 
     @property
     def text(self) -> str:
