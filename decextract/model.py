@@ -157,7 +157,8 @@ class OcrPage:
     boxes the blocks carry), confidence in 0..1 as the engine gives it.  ``skew`` is
     the tilt (degrees, positive climbing to the right) the page image had and was
     straightened by before it was read: the boxes are those of the straightened
-    page, turned by ``-skew`` about the page's centre (:meth:`on_page` maps one back).
+    page, turned by ``-skew`` about the page's centre (:meth:`on_page` maps one back; the records' boxes are
+    mapped so by :func:`decextract.provenance.mark`).
     """
 
     page: int

@@ -4,7 +4,8 @@ Records are built from blocks by the figure, table and performance layers, which
 know nothing of formats.  :func:`mark` adds the reader's facts afterwards, in one
 place: ``prov.ocr`` and ``prov.confidence`` for text recognised in a page image
 (the lowest confidence of the characters under the record's box, its table row
-or its table), ``prov.element`` for a block of a web page, and
+or its table; on a page straightened before OCR, ``prov.bbox`` and a table's
+``bboxes`` are turned back onto the page as scanned), ``prov.element`` for a block of a web page, and
 ``prov.converted`` for a file read after conversion (LibreOffice).
 """
 
@@ -29,6 +30,8 @@ def mark(doc: Document, records: Sequence[Record]) -> list[Record]:
         if isinstance(record, DocumentInfo):
             out.append(attrs.evolve(record, converted=doc.converted))
             continue
+        if isinstance(record, TableInfo) and any(p.skew for p in doc.ocr):
+            record = attrs.evolve(record, bboxes=tuple(_on_page(b, pages) for b in record.bboxes))
         prov = getattr(record, "prov", None)
         if prov is None:
             out.append(record)
@@ -46,7 +49,16 @@ def _marked(doc: Document, record, prov: Provenance, blocks: dict, pages: dict[i
     changes: dict = {"converted": doc.converted, "element": getattr(block, "element", None)}
     if pages:
         changes.update(_ocr(record, prov, block, pages))
+        page = pages.get(prov.page) if prov.bbox is not None else None
+        if page is not None and page.skew:  # boxes of a straightened page, as they lie on the page as scanned
+            changes["bbox"] = page.on_page(prov.bbox)
     return attrs.evolve(prov, **changes)
+
+
+def _on_page(bbox: tuple, pages: dict[int, OcrPage]) -> tuple:
+    """A table's ``(page, x0, top, x1, bottom)`` as it lies on its page as scanned."""
+    page = pages.get(bbox[0])
+    return bbox if page is None or not page.skew else (bbox[0], *page.on_page(tuple(bbox[1:])))
 
 
 def _ocr(record: Record, prov: Provenance, block, pages: dict[int, OcrPage]) -> dict:

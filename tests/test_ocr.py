@@ -422,6 +422,18 @@ def test_a_tilted_scan_of_a_performance_table_is_read_straightened(tmp_path):
     assert [p.project for p in projects] == ["矛盾纠纷多元化解（大调解）专项经费"]
     assert projects[0].budget.total is not None
     assert len(indicators) == 7  # as on the page scanned straight
+    # records' boxes lie as on the tilted scan: the straightened page's boxes (what the reader works in) turned
+    # back about its centre by OcrPage.on_page — whose match with the ink is tested above
+    import attrs
+
+    (page,) = doc.ocr
+    level = records_of(attrs.evolve(doc, ocr=(attrs.evolve(page, skew=0.0),)))
+    boxed = [(r, s) for r, s in zip(records, level, strict=True) if getattr(r, "prov", None) and r.prov.bbox]
+    assert sum(r.TYPE == "figure" for r, _ in boxed) >= 10
+    for r, straight in boxed:
+        assert r.prov.bbox == page.on_page(straight.prov.bbox) != straight.prov.bbox, r
+    (table,), (flat,) = ([r for r in rs if r.TYPE == "table"] for rs in (records, level))
+    assert [b[1:] for b in table.bboxes] == [page.on_page(b[1:]) for b in flat.bboxes] != [b[1:] for b in flat.bboxes]
 
 
 def test_a_look_alike_read_over_several_frames_is_replaced_in_all_of_them():
