@@ -582,6 +582,8 @@ def _log_read(path: str, result, seconds: float) -> None:
         return
     for notice in document.warnings:
         pages = f" (pages {', '.join(map(str, notice.pages))})" if notice.pages else ""
+        if pages and ("(page " in notice.message or "(pages " in notice.message):
+            pages = ""  # the message names them already
         log.warning("%s: %s: %s%s", path, notice.code, notice.message, pages)
     if len(items) == 1:
         log.warning("%s: no figures or tables found", path)

@@ -10,6 +10,7 @@ found figures being exact by the scorer's matching) predictions that match gold
 from __future__ import annotations
 
 import io
+import json
 import random
 import subprocess
 import sys
@@ -101,6 +102,23 @@ def test_ocr_under_a_memory_cap_too_small_for_it_is_skipped_with_the_reason(tmp_
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "--max-memory" in out.stdout and "address space" in out.stdout
+
+
+@pytest.mark.parametrize("command", [["extract"], ["batch", "-j", "1", "--jsonl"]])
+def test_the_cli_reads_scans_by_ocr_under_its_default_memory_limit(tmp_path, command):
+    """`extract` and `batch` run documents in workers under --max-memory (2 GB by default): OCR fits in it.
+    (It once asked for more room than it takes and every scan came back unread from the command line.)"""
+    need_ocr()
+    scan = scanned_pdf(seed("pdf"), tmp_path / "scan.pdf", dpi=150, pages=range(2, 3))
+    args = [*command, str(tmp_path / "out.jsonl")] if command[0] == "batch" else command
+    out = subprocess.run([sys.executable, "-m", "decextract", *args, str(scan)], capture_output=True, text=True,
+                         timeout=600, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = (tmp_path / "out.jsonl").read_text("utf-8") if command[0] == "batch" else out.stdout
+    records = [json.loads(line) for line in lines.splitlines()]
+    doc = next(r for r in records if r["type"] == "document")
+    assert "ocr_pages" in {w["code"] for w in doc["warnings"]}, doc["warnings"]
+    assert sum(r["type"] == "figure" and r["prov"]["ocr"] for r in records) >= 20
 
 
 def test_blank_pages_are_not_a_loss(no_ocr):

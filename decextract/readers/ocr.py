@@ -46,9 +46,12 @@ _PALE_INK = 200  # … on a straightened page, where a turned line is spread ove
 _ONE_LINE = 1.5  # points across: pieces of ruling this close are one line
 _LINE_GAP = 4.0  # points along: the widest break in one ruling line
 _SIZE_OF_BOX = 0.85  # font size as a share of the detected line box's height
-#: address space the engine takes on top of a process reading PDFs (measured: 1.3-1.5 GB virtual for the first
-#: page of the seed, 0.7 GB of it resident); under a smaller memory cap it aborts the process instead of failing
-OCR_ADDRESS_SPACE = 1_600_000_000
+#: address space the engine takes on top of a process that has read PDFs, with one thread, and per further
+#: thread (measured on the seed's scan: the peak grows by 1.01 GB with 1 thread, 1.25 with 2, 1.31 with 4);
+#: under a smaller memory cap it aborts the process instead of failing.  A batch worker (one thread, 2 GB cap
+#: by default, ~0.5 GB used) has room for it.
+OCR_ADDRESS_SPACE = 1_150_000_000
+OCR_ADDRESS_SPACE_PER_THREAD = 120_000_000
 
 
 class Recognised(NamedTuple):
@@ -69,8 +72,9 @@ def unavailable() -> str | None:
     except ImportError:
         return f"OCR is not installed ({INSTALL})"
     room = _address_space_left()
-    if room is not None and room < OCR_ADDRESS_SPACE and not _engine.cache_info().currsize:
-        return (f"OCR needs about {OCR_ADDRESS_SPACE / 1e9:.1f} GB of address space and the memory limit leaves "
+    need = OCR_ADDRESS_SPACE + OCR_ADDRESS_SPACE_PER_THREAD * (_threads() - 1)
+    if room is not None and room < need and not _engine.cache_info().currsize:
+        return (f"OCR needs about {need / 1e9:.1f} GB of address space and the memory limit leaves "
                 f"{max(room, 0) / 1e9:.1f} GB (raise --max-memory to read scanned pages)")
     return None
 
