@@ -551,6 +551,8 @@ def table_figures(doc: Document, table: Table, fiscal_year: int | None) -> Itera
     grid = table.grid()
     performance = table_kind(classify(table.title)) == "绩效"
     project: str | None = None  # in a performance table, the project the rows below belong to
+    headers: dict[int, str | None] = {}  # col -> its header: the same for every body row but in a performance table
+    years: dict[str | None, int | None] = {}  # header -> the year it names
     for r in range(table.header_rows, table.n_rows):
         if performance:
             project = _project_named(grid[r]) or project
@@ -566,14 +568,20 @@ def table_figures(doc: Document, table: Table, fiscal_year: int | None) -> Itera
             quantities = find_quantities(cell_text)
             if not quantities:
                 continue
-            header = _header_text(table, grid, r, c.col, performance)
+            if performance:
+                header = _header_text(table, grid, r, c.col, performance)
+            elif (header := headers.get(c.col, _NO_HEADER)) is _NO_HEADER:
+                header = headers[c.col] = _header_text(table, grid, r, c.col, performance)
             if _names(header, "code_headers"):
                 continue
             numeric = bool(_NUMERIC_CELL.match(c.text))
             if numeric:
                 row_label = _row_label(grid[r], c.col)
                 label = "/".join(x for x in (project, row_label, header) if x) or None
-                year = _column_year(header, fiscal_year)
+                if header in years:
+                    year = years[header]
+                else:
+                    year = years[header] = _column_year(header, fiscal_year)
                 found = [_Found(q, label or "", "", *_column_relation(header, q), year, label) for q in quantities]
             else:
                 found = _analyse(cell_text, [q for q in quantities if _is_prose_figure(q)], fiscal_year)
@@ -582,8 +590,9 @@ def table_figures(doc: Document, table: Table, fiscal_year: int | None) -> Itera
                     f.label = view.unfold(f.label)
                     if not (f.label and _NAMING.search(f.label)):
                         f.label = "/".join(x for x in (_row_label(grid[r], c.col), header) if x) or None
+            unit = _cell_unit(table, grid[r], c.col, header, performance) if found else None
             for f in found:
-                q = _apply_table_unit(f.q, _cell_unit(table, grid[r], c.col, header, performance))
+                q = _apply_table_unit(f.q, unit)
                 page, bbox = span_box(c.boxes, f.q.start, f.q.end)
                 cut, start, end = _row_window(context, start_in_context + f.q.start, start_in_context + f.q.end)
                 prov = Provenance(
@@ -592,6 +601,9 @@ def table_figures(doc: Document, table: Table, fiscal_year: int | None) -> Itera
                     context=cut, start=start, end=end, cell=CellRef(table.index, r, c.col), bbox=bbox or c.bbox,
                 )
                 yield _figure(q, f.label, f.year, f.relation, f.direction, prov)
+
+
+_NO_HEADER = object()  # (a column whose header is not worked out yet)
 
 
 def _row_window(context: str, start: int, end: int) -> tuple[str, int, int]:
@@ -643,7 +655,8 @@ def _apply_table_unit(q: Quantity, unit: str | None) -> Quantity:
     """A bare number in a table whose amounts are in ``unit`` is an amount in 元."""
     if q.kind != "number" or unit is None:
         return q
-    return attrs.evolve(q, value=q.number * unit_scale(unit), unit="元", kind="amount")
+    return Quantity(q.text, q.start, q.end, q.number * unit_scale(unit), "元", "amount", q.approx, q.number,
+                    q.printed_unit)  # (attrs.evolve, at a fifth of its cost)
 
 
 # ---------------------------------------------------------------- records

@@ -153,12 +153,14 @@ def _function_names() -> dict[str, str]:
     return {name: code for code, names in data.load("concepts.json")["function_classes"].items() for name in names}
 
 
+@lru_cache(maxsize=16384)  # every location of every concept reads the same rows' names
 def row_name(name: str | None) -> str:
     """A row's name as the patterns see it: NFKC, numbering, quotes and spaces dropped (“一、 财政拨款 收入” -> 财政拨款收入)."""
     text = _QUOTES.sub("", unicodedata.normalize("NFKC", name or ""))
     return _NUMBERING.sub("", text).replace("(", "（").replace(")", "）") if text else ""
 
 
+@lru_cache(maxsize=4096)
 def _column_text(key: str) -> str:
     return unicodedata.normalize("NFKC", key).replace(" ", "")
 
@@ -249,6 +251,9 @@ class Cells:
 
     def __init__(self, figures: Iterable[Figure]):
         self._by_row = _cell_provs(figures)
+        # (row, key, role) -> the Printed: a cell is an input of several checks and locations.  Keyed by the
+        # row's id, the row kept alive beside it (an id is unique only while its object lives).
+        self._printed: dict[tuple[int, str, str], tuple[TableRow, Printed | None]] = {}
 
     def prov(self, row: TableRow, key: str) -> Provenance:
         if row.prov.cell is None:
@@ -260,7 +265,11 @@ class Cells:
         return row.prov
 
     def printed(self, row: TableRow, key: str, role: str = "other") -> Printed | None:
-        return of_cell(row, key, role, self.prov(row, key))
+        memo = (id(row), key, role)
+        found = self._printed.get(memo)
+        if found is None:
+            found = self._printed[memo] = (row, of_cell(row, key, role, self.prov(row, key)))
+        return found[1]
 
 
 def _match_columns(loc: TableLocation, row: TableRow, kind: str | None) -> list[tuple[str, str]]:
@@ -291,13 +300,15 @@ def _row_matches(loc: TableLocation, row: TableRow) -> bool:
 
 
 def locate(rows: list[TableRow], infos: list[TableInfo], figures: list[Figure], kind: str | None,
-           year: int | None, issuer: str | None, unread: frozenset[int] = frozenset()) -> list[Located]:
+           year: int | None, issuer: str | None, unread: frozenset[int] = frozenset(),
+           cells: Cells | None = None) -> list[Located]:
     """Every place of ``concepts()`` printed in the document: table cells (blank cells are printed 0,
     a table declared empty prints 0 everywhere) and prose amounts of the fiscal year.
 
     A table without a unit is not located (its amounts have no scale), nor a table whose block is in
-    ``unread``: read only in part, or declared empty though it prints amounts (what it holds is not known)."""
-    cells = Cells(figures)
+    ``unread``: read only in part, or declared empty though it prints amounts (what it holds is not known).
+    ``cells``: the :class:`Cells` of ``figures`` when the caller has them already."""
+    cells = cells or Cells(figures)
     by_table: dict[str, list[TableRow]] = defaultdict(list)
     for r in rows:
         if r.table_id:

@@ -109,6 +109,12 @@ def _titles() -> tuple[dict[str, str], tuple[str, ...], dict[str, dict]]:
 
 
 @lru_cache(maxsize=1)
+def _title_ends() -> tuple[str, ...]:
+    """The last characters of the listed titles' keys, and 表 (what :func:`_by_words` needs)."""
+    return tuple({key[-1:] for key in _titles()[0]} | {"表"})
+
+
+@lru_cache(maxsize=1)
 def _feature_titles() -> list[tuple[frozenset[str], str]]:
     """(features, id) of every listed title; the same features under two ids are dropped as ambiguous."""
     seen: dict[frozenset[str], set[str]] = {}
@@ -180,6 +186,8 @@ def classify(title: str | None) -> str | None:
     keys, endings, _ = _titles()
     if key in keys:
         return keys[key]
+    if not key.endswith(_title_ends()):
+        return None  # no listed title can end it, and a title read by its words ends in 表 (prose, mostly)
     best = None
     for known, table_id in keys.items():
         if key.endswith(known) and len(known) < len(key) and (best is None or len(known) > len(best[0])):
@@ -475,7 +483,8 @@ def _unit_above(doc_blocks, i: int, title: str | None) -> str | None:
     return None
 
 
-def _prov(doc: Document, table: Table, page: int | None, context: str, cell: CellRef | None) -> Provenance:
+def _prov(doc: Document, table: Table, page: int | None, context: str, cell: CellRef | None,
+          bbox: tuple[float, float, float, float] | None = None) -> Provenance:
     return Provenance(
         source=doc.source,
         sha256=doc.sha256,
@@ -485,6 +494,7 @@ def _prov(doc: Document, table: Table, page: int | None, context: str, cell: Cel
         section=table.section,
         context=context,
         cell=cell,
+        bbox=bbox,
     )
 
 
@@ -525,8 +535,8 @@ def _rows(doc: Document, table: Table, title: str | None, table_id: str) -> list
         page = row_page(table, r)
         for seg, item in _items(grid, r, segments, keys, widths):
             context = " | ".join(clean_text(c.text) for c in _distinct([grid[r][c] for c in item.cols]))
-            prov = attrs.evolve(_prov(doc, table, page, context, CellRef(table.index, r, item.cols[0])),
-                                bbox=_row_bbox(grid, r, item.cols, page))
+            prov = _prov(doc, table, page, context, CellRef(table.index, r, item.cols[0]),
+                         _row_bbox(grid, r, item.cols, page))
             out.append(
                 TableRow(
                     table=title,
