@@ -251,13 +251,22 @@ class Cells:
 
     def __init__(self, figures: Iterable[Figure]):
         self._by_row = _cell_provs(figures)
-        # (row, key, role) -> the Printed: a cell is an input of several checks and locations.  Keyed by the
-        # row's id, the row kept alive beside it (an id is unique only while its object lives).
+        # (row, key, role) -> the Printed, (row, key) -> the cell's provenance: a cell is an input of several
+        # checks and locations.  Keyed by the row's id, the row kept alive beside it (an id is unique only
+        # while its object lives).
         self._printed: dict[tuple[int, str, str], tuple[TableRow, Printed | None]] = {}
+        self._provs: dict[tuple[int, str], tuple[TableRow, Provenance]] = {}
 
     def prov(self, row: TableRow, key: str) -> Provenance:
         if row.prov.cell is None:
             return row.prov
+        memo = (id(row), key)
+        found = self._provs.get(memo)
+        if found is None:
+            found = self._provs[memo] = (row, self._cell_prov(row, key))
+        return found[1]
+
+    def _cell_prov(self, row: TableRow, key: str) -> Provenance:
         text = row.cells.get(key, "")
         for f in self._by_row.get((row.prov.cell.table, row.prov.cell.row), ()):
             if f.label and (f.label == key or f.label.endswith("/" + key)) and f.text.strip() == text.strip():
@@ -287,16 +296,6 @@ def _match_columns(loc: TableLocation, row: TableRow, kind: str | None) -> list[
         if m := loc.column.search(_column_text(k)):
             out.setdefault(_column_basis(m, kind), k)
     return [(k, basis) for basis, k in out.items()]
-
-
-def _row_matches(loc: TableLocation, row: TableRow) -> bool:
-    if loc.side is not None and row.side != loc.side:
-        return False
-    if loc.code is not None:
-        return bool(row.code) and bool(loc.code.search(row.code))
-    if loc.row is not None:
-        return bool(loc.row.search(row_name(row.name)))
-    return True
 
 
 def locate(rows: list[TableRow], infos: list[TableInfo], figures: list[Figure], kind: str | None,
@@ -336,8 +335,14 @@ def _in_table(concept: Concept, loc: TableLocation, table_id: str, rows, declare
         yield Located(concept.id, loc.scope, kind or "决算", year, printed, table_id, rank)
         return
     seen: set[tuple[int, str]] = set()
-    for row in rows:
-        if not row.unit or not _row_matches(loc, row):
+    side, code, name = loc.side, loc.code, loc.row
+    for row in rows:  # (_row_matches, inlined: every location of every concept reads every row of its tables)
+        if not row.unit or side is not None and row.side != side:
+            continue
+        if code is not None:
+            if not (row.code and code.search(row.code)):
+                continue
+        elif name is not None and not name.search(row_name(row.name)):
             continue
         for key, basis in _match_columns(loc, row, kind):
             if (row.prov.block, basis) in seen:

@@ -334,11 +334,8 @@ def _value_keys(segment: _Segment, paths: list[list[str]]) -> list[str]:
 
 
 def _distinct(cells: list[Cell | None]) -> list[Cell]:
-    out: list[Cell] = []
-    for cell in cells:
-        if cell is not None and all(cell is not o for o in out):
-            out.append(cell)
-    return out
+    """The cells, each once (by identity), in order; the empty slots left out."""
+    return list({id(cell): cell for cell in cells if cell is not None}.values())
 
 
 @attrs.define
@@ -382,6 +379,7 @@ def _row_item(grid, r: int, seg: _Segment, keys: list[str], widths: dict[int, in
             code_parts.append(text.zfill(widths.get(cell.col, 0)) if code_parts else text)
         elif text and all(cell is not n for n in labels):
             labels.insert(0, cell)  # 合计 merged over the code and name columns
+    label_ids = {id(c) for c in labels}
     names = [clean_text(c.text) for c in labels if clean_text(c.text)]
     name = "/".join(dict.fromkeys(names)) or None
     code = "".join(code_parts) or None
@@ -390,7 +388,7 @@ def _row_item(grid, r: int, seg: _Segment, keys: list[str], widths: dict[int, in
     cells = {}
     for key, c in zip(keys, seg.values, strict=True):
         cell = row[c]
-        if cell is None or all(cell is not label for label in labels):
+        if cell is None or id(cell) not in label_ids:
             cells[key] = clean_text(cell.text) if cell is not None and cell.col == c else ""
     return _Item(code, name, cells, [*seg.codes, *seg.names, *seg.values], labels)
 
@@ -504,14 +502,25 @@ def _repeats_header(row: list[Cell | None], header_texts: set[str]) -> bool:
     return bool(texts) and texts <= header_texts
 
 
-def _row_bbox(grid, r: int, cols: list[int], page: int | None) -> tuple[float, float, float, float] | None:
-    """The box of row ``r`` on its page: its own cells' boxes (a cell merged over rows only when nothing else has one)."""
-    cells = [c for c in _distinct([grid[r][k] for k in cols]) if c.bbox is not None and c.page == page]
+def _row_bbox(row_cells: list[Cell], r: int, page: int | None) -> tuple[float, float, float, float] | None:
+    """The box of row ``r`` on its page: its own cells' boxes (``row_cells``, distinct; a cell merged over rows
+    only when nothing else has one)."""
+    cells = [c for c in row_cells if c.bbox is not None and c.page == page]
     own = [c for c in cells if c.row == r and c.rowspan == 1] or cells
     if not own:
         return None
-    return (round(min(c.bbox[0] for c in own), 2), round(min(c.bbox[1] for c in own), 2),
-            round(max(c.bbox[2] for c in own), 2), round(max(c.bbox[3] for c in own), 2))
+    x0, top, x1, bottom = own[0].bbox
+    for c in own[1:]:  # min and max as the builtins take them: the first of equal values
+        b = c.bbox
+        if b[0] < x0:
+            x0 = b[0]
+        if b[1] < top:
+            top = b[1]
+        if b[2] > x1:
+            x1 = b[2]
+        if b[3] > bottom:
+            bottom = b[3]
+    return round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2)
 
 
 def _rows(doc: Document, table: Table, title: str | None, table_id: str) -> list[TableRow]:
@@ -529,14 +538,16 @@ def _rows(doc: Document, table: Table, title: str | None, table_id: str) -> list
     widths = _code_widths(grid, body, segments)
     out: list[TableRow] = []
     for r in body:
-        cells = _distinct(grid[r])
+        slots = grid[r]
+        cells = _distinct(slots)
         if len(cells) == 1 and cells[0].colspan >= table.n_cols > 1:
             continue  # a note row spanning the table
         page = row_page(table, r)
         for seg, item in _items(grid, r, segments, keys, widths):
-            context = " | ".join(clean_text(c.text) for c in _distinct([grid[r][c] for c in item.cols]))
+            row_cells = _distinct([slots[c] for c in item.cols])
+            context = " | ".join([clean_text(c.text) for c in row_cells])
             prov = _prov(doc, table, page, context, CellRef(table.index, r, item.cols[0]),
-                         _row_bbox(grid, r, item.cols, page))
+                         _row_bbox(row_cells, r, page))
             out.append(
                 TableRow(
                     table=title,
