@@ -521,24 +521,46 @@ def _inner_header(grid, row: int, col: int, top: int) -> str | None:
     return None
 
 
-def _row_label(slots, col: int) -> str | None:
-    """Nearest cell to the left of ``col`` that names something (“预算数:” | 5; 道路完好率 | ≥95% | 96%):
-    words, not a value, a symbol (≥) or a unit (个)."""
-    for c in reversed(slots[:col]):
-        if c is not None and _NAMING.search(c.text) and not _DIGIT.search(c.text):
-            return labels.clean(c.text) or c.text.strip()
-    return None
+class _Row:
+    """One body row's slots, with what its cells take from the cells to their left worked out once per row."""
+
+    __slots__ = ("slots", "_labels", "_unit")
+
+    def __init__(self, slots: list):
+        self.slots = slots
+        self._labels: list[str | None] | None = None
+        self._unit: tuple[int, str | None] | None = None
+
+    def label(self, col: int) -> str | None:
+        """Nearest cell to the left of ``col`` that names something (“预算数:” | 5; 道路完好率 | ≥95% | 96%):
+        words, not a value, a symbol (≥) or a unit (个)."""
+        if self._labels is None:
+            found: list[str | None] = []
+            nearest = None
+            for c in self.slots:
+                found.append(nearest)
+                if c is not None and _NAMING.search(c.text) and not _DIGIT.search(c.text):
+                    nearest = labels.clean(c.text) or c.text.strip()
+            self._labels = found
+        return self._labels[col]
+
+    def unit(self, col: int) -> str | None:
+        """The first money unit a cell to the left of ``col`` declares (a row header's “(万元)”)."""
+        if self._unit is None:
+            self._unit = next(((k, u) for k, c in enumerate(self.slots)
+                               if c is not None and (u := find_unit(c.text)) and unit_scale(u)), (len(self.slots), None))
+        k, unit = self._unit
+        return unit if k < col else None
 
 
-def _cell_unit(table: Table, slots, col: int, header: str | None, performance: bool) -> str | None:
+def _cell_unit(table: Table, row: _Row, col: int, header: str | None, performance: bool) -> str | None:
     """Money unit of a cell: from its row's header cells or its column header (“预算执行情况(万元)”), else
     the table's.  In a performance table only a column (or row) that names money takes it: 分值 10 is no
     amount; in any table a column headed by a score or rate word (分值, 得分, 权重 …) takes none."""
-    unit = next((u for t in [c.text for c in slots[:col] if c is not None] + [header or ""]
-                 if (u := find_unit(t)) and unit_scale(u)), None)
+    unit = row.unit(col) or ((u := find_unit(header or "")) and unit_scale(u) and u) or None
     unit = unit or (table.unit if unit_scale(table.unit) else None)
     if unit and performance:
-        what = header or _row_label(slots, col)
+        what = header or row.label(col)
         if _names(what, "not_money_headers") or not _names(what, "money_headers"):
             return None
     if unit and _names(header, "not_money_headers") and not _names(header, "money_headers"):
@@ -560,6 +582,7 @@ def table_figures(doc: Document, table: Table, fiscal_year: int | None) -> Itera
         if not cells:
             continue
         context = " | ".join(c.text for c in cells)
+        row = _Row(grid[r])
         offset = 0
         for c in cells:
             start_in_context = offset
@@ -576,7 +599,7 @@ def table_figures(doc: Document, table: Table, fiscal_year: int | None) -> Itera
                 continue
             numeric = bool(_NUMERIC_CELL.match(c.text))
             if numeric:
-                row_label = _row_label(grid[r], c.col)
+                row_label = row.label(c.col)
                 label = "/".join(x for x in (project, row_label, header) if x) or None
                 if header in years:
                     year = years[header]
@@ -589,8 +612,8 @@ def table_figures(doc: Document, table: Table, fiscal_year: int | None) -> Itera
                 for f in found:  # a cell such as “≥50公里” has no words of its own: its row and column name it
                     f.label = view.unfold(f.label)
                     if not (f.label and _NAMING.search(f.label)):
-                        f.label = "/".join(x for x in (_row_label(grid[r], c.col), header) if x) or None
-            unit = _cell_unit(table, grid[r], c.col, header, performance) if found else None
+                        f.label = "/".join(x for x in (row.label(c.col), header) if x) or None
+            unit = _cell_unit(table, row, c.col, header, performance) if found else None
             for f in found:
                 q = _apply_table_unit(f.q, unit)
                 page, bbox = span_box(c.boxes, f.q.start, f.q.end)

@@ -277,7 +277,12 @@ class Cells:
         memo = (id(row), key, role)
         found = self._printed.get(memo)
         if found is None:
-            found = self._printed[memo] = (row, of_cell(row, key, role, self.prov(row, key)))
+            if role == "other":
+                printed = of_cell(row, key, role, self.prov(row, key))
+            else:
+                printed = self.printed(row, key)
+                printed = printed.with_role(role) if printed is not None else None
+            found = self._printed[memo] = (row, printed)
         return found[1]
 
 

@@ -64,7 +64,15 @@ class Printed:
                           label=self.label, prov=self.prov)
 
     def with_role(self, role: str) -> Printed:
-        return Printed(self.text, self.value, self.label, self.prov, self.unit, self.blank, role)
+        """The same input in another role (its scale and rounding copied, not worked out again)."""
+        other = object.__new__(Printed)
+        for name in _PRINTED_FIELDS:
+            object.__setattr__(other, name, getattr(self, name))
+        object.__setattr__(other, "role", role)
+        return other
+
+
+_PRINTED_FIELDS = tuple(a.name for a in attrs.fields(Printed))
 
 
 def _scale(text: str, value: Decimal, unit: str) -> Decimal:

@@ -633,8 +633,18 @@ def table_bboxes(table: Table) -> tuple[tuple[int, float, float, float, float], 
         if c.bbox is None or c.page is None:
             continue
         x0, top, x1, bottom = c.bbox
-        box = spans.setdefault(c.page, [x0, top, x1, bottom])
-        box[0], box[1], box[2], box[3] = min(box[0], x0), min(box[1], top), max(box[2], x1), max(box[3], bottom)
+        box = spans.get(c.page)
+        if box is None:
+            spans[c.page] = [x0, top, x1, bottom]
+            continue
+        if x0 < box[0]:  # min and max as the builtins take them: the first of equal values
+            box[0] = x0
+        if top < box[1]:
+            box[1] = top
+        if x1 > box[2]:
+            box[2] = x1
+        if bottom > box[3]:
+            box[3] = bottom
     return tuple((page, *(round(v, 2) for v in box)) for page, box in sorted(spans.items()))
 
 

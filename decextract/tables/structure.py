@@ -134,6 +134,7 @@ def is_number(text: str | None) -> bool:
     return bool(text) and bool(_patterns()["number"].match(unicodedata.normalize("NFKC", text).strip()))
 
 
+@lru_cache(maxsize=256)
 def unit_scale(unit: str | None) -> Decimal | None:
     """Value in 元 of one ``unit`` (万元 -> 10000); None for an unknown or missing unit."""
     if unit is None:
