@@ -587,16 +587,19 @@ def table_figures(doc: Document, table: Table, fiscal_year: int | None) -> Itera
         for c in cells:
             start_in_context = offset
             offset += len(c.text) + 3
+            if not performance:  # the column's header first: a column of codes is not read at all
+                if (header := headers.get(c.col, _NO_HEADER)) is _NO_HEADER:
+                    header = headers[c.col] = _header_text(table, grid, r, c.col, performance)
+                if _names(header, "code_headers"):
+                    continue
             cell_text = fold(c.text)  # one character for one: offsets are the printed cell's
             quantities = find_quantities(cell_text)
             if not quantities:
                 continue
             if performance:
                 header = _header_text(table, grid, r, c.col, performance)
-            elif (header := headers.get(c.col, _NO_HEADER)) is _NO_HEADER:
-                header = headers[c.col] = _header_text(table, grid, r, c.col, performance)
-            if _names(header, "code_headers"):
-                continue
+                if _names(header, "code_headers"):
+                    continue
             numeric = bool(_NUMERIC_CELL.match(c.text))
             if numeric:
                 row_label = row.label(c.col)

@@ -341,6 +341,7 @@ def _in_table(concept: Concept, loc: TableLocation, table_id: str, rows, declare
         return
     seen: set[tuple[int, str]] = set()
     side, code, name = loc.side, loc.code, loc.row
+    matched: dict[tuple[str, ...], list[tuple[str, str]]] = {}
     for row in rows:  # (_row_matches, inlined: every location of every concept reads every row of its tables)
         if not row.unit or side is not None and row.side != side:
             continue
@@ -349,7 +350,11 @@ def _in_table(concept: Concept, loc: TableLocation, table_id: str, rows, declare
                 continue
         elif name is not None and not name.search(row_name(row.name)):
             continue
-        for key, basis in _match_columns(loc, row, kind):
+        keys = tuple(row.cells)
+        columns = matched.get(keys)
+        if columns is None:  # the rows of a table share their columns
+            columns = matched[keys] = _match_columns(loc, row, kind)
+        for key, basis in columns:
             if (row.prov.block, basis) in seen:
                 continue  # the first matching row of each table
             printed = cells.printed(row, key)

@@ -88,8 +88,11 @@ def _subtotal_checks(rows: list[TableRow], cells: Cells, two_sided: bool) -> Ite
     odd = [r.code for r in rows if r.code and r.code.isdigit() and len(r.code) not in (3, 5, 7)]
     seen = Counter(r.code for r in coded)
     odd += [code for code, n in seen.items() if n > 1]  # a code printed twice: which row is which is not known
+    under: dict[str, list[TableRow]] = defaultdict(list)  # a code's prefix one level up -> its rows, in order
+    for r in coded:
+        under[r.code[:-2]].append(r)
     for parent in coded:
-        children = [r for r in coded if len(r.code) == len(parent.code) + 2 and r.code.startswith(parent.code)]
+        children = under.get(parent.code, [])
         if children and any(code.startswith(parent.code) for code in odd):
             yield NotRun("subtotal", "a row under it has a code that is no 款/项 code", parent.prov)
         elif children:
