@@ -66,6 +66,8 @@ class TextView:
         if _BLANKS.isdisjoint(raw):  # nothing to drop or join (most cells and PDF paragraphs)
             self.text = fold(raw)
             self._raw_of = list(range(len(raw)))
+            if self.text == raw:
+                self._unfold = {}  # nothing folded: nothing to unfold
             return
         kept: list[int] = []  # raw offset of every character of the view
         spaced: list[int] = []  # raw offsets of the spaces put back between two Latin letters
@@ -94,6 +96,8 @@ class TextView:
         view = "".join(" " if k in spaces else raw[k] for k in kept)
         self.text = fold(view)
         self._raw_of = kept
+        if self.text == view:
+            self._unfold = {}  # nothing folded (the spaces put back are blanks as printed): nothing to unfold
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         """The printed span of view characters ``[start, end)``: from the first to the last one."""
