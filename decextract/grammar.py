@@ -134,12 +134,20 @@ _FIXED_REACH = max(map(len, _EXCLUSIONS["fixed_words"]))
 _FALSE_PREFIX_WORDS = tuple(_QUALIFIERS["false_words"])
 
 
+_NEEDED = frozenset().union(*(needs for needs, _ in _EXCLUDE))  # every character some exclusion needs
+
+
+@lru_cache(maxsize=4096)
+def _exclusions_for(present: frozenset[str]) -> tuple[regex.Pattern, ...]:
+    """The exclusion patterns that can match a text holding the needed characters ``present``."""
+    return tuple(pattern for needs, pattern in _EXCLUDE if not needs or not needs.isdisjoint(present))
+
+
 def _excluded_intervals(text: str, chars: frozenset[str]) -> tuple[list[int], list[int]]:
     """Merged [start, end) intervals of every exclusion match, as sorted starts and ends."""
     spans = sorted(
         m.span()
-        for needs, pattern in _EXCLUDE
-        if not needs or not needs.isdisjoint(chars)
+        for pattern in _exclusions_for(chars & _NEEDED)
         for m in pattern.finditer(text)
         if m.end() > m.start()
     )
