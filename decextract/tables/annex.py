@@ -245,6 +245,7 @@ def _header_paths(table: Table, grid: list[list[Cell | None]], first: int, last:
     return paths
 
 
+@lru_cache(maxsize=32768)  # every body cell of every column, read for its column's role
 def _is_text(text: str) -> bool:
     return bool(_HAN.search(text)) and not is_number(text)
 

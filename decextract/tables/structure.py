@@ -129,6 +129,7 @@ def clean_text(text: str | None) -> str:
     return _BLANKS.sub(" ", joined).strip()
 
 
+@lru_cache(maxsize=32768)
 def is_number(text: str | None) -> bool:
     """Whether ``text`` is a bare number as printed in a body cell (1,234.50, -3, 95%)."""
     return bool(text) and bool(_patterns()["number"].match(unicodedata.normalize("NFKC", text).strip()))
