@@ -33,7 +33,7 @@ from .model import Document, Paragraph, Table, span_box
 from .records import CellRef, Figure, Provenance
 from .tables.annex import classify, table_kind
 from .tables.structure import find_unit, unit_scale
-from .textview import TextView, fold
+from .textview import TextView, fold, view_of
 
 _SENTENCE_END = regex.compile(r"[。！？!?\n]+")
 _CLAUSE_MARK = regex.compile(r"[，,；;：:、\n]")
@@ -449,7 +449,7 @@ def prose_figures(doc: Document, block: Paragraph, fiscal_year: int | None) -> I
     subject of the previous sentence's first figure, names what a generic label
     (全年预算, 支出决算) or a bare rate (完成预算100%) is about.
     """
-    view = TextView(block.raw or block.text)
+    view = view_of(block.raw or block.text)
     text = view.text
     topic: str | None = None
     for n, (s, e) in enumerate(_sentences(text)):

@@ -18,7 +18,7 @@ document's own characters (a label read from 與上年相比 is given as printed
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 from . import data
 
@@ -131,3 +131,9 @@ class TextView:
         if not self._unfold:
             return phrase
         return "".join(self._unfold.get(ch, ch) for ch in phrase)
+
+
+@lru_cache(maxsize=1024)  # a paragraph is read by the chart finder, the figures and the indicators
+def view_of(raw: str) -> TextView:
+    """The :class:`TextView` of ``raw``, made once per text (a view never changes once made)."""
+    return TextView(raw)
