@@ -44,6 +44,8 @@ class Printed:
     role: str = "other"
     scale: Decimal = attrs.field(init=False, eq=False)
     half: Decimal = attrs.field(init=False, eq=False)
+    #: role -> the CheckInput of :meth:`as_input`: one cell is an input of several checks
+    _inputs: dict = attrs.field(init=False, eq=False, repr=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
         scale = _scale(self.text, self.value, self.unit)
@@ -60,8 +62,12 @@ class Printed:
         return "(blank)" if self.blank else f"{self.text}{self.unit}"
 
     def as_input(self, role: str | None = None) -> CheckInput:
-        return CheckInput(role=role or self.role, text=self.text, value=None if self.blank else self.value,
-                          label=self.label, prov=self.prov)
+        role = role or self.role
+        made = self._inputs.get(role)
+        if made is None:
+            made = self._inputs[role] = CheckInput(role=role, text=self.text, value=None if self.blank else self.value,
+                                                   label=self.label, prov=self.prov)
+        return made
 
     def with_role(self, role: str) -> Printed:
         """The same input in another role (its scale and rounding copied, not worked out again)."""
