@@ -256,6 +256,7 @@ class Cells:
         # while its object lives).
         self._printed: dict[tuple[int, str, str], tuple[TableRow, Printed | None]] = {}
         self._provs: dict[tuple[int, str], tuple[TableRow, Provenance]] = {}
+        self._index: dict[tuple[int, int], dict[tuple[str, str], Figure]] = {}
 
     def prov(self, row: TableRow, key: str) -> Provenance:
         if row.prov.cell is None:
@@ -267,11 +268,20 @@ class Cells:
         return found[1]
 
     def _cell_prov(self, row: TableRow, key: str) -> Provenance:
-        text = row.cells.get(key, "")
-        for f in self._by_row.get((row.prov.cell.table, row.prov.cell.row), ()):
-            if f.label and (f.label == key or f.label.endswith("/" + key)) and f.text.strip() == text.strip():
-                return f.prov
-        return row.prov
+        """The provenance of the first figure of the row labelled ``key`` (or …/``key``) that prints the cell's text."""
+        at = (row.prov.cell.table, row.prov.cell.row)
+        index = self._index.get(at)
+        if index is None:  # (label or a tail of it after a “/”, text) -> the first such figure of the row
+            index = self._index[at] = {}
+            for f in self._by_row.get(at, ()):
+                if f.label:
+                    text = f.text.strip()
+                    index.setdefault((f.label, text), f)
+                    for k, ch in enumerate(f.label):
+                        if ch == "/":
+                            index.setdefault((f.label[k + 1:], text), f)
+        found = index.get((key, row.cells.get(key, "").strip()))
+        return found.prov if found is not None else row.prov
 
     def printed(self, row: TableRow, key: str, role: str = "other") -> Printed | None:
         memo = (id(row), key, role)
