@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import lru_cache
 
 import regex
 
@@ -175,7 +176,21 @@ def _side_checks(rows: list[TableRow], cells: Cells) -> Iterator[Check]:
 
 def _row_total_checks(row: TableRow, cells: Cells) -> Iterator[Check]:
     """合计 / 小计 cells against the sum of the cells at their level of the header."""
-    keys = list(row.cells)
+    for key, parts_keys in _row_totals(tuple(row.cells)):
+        target = cells.printed(row, key, "checked")
+        parts = [p for k in parts_keys if k and (p := cells.printed(row, k, "part")) is not None]
+        if target is None or not parts or (target.blank and all(p.blank for p in parts)):
+            continue
+        lo, hi = sum_bounds(parts)
+        total = sum((p.value for p in parts), Decimal(0))
+        yield check("row_total", target, total, lo, hi, terms(parts), parts)
+
+
+@lru_cache(maxsize=1024)  # the rows of a table share their columns
+def _row_totals(keys: tuple[str, ...]) -> tuple[tuple[str, tuple[str | None, ...]], ...]:
+    """(total column, the columns it sums) for each 合计 / 小计 column among ``keys``: its siblings under the same
+    header, and the total column of each header group below its level."""
+    out = []
     for key in keys:
         *parent, last = key.split("/")
         if not last.endswith(_TOTAL_WORDS):
@@ -185,14 +200,8 @@ def _row_total_checks(row: TableRow, cells: Cells) -> Iterator[Check]:
         for k in keys:
             if k != key and k.split("/")[: len(parent)] == parent and len(k.split("/")) > len(parent) + 1:
                 groups[k.split("/")[len(parent)]].append(k)
-        parts_keys = siblings + [_group_total(g) for g in groups.values()]
-        target = cells.printed(row, key, "checked")
-        parts = [p for k in parts_keys if k and (p := cells.printed(row, k, "part")) is not None]
-        if target is None or not parts or (target.blank and all(p.blank for p in parts)):
-            continue
-        lo, hi = sum_bounds(parts)
-        total = sum((p.value for p in parts), Decimal(0))
-        yield check("row_total", target, total, lo, hi, terms(parts), parts)
+        out.append((key, tuple(siblings + [_group_total(g) for g in groups.values()])))
+    return tuple(out)
 
 
 def _group_total(keys: list[str]) -> str | None:
