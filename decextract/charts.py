@@ -18,7 +18,7 @@ import regex
 
 from .grammar import Quantity, find_quantities
 from .model import Block, Paragraph
-from .textview import TextView
+from .textview import TextView, view_of
 
 _LABEL = regex.compile(r"^[\s,，:：、]*(?P<label>[\p{Han}A-Za-z“”]{2,20}?)[\s,，:：]*$")
 _SEPARATED = regex.compile(r"[\s,，:：]$")  # a chart label is set apart from its figure: “项目支出, 40.01%”
@@ -73,7 +73,7 @@ def chart_labels(blocks: Sequence[Block], i: int) -> tuple[list[ChartLabel], int
     block = blocks[i]
     if not isinstance(block, Paragraph) or block.is_heading or len(block.text) > 2 * _MAX_CHARS:
         return [], 0
-    view = TextView(block.raw or block.text)
+    view = view_of(block.raw or block.text)
     pairs = _labelled(view)
     if pairs:
         return [ChartLabel(block, view, q, view.unfold(label)) for label, q in pairs], 1
@@ -81,7 +81,7 @@ def chart_labels(blocks: Sequence[Block], i: int) -> tuple[list[ChartLabel], int
     alone = _LABEL.match(view.text)
     if alone and isinstance(nxt, Paragraph) and not nxt.is_heading and view.text.rstrip()[-1:] in ",，:：" \
             and not _NOT_A_LABEL.search(alone.group("label")):
-        next_view = TextView(nxt.raw or nxt.text)
+        next_view = view_of(nxt.raw or nxt.text)
         pairs = _labelled(next_view, labels_before=alone.group("label"))
         if pairs and len(pairs) == 1:
             label, q = pairs[0]

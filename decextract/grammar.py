@@ -134,12 +134,20 @@ _FIXED_REACH = max(map(len, _EXCLUSIONS["fixed_words"]))
 _FALSE_PREFIX_WORDS = tuple(_QUALIFIERS["false_words"])
 
 
+_NEEDED = frozenset().union(*(needs for needs, _ in _EXCLUDE))  # every character some exclusion needs
+
+
+@lru_cache(maxsize=4096)
+def _exclusions_for(present: frozenset[str]) -> tuple[regex.Pattern, ...]:
+    """The exclusion patterns that can match a text holding the needed characters ``present``."""
+    return tuple(pattern for needs, pattern in _EXCLUDE if not needs or not needs.isdisjoint(present))
+
+
 def _excluded_intervals(text: str, chars: frozenset[str]) -> tuple[list[int], list[int]]:
     """Merged [start, end) intervals of every exclusion match, as sorted starts and ends."""
     spans = sorted(
         m.span()
-        for needs, pattern in _EXCLUDE
-        if not needs or not needs.isdisjoint(chars)
+        for pattern in _exclusions_for(chars & _NEEDED)
         for m in pattern.finditer(text)
         if m.end() > m.start()
     )
@@ -173,26 +181,28 @@ def _false_prefix(text: str, pre_start: int, pre_end: int) -> bool:
     )
 
 
-def _approx(m: regex.Match, use_prefix: bool) -> str | None:
+def _approx(groups: dict[str, str | None], use_prefix: bool) -> str | None:
     for group, table in (("pre", "prefix"), ("mid", "middle"), ("mid2", "middle"), ("post", "suffix")):
-        word = m.group(group)
+        word = groups[group]
         if word and (group != "pre" or use_prefix):
             return _QUALIFIERS[table][word]
     return None
 
 
 def _resolve(text: str, m: regex.Match, excluded) -> Quantity | None:
-    num_start, num_end = m.span("num") if m.group("num") else m.span("cn")
-    core_start = m.start("sign") if m.group("sign") else num_start
+    g = m.groupdict()  # (one call for every group's text)
+    num_start, num_end = m.span("num") if g["num"] else m.span("cn")
+    core_start = m.start("sign") if g["sign"] else num_start
     if _overlaps(excluded, core_start, num_end):
         return None
-    unit_end = m.end("unit") if m.group("unit") else num_end
-    if m.group("cn") is not None and _in_fixed_word(text, num_start, unit_end):
+    unit_end = m.end("unit") if g["unit"] else num_end
+    cn = g["cn"]
+    if cn is not None and _in_fixed_word(text, num_start, unit_end):
         return None
 
-    multiplier_text = m.group("mult") or ""
-    if m.group("cn") is not None:
-        numeral = m.group("cn")
+    multiplier_text = g["mult"] or ""
+    if cn is not None:
+        numeral = cn
         tail = next((t for t in _CN_MULTIPLIER_TAIL if numeral.endswith(t) and len(numeral) > len(t)), "")
         head = numeral[: -len(tail)] if tail else ""
         # split 五万元 into 5 × 万元, but not 一亿五千万元 (its 万 belongs to 五千)
@@ -201,21 +211,21 @@ def _resolve(text: str, m: regex.Match, excluded) -> Quantity | None:
             multiplier_text = tail
         else:
             number = parse_chinese(numeral)
-    elif m.group("pctw") is not None:
-        numeral = m.group("num")
+    elif g["pctw"] is not None:
+        numeral = g["num"]
         number = parse_chinese(numeral) if numeral[0] in CN_CHARS else parse_arabic(numeral)
     else:
-        number = parse_arabic(m.group("num"))
-        if m.group("paren") is not None or (m.group("sign") or "") in ("-", "－", "−", "负"):
+        number = parse_arabic(g["num"])
+        if g["paren"] is not None or (g["sign"] or "") in ("-", "－", "−", "负"):
             number = -number
     if number is None:
         return None
 
     factor = _MULTIPLIERS[multiplier_text] if multiplier_text else Decimal(1)
     value = plain(EXACT.multiply(number, factor))
-    printed = m.group("unit")
-    if m.group("pctw") is not None:
-        unit, kind, printed = _PERCENT_WORDS[m.group("pctw")], "percent", m.group("pctw")
+    printed = g["unit"]
+    if g["pctw"] is not None:
+        unit, kind, printed = _PERCENT_WORDS[g["pctw"]], "percent", g["pctw"]
     elif printed in _MONEY:
         unit, kind = _MONEY[printed], "amount"
     elif printed in _PERCENT:
@@ -230,11 +240,11 @@ def _resolve(text: str, m: regex.Match, excluded) -> Quantity | None:
         unit, kind = None, "number"
     printed_unit = (multiplier_text + (printed or "")) or None
 
-    use_prefix = bool(m.group("pre")) and not _false_prefix(text, m.start("pre"), m.end("pre"))
+    use_prefix = bool(g["pre"]) and not _false_prefix(text, m.start("pre"), m.end("pre"))
     start = (
         m.start()
         if use_prefix
-        else (m.start("pctw") if m.group("pctw") else m.start("paren") if m.group("paren") else core_start)
+        else (m.start("pctw") if g["pctw"] else m.start("paren") if g["paren"] else core_start)
     )
     end = m.end()
     return Quantity(
@@ -244,7 +254,7 @@ def _resolve(text: str, m: regex.Match, excluded) -> Quantity | None:
         value=value,
         unit=unit,
         kind=kind,
-        approx=_approx(m, use_prefix),
+        approx=_approx(g, use_prefix),
         number=number,
         printed_unit=printed_unit,
     )

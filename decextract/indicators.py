@@ -33,7 +33,7 @@ from .checks.concepts import Concept, concepts
 from .checks.quantities import Printed
 from .model import Document, Paragraph, span_box
 from .records import DocumentInfo, Indicator, IndicatorPlace, Provenance, Record, TableInfo
-from .textview import TextView
+from .textview import TextView, view_of
 
 #: a place's basis (checks.concepts) -> the indicator's basis as a researcher reads it
 BASIS_NAMES = {"决算": "决算数", "预算": "预算数", "执行": "执行数", "预算:": "预算数", "预算:年初": "年初预算数",
@@ -190,7 +190,7 @@ def statements(doc: Document, year: int | None, kind: str | None) -> Iterator[Lo
     if not patterns:
         return
     for block in doc.paragraphs():
-        view = TextView(block.raw or block.text)
+        view = view_of(block.raw or block.text)
         for concept, pattern in patterns:
             for m in pattern.finditer(view.text):
                 start = max((e.end() for e in _SENTENCE_END.finditer(view.text, 0, m.start())), default=0)

@@ -195,6 +195,8 @@ def drop_leading_verb(phrase: str) -> str:
     """Drop a leading verb of the lexicon when it is a whole word and a noun phrase of 2+ characters
     follows that names something on its own (not 资金 of 拨付资金, not 人次 of 接待人次, not the 会
     of 培训会: a one-character noun suffix after the verb makes it one word)."""
+    if not phrase.startswith(_verbs()):  # the first word is a prefix of the phrase: no verb, nothing to cut
+        return phrase
     toks = _first_words(phrase)
     if len(toks) > 1 and toks[0][0] in _words()["verbs"] and len(phrase) - len(toks[0][0]) >= 2:
         rest = phrase[len(toks[0][0]):]
@@ -202,6 +204,11 @@ def drop_leading_verb(phrase: str) -> str:
                 and rest not in _measure_words():  # 培训会 keeps its 培训
             return rest
     return phrase
+
+
+@cache
+def _verbs() -> tuple[str, ...]:
+    return tuple(_words()["verbs"])
 
 
 @cache
@@ -213,7 +220,7 @@ def _measure_words() -> frozenset[str]:
 def names_what_follows(pre: str) -> bool:
     """Whether the words before a figure end in a verb whose object follows the figure
     (“2020年新增了605.99万元政府性基金预算财政拨款”)."""
-    return pre.rstrip().rstrip("了").endswith(tuple(_words()["verbs"]))
+    return pre.rstrip().rstrip("了").endswith(_verbs())
 
 
 def head_noun_phrase(text: str, limit: int = 16) -> str:

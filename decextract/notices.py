@@ -40,12 +40,12 @@ def document_notices(doc: Document, info: DocumentInfo, records: Sequence[Record
     if any(n.code in _EXPLAINED for n in info.warnings):
         return ()
     text = [b.text for b in doc.paragraphs() if b.text.strip()]
-    cells = [c.text for t in doc.tables() for c in t.cells if c.text.strip()]
-    if not text and not cells:
+    if not text and not any(c.text.strip() for t in doc.tables() for c in t.cells):
         return (Notice("no_text", "the document has no text to read"),)
     standard = any(getattr(r, "table_id", None) for r in records) or any(r.TYPE in _TABLE_TYPES for r in records)
     if standard:
         return ()
+    cells = [c.text for t in doc.tables() for c in t.cells if c.text.strip()]
     if doc.format in _SPREADSHEETS:
         return (Notice("not_a_disclosure", "a spreadsheet without a standard annex or performance table: this "
                        "does not look like a budget or final-accounts disclosure"),)

@@ -18,7 +18,7 @@ document's own characters (a label read from 與上年相比 is given as printed
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 from . import data
 
@@ -66,6 +66,8 @@ class TextView:
         if _BLANKS.isdisjoint(raw):  # nothing to drop or join (most cells and PDF paragraphs)
             self.text = fold(raw)
             self._raw_of = list(range(len(raw)))
+            if self.text == raw:
+                self._unfold = {}  # nothing folded: nothing to unfold
             return
         kept: list[int] = []  # raw offset of every character of the view
         spaced: list[int] = []  # raw offsets of the spaces put back between two Latin letters
@@ -94,6 +96,8 @@ class TextView:
         view = "".join(" " if k in spaces else raw[k] for k in kept)
         self.text = fold(view)
         self._raw_of = kept
+        if self.text == view:
+            self._unfold = {}  # nothing folded (the spaces put back are blanks as printed): nothing to unfold
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         """The printed span of view characters ``[start, end)``: from the first to the last one."""
@@ -127,3 +131,9 @@ class TextView:
         if not self._unfold:
             return phrase
         return "".join(self._unfold.get(ch, ch) for ch in phrase)
+
+
+@lru_cache(maxsize=1024)  # a paragraph is read by the chart finder, the figures and the indicators
+def view_of(raw: str) -> TextView:
+    """The :class:`TextView` of ``raw``, made once per text (a view never changes once made)."""
+    return TextView(raw)

@@ -87,7 +87,7 @@ def _audit(records: Sequence[Record], doc: Document | None) -> Audit:
     partial = _partial(infos)
     found += _guarded("table", table_checks(rows, cells, partial))
     found += _guarded("project", project_checks([r for r in records if isinstance(r, PerformanceProject)]))
-    located = _locate(rows, infos, figures, info, _unread(infos, doc, partial))
+    located = _locate(rows, infos, figures, info, _unread(infos, doc, partial), cells)
     found += _guarded("identity", identity_checks(located, kind, {r.table_id for r in rows if r.table_id}))
     places = {i.prov.block: i.table or i.table_id or "table" for i in infos}
     found += _guarded("agreement", agreement_checks(located, places))
@@ -127,8 +127,8 @@ def locations_of(records: Sequence[Record], doc: Document | None = None) -> list
                    info, _unread(infos, doc, _partial(infos)))
 
 
-def _locate(rows, infos, figures, info: DocumentInfo | None, unread=frozenset()) -> list[Located]:
+def _locate(rows, infos, figures, info: DocumentInfo | None, unread=frozenset(), cells=None) -> list[Located]:
     if info is None:
         year = next((f.year for f in figures if f.year is not None), None)
-        return locate(rows, infos, figures, None, year, None, unread)
-    return locate(rows, infos, figures, info.kind, info.fiscal_year, info.issuer, unread)
+        return locate(rows, infos, figures, None, year, None, unread, cells)
+    return locate(rows, infos, figures, info.kind, info.fiscal_year, info.issuer, unread, cells)

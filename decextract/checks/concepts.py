@@ -153,12 +153,14 @@ def _function_names() -> dict[str, str]:
     return {name: code for code, names in data.load("concepts.json")["function_classes"].items() for name in names}
 
 
+@lru_cache(maxsize=16384)  # every location of every concept reads the same rows' names
 def row_name(name: str | None) -> str:
     """A row's name as the patterns see it: NFKC, numbering, quotes and spaces dropped (“一、 财政拨款 收入” -> 财政拨款收入)."""
     text = _QUOTES.sub("", unicodedata.normalize("NFKC", name or ""))
     return _NUMBERING.sub("", text).replace("(", "（").replace(")", "）") if text else ""
 
 
+@lru_cache(maxsize=4096)
 def _column_text(key: str) -> str:
     return unicodedata.normalize("NFKC", key).replace(" ", "")
 
@@ -249,18 +251,49 @@ class Cells:
 
     def __init__(self, figures: Iterable[Figure]):
         self._by_row = _cell_provs(figures)
+        # (row, key, role) -> the Printed, (row, key) -> the cell's provenance: a cell is an input of several
+        # checks and locations.  Keyed by the row's id, the row kept alive beside it (an id is unique only
+        # while its object lives).
+        self._printed: dict[tuple[int, str, str], tuple[TableRow, Printed | None]] = {}
+        self._provs: dict[tuple[int, str], tuple[TableRow, Provenance]] = {}
+        self._index: dict[tuple[int, int], dict[tuple[str, str], Figure]] = {}
 
     def prov(self, row: TableRow, key: str) -> Provenance:
         if row.prov.cell is None:
             return row.prov
-        text = row.cells.get(key, "")
-        for f in self._by_row.get((row.prov.cell.table, row.prov.cell.row), ()):
-            if f.label and (f.label == key or f.label.endswith("/" + key)) and f.text.strip() == text.strip():
-                return f.prov
-        return row.prov
+        memo = (id(row), key)
+        found = self._provs.get(memo)
+        if found is None:
+            found = self._provs[memo] = (row, self._cell_prov(row, key))
+        return found[1]
+
+    def _cell_prov(self, row: TableRow, key: str) -> Provenance:
+        """The provenance of the first figure of the row labelled ``key`` (or …/``key``) that prints the cell's text."""
+        at = (row.prov.cell.table, row.prov.cell.row)
+        index = self._index.get(at)
+        if index is None:  # (label or a tail of it after a “/”, text) -> the first such figure of the row
+            index = self._index[at] = {}
+            for f in self._by_row.get(at, ()):
+                if f.label:
+                    text = f.text.strip()
+                    index.setdefault((f.label, text), f)
+                    for k, ch in enumerate(f.label):
+                        if ch == "/":
+                            index.setdefault((f.label[k + 1:], text), f)
+        found = index.get((key, row.cells.get(key, "").strip()))
+        return found.prov if found is not None else row.prov
 
     def printed(self, row: TableRow, key: str, role: str = "other") -> Printed | None:
-        return of_cell(row, key, role, self.prov(row, key))
+        memo = (id(row), key, role)
+        found = self._printed.get(memo)
+        if found is None:
+            if role == "other":
+                printed = of_cell(row, key, role, self.prov(row, key))
+            else:
+                printed = self.printed(row, key)
+                printed = printed.with_role(role) if printed is not None else None
+            found = self._printed[memo] = (row, printed)
+        return found[1]
 
 
 def _match_columns(loc: TableLocation, row: TableRow, kind: str | None) -> list[tuple[str, str]]:
@@ -280,24 +313,16 @@ def _match_columns(loc: TableLocation, row: TableRow, kind: str | None) -> list[
     return [(k, basis) for basis, k in out.items()]
 
 
-def _row_matches(loc: TableLocation, row: TableRow) -> bool:
-    if loc.side is not None and row.side != loc.side:
-        return False
-    if loc.code is not None:
-        return bool(row.code) and bool(loc.code.search(row.code))
-    if loc.row is not None:
-        return bool(loc.row.search(row_name(row.name)))
-    return True
-
-
 def locate(rows: list[TableRow], infos: list[TableInfo], figures: list[Figure], kind: str | None,
-           year: int | None, issuer: str | None, unread: frozenset[int] = frozenset()) -> list[Located]:
+           year: int | None, issuer: str | None, unread: frozenset[int] = frozenset(),
+           cells: Cells | None = None) -> list[Located]:
     """Every place of ``concepts()`` printed in the document: table cells (blank cells are printed 0,
     a table declared empty prints 0 everywhere) and prose amounts of the fiscal year.
 
     A table without a unit is not located (its amounts have no scale), nor a table whose block is in
-    ``unread``: read only in part, or declared empty though it prints amounts (what it holds is not known)."""
-    cells = Cells(figures)
+    ``unread``: read only in part, or declared empty though it prints amounts (what it holds is not known).
+    ``cells``: the :class:`Cells` of ``figures`` when the caller has them already."""
+    cells = cells or Cells(figures)
     by_table: dict[str, list[TableRow]] = defaultdict(list)
     for r in rows:
         if r.table_id:
@@ -325,10 +350,21 @@ def _in_table(concept: Concept, loc: TableLocation, table_id: str, rows, declare
         yield Located(concept.id, loc.scope, kind or "决算", year, printed, table_id, rank)
         return
     seen: set[tuple[int, str]] = set()
-    for row in rows:
-        if not row.unit or not _row_matches(loc, row):
+    side, code, name = loc.side, loc.code, loc.row
+    matched: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+    for row in rows:  # (_row_matches, inlined: every location of every concept reads every row of its tables)
+        if not row.unit or side is not None and row.side != side:
             continue
-        for key, basis in _match_columns(loc, row, kind):
+        if code is not None:
+            if not (row.code and code.search(row.code)):
+                continue
+        elif name is not None and not name.search(row_name(row.name)):
+            continue
+        keys = tuple(row.cells)
+        columns = matched.get(keys)
+        if columns is None:  # the rows of a table share their columns
+            columns = matched[keys] = _match_columns(loc, row, kind)
+        for key, basis in columns:
             if (row.prov.block, basis) in seen:
                 continue  # the first matching row of each table
             printed = cells.printed(row, key)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import ROUND_CEILING, Decimal
+from functools import lru_cache
 
 import attrs
 import regex
@@ -44,6 +45,8 @@ class Printed:
     role: str = "other"
     scale: Decimal = attrs.field(init=False, eq=False)
     half: Decimal = attrs.field(init=False, eq=False)
+    #: role -> the CheckInput of :meth:`as_input`: one cell is an input of several checks
+    _inputs: dict = attrs.field(init=False, eq=False, repr=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
         scale = _scale(self.text, self.value, self.unit)
@@ -60,11 +63,23 @@ class Printed:
         return "(blank)" if self.blank else f"{self.text}{self.unit}"
 
     def as_input(self, role: str | None = None) -> CheckInput:
-        return CheckInput(role=role or self.role, text=self.text, value=None if self.blank else self.value,
-                          label=self.label, prov=self.prov)
+        role = role or self.role
+        made = self._inputs.get(role)
+        if made is None:
+            made = self._inputs[role] = CheckInput(role=role, text=self.text, value=None if self.blank else self.value,
+                                                   label=self.label, prov=self.prov)
+        return made
 
     def with_role(self, role: str) -> Printed:
-        return Printed(self.text, self.value, self.label, self.prov, self.unit, self.blank, role)
+        """The same input in another role (its scale and rounding copied, not worked out again)."""
+        other = object.__new__(Printed)
+        for name in _PRINTED_FIELDS:
+            object.__setattr__(other, name, getattr(self, name))
+        object.__setattr__(other, "role", role)
+        return other
+
+
+_PRINTED_FIELDS = tuple(a.name for a in attrs.fields(Printed))
 
 
 def _scale(text: str, value: Decimal, unit: str) -> Decimal:
@@ -114,8 +129,7 @@ def is_blank(text: str | None) -> bool:
 
 def half_unit(text: str, scale: Decimal = Decimal(1)) -> Decimal:
     """Half a unit in the last printed place of ``text``, in base units: “292.56万元” -> 50 (元)."""
-    found = _DECIMALS.findall(text)
-    places = len(found[-1]) if found else 0
+    places = _printed_form(text)[0]
     return Decimal(5) * Decimal(10) ** (-places - 1) * scale
 
 
@@ -150,11 +164,18 @@ def shown_like(value: Decimal, like: Printed) -> str:
     """``value`` (base units) written as ``like`` is printed: 316900 like “31.69万元” -> “31.69万元”."""
     if like.blank:
         return f"{value / _unit_scale(like.unit):f}{like.unit}"
-    places = len(_DECIMALS.findall(like.text)[-1]) if _DECIMALS.search(like.text) else 0
-    m = _NUMBER.search(like.text)
-    unit = like.text[m.end():] if m else ""
-    grouped = "," if m and "," in m.group() else ""  # 371,514,655.00 is written with its separators
+    places, unit, grouped = _printed_form(like.text)
     return f"{value / like.scale:{grouped}.{places}f}{unit}{like.unit}"
+
+
+@lru_cache(maxsize=16384)  # a check is written for every total of every table
+def _printed_form(text: str) -> tuple[int, str, str]:
+    """How ``text`` writes its number: decimal places, what follows the numeral, and "," when it groups thousands."""
+    places = len(_DECIMALS.findall(text)[-1]) if _DECIMALS.search(text) else 0
+    m = _NUMBER.search(text)
+    unit = text[m.end():] if m else ""
+    grouped = "," if m and "," in m.group() else ""  # 371,514,655.00 is written with its separators
+    return places, unit, grouped
 
 
 def rounded_like(value: Decimal, like: Printed) -> Decimal:

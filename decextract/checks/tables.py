@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import lru_cache
 
 import regex
 
@@ -88,8 +89,11 @@ def _subtotal_checks(rows: list[TableRow], cells: Cells, two_sided: bool) -> Ite
     odd = [r.code for r in rows if r.code and r.code.isdigit() and len(r.code) not in (3, 5, 7)]
     seen = Counter(r.code for r in coded)
     odd += [code for code, n in seen.items() if n > 1]  # a code printed twice: which row is which is not known
+    under: dict[str, list[TableRow]] = defaultdict(list)  # a code's prefix one level up -> its rows, in order
+    for r in coded:
+        under[r.code[:-2]].append(r)
     for parent in coded:
-        children = [r for r in coded if len(r.code) == len(parent.code) + 2 and r.code.startswith(parent.code)]
+        children = under.get(parent.code, [])
         if children and any(code.startswith(parent.code) for code in odd):
             yield NotRun("subtotal", "a row under it has a code that is no 款/项 code", parent.prov)
         elif children:
@@ -172,7 +176,21 @@ def _side_checks(rows: list[TableRow], cells: Cells) -> Iterator[Check]:
 
 def _row_total_checks(row: TableRow, cells: Cells) -> Iterator[Check]:
     """合计 / 小计 cells against the sum of the cells at their level of the header."""
-    keys = list(row.cells)
+    for key, parts_keys in _row_totals(tuple(row.cells)):
+        target = cells.printed(row, key, "checked")
+        parts = [p for k in parts_keys if k and (p := cells.printed(row, k, "part")) is not None]
+        if target is None or not parts or (target.blank and all(p.blank for p in parts)):
+            continue
+        lo, hi = sum_bounds(parts)
+        total = sum((p.value for p in parts), Decimal(0))
+        yield check("row_total", target, total, lo, hi, terms(parts), parts)
+
+
+@lru_cache(maxsize=1024)  # the rows of a table share their columns
+def _row_totals(keys: tuple[str, ...]) -> tuple[tuple[str, tuple[str | None, ...]], ...]:
+    """(total column, the columns it sums) for each 合计 / 小计 column among ``keys``: its siblings under the same
+    header, and the total column of each header group below its level."""
+    out = []
     for key in keys:
         *parent, last = key.split("/")
         if not last.endswith(_TOTAL_WORDS):
@@ -182,14 +200,8 @@ def _row_total_checks(row: TableRow, cells: Cells) -> Iterator[Check]:
         for k in keys:
             if k != key and k.split("/")[: len(parent)] == parent and len(k.split("/")) > len(parent) + 1:
                 groups[k.split("/")[len(parent)]].append(k)
-        parts_keys = siblings + [_group_total(g) for g in groups.values()]
-        target = cells.printed(row, key, "checked")
-        parts = [p for k in parts_keys if k and (p := cells.printed(row, k, "part")) is not None]
-        if target is None or not parts or (target.blank and all(p.blank for p in parts)):
-            continue
-        lo, hi = sum_bounds(parts)
-        total = sum((p.value for p in parts), Decimal(0))
-        yield check("row_total", target, total, lo, hi, terms(parts), parts)
+        out.append((key, tuple(siblings + [_group_total(g) for g in groups.values()])))
+    return tuple(out)
 
 
 def _group_total(keys: list[str]) -> str | None:

@@ -109,6 +109,12 @@ def _titles() -> tuple[dict[str, str], tuple[str, ...], dict[str, dict]]:
 
 
 @lru_cache(maxsize=1)
+def _title_ends() -> tuple[str, ...]:
+    """The last characters of the listed titles' keys, and 表 (what :func:`_by_words` needs)."""
+    return tuple({key[-1:] for key in _titles()[0]} | {"表"})
+
+
+@lru_cache(maxsize=1)
 def _feature_titles() -> list[tuple[frozenset[str], str]]:
     """(features, id) of every listed title; the same features under two ids are dropped as ambiguous."""
     seen: dict[frozenset[str], set[str]] = {}
@@ -180,6 +186,8 @@ def classify(title: str | None) -> str | None:
     keys, endings, _ = _titles()
     if key in keys:
         return keys[key]
+    if not key.endswith(_title_ends()):
+        return None  # no listed title can end it, and a title read by its words ends in 表 (prose, mostly)
     best = None
     for known, table_id in keys.items():
         if key.endswith(known) and len(known) < len(key) and (best is None or len(known) > len(best[0])):
@@ -237,6 +245,7 @@ def _header_paths(table: Table, grid: list[list[Cell | None]], first: int, last:
     return paths
 
 
+@lru_cache(maxsize=32768)  # every body cell of every column, read for its column's role
 def _is_text(text: str) -> bool:
     return bool(_HAN.search(text)) and not is_number(text)
 
@@ -326,11 +335,8 @@ def _value_keys(segment: _Segment, paths: list[list[str]]) -> list[str]:
 
 
 def _distinct(cells: list[Cell | None]) -> list[Cell]:
-    out: list[Cell] = []
-    for cell in cells:
-        if cell is not None and all(cell is not o for o in out):
-            out.append(cell)
-    return out
+    """The cells, each once (by identity), in order; the empty slots left out."""
+    return list({id(cell): cell for cell in cells if cell is not None}.values())
 
 
 @attrs.define
@@ -374,6 +380,7 @@ def _row_item(grid, r: int, seg: _Segment, keys: list[str], widths: dict[int, in
             code_parts.append(text.zfill(widths.get(cell.col, 0)) if code_parts else text)
         elif text and all(cell is not n for n in labels):
             labels.insert(0, cell)  # 合计 merged over the code and name columns
+    label_ids = {id(c) for c in labels}
     names = [clean_text(c.text) for c in labels if clean_text(c.text)]
     name = "/".join(dict.fromkeys(names)) or None
     code = "".join(code_parts) or None
@@ -382,7 +389,7 @@ def _row_item(grid, r: int, seg: _Segment, keys: list[str], widths: dict[int, in
     cells = {}
     for key, c in zip(keys, seg.values, strict=True):
         cell = row[c]
-        if cell is None or all(cell is not label for label in labels):
+        if cell is None or id(cell) not in label_ids:
             cells[key] = clean_text(cell.text) if cell is not None and cell.col == c else ""
     return _Item(code, name, cells, [*seg.codes, *seg.names, *seg.values], labels)
 
@@ -475,7 +482,8 @@ def _unit_above(doc_blocks, i: int, title: str | None) -> str | None:
     return None
 
 
-def _prov(doc: Document, table: Table, page: int | None, context: str, cell: CellRef | None) -> Provenance:
+def _prov(doc: Document, table: Table, page: int | None, context: str, cell: CellRef | None,
+          bbox: tuple[float, float, float, float] | None = None) -> Provenance:
     return Provenance(
         source=doc.source,
         sha256=doc.sha256,
@@ -485,6 +493,7 @@ def _prov(doc: Document, table: Table, page: int | None, context: str, cell: Cel
         section=table.section,
         context=context,
         cell=cell,
+        bbox=bbox,
     )
 
 
@@ -494,14 +503,25 @@ def _repeats_header(row: list[Cell | None], header_texts: set[str]) -> bool:
     return bool(texts) and texts <= header_texts
 
 
-def _row_bbox(grid, r: int, cols: list[int], page: int | None) -> tuple[float, float, float, float] | None:
-    """The box of row ``r`` on its page: its own cells' boxes (a cell merged over rows only when nothing else has one)."""
-    cells = [c for c in _distinct([grid[r][k] for k in cols]) if c.bbox is not None and c.page == page]
+def _row_bbox(row_cells: list[Cell], r: int, page: int | None) -> tuple[float, float, float, float] | None:
+    """The box of row ``r`` on its page: its own cells' boxes (``row_cells``, distinct; a cell merged over rows
+    only when nothing else has one)."""
+    cells = [c for c in row_cells if c.bbox is not None and c.page == page]
     own = [c for c in cells if c.row == r and c.rowspan == 1] or cells
     if not own:
         return None
-    return (round(min(c.bbox[0] for c in own), 2), round(min(c.bbox[1] for c in own), 2),
-            round(max(c.bbox[2] for c in own), 2), round(max(c.bbox[3] for c in own), 2))
+    x0, top, x1, bottom = own[0].bbox
+    for c in own[1:]:  # min and max as the builtins take them: the first of equal values
+        b = c.bbox
+        if b[0] < x0:
+            x0 = b[0]
+        if b[1] < top:
+            top = b[1]
+        if b[2] > x1:
+            x1 = b[2]
+        if b[3] > bottom:
+            bottom = b[3]
+    return round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2)
 
 
 def _rows(doc: Document, table: Table, title: str | None, table_id: str) -> list[TableRow]:
@@ -519,14 +539,16 @@ def _rows(doc: Document, table: Table, title: str | None, table_id: str) -> list
     widths = _code_widths(grid, body, segments)
     out: list[TableRow] = []
     for r in body:
-        cells = _distinct(grid[r])
+        slots = grid[r]
+        cells = _distinct(slots)
         if len(cells) == 1 and cells[0].colspan >= table.n_cols > 1:
             continue  # a note row spanning the table
         page = row_page(table, r)
         for seg, item in _items(grid, r, segments, keys, widths):
-            context = " | ".join(clean_text(c.text) for c in _distinct([grid[r][c] for c in item.cols]))
-            prov = attrs.evolve(_prov(doc, table, page, context, CellRef(table.index, r, item.cols[0])),
-                                bbox=_row_bbox(grid, r, item.cols, page))
+            row_cells = _distinct([slots[c] for c in item.cols])
+            context = " | ".join([clean_text(c.text) for c in row_cells])
+            prov = _prov(doc, table, page, context, CellRef(table.index, r, item.cols[0]),
+                         _row_bbox(row_cells, r, page))
             out.append(
                 TableRow(
                     table=title,
@@ -612,8 +634,18 @@ def table_bboxes(table: Table) -> tuple[tuple[int, float, float, float, float], 
         if c.bbox is None or c.page is None:
             continue
         x0, top, x1, bottom = c.bbox
-        box = spans.setdefault(c.page, [x0, top, x1, bottom])
-        box[0], box[1], box[2], box[3] = min(box[0], x0), min(box[1], top), max(box[2], x1), max(box[3], bottom)
+        box = spans.get(c.page)
+        if box is None:
+            spans[c.page] = [x0, top, x1, bottom]
+            continue
+        if x0 < box[0]:  # min and max as the builtins take them: the first of equal values
+            box[0] = x0
+        if top < box[1]:
+            box[1] = top
+        if x1 > box[2]:
+            box[2] = x1
+        if bottom > box[3]:
+            box[3] = bottom
     return tuple((page, *(round(v, 2) for v in box)) for page, box in sorted(spans.items()))
 
 

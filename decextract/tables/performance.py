@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 from decimal import Decimal
+from functools import lru_cache
 
 import attrs
 import regex
@@ -61,6 +62,7 @@ def _vocab() -> dict:
     return data.load("performance_layouts.json")
 
 
+@lru_cache(maxsize=32768)  # every table's every row is looked up for an indicator header
 def label(text: str | None) -> str:
     """A header or row label reduced for vocabulary lookup: “其中-财政拨款:” -> “财政拨款”."""
     text = unicodedata.normalize("NFKC", text or "")

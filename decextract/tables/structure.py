@@ -9,6 +9,7 @@ for cell text and amounts are shared by the table extractors.
 
 from __future__ import annotations
 
+import decimal
 import unicodedata
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -128,11 +129,13 @@ def clean_text(text: str | None) -> str:
     return _BLANKS.sub(" ", joined).strip()
 
 
+@lru_cache(maxsize=32768)
 def is_number(text: str | None) -> bool:
     """Whether ``text`` is a bare number as printed in a body cell (1,234.50, -3, 95%)."""
     return bool(text) and bool(_patterns()["number"].match(unicodedata.normalize("NFKC", text).strip()))
 
 
+@lru_cache(maxsize=256)
 def unit_scale(unit: str | None) -> Decimal | None:
     """Value in 元 of one ``unit`` (万元 -> 10000); None for an unknown or missing unit."""
     if unit is None:
@@ -149,6 +152,13 @@ def amount_in_yuan(text: str | None, unit: str | None) -> Decimal | None:
     """
     if not text:
         return None
+    context = decimal.getcontext()
+    return _amount(text, unit, context.prec, context.rounding)
+
+
+@lru_cache(maxsize=32768)  # a table repeats its cells' texts (0.00, —), the audit reads them again
+def _amount(text: str, unit: str | None, prec: int, rounding: str) -> Decimal | None:
+    """:func:`amount_in_yuan` under the decimal context of that precision and rounding (the audit's has 60 digits)."""
     m = _patterns()["amount"].match(unicodedata.normalize("NFKC", text).strip())
     if m is None:  # accounting negatives (1,234.00), 负5, Chinese numerals: the grammar's numeral parser
         number = parse_number(text.strip())
