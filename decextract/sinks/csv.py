@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from .. import __version__, schema
 from ..records import Record
 from ..tabulate import cell_text
@@ -34,6 +36,18 @@ def _csv_bytes(rows: list[list[Any]]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
+@attrs.frozen
+class CsvRows:
+    """A document's rows as the bytes each table's CSV file gains (made in a batch's worker)."""
+
+    files: dict[str, Path]  # table name -> its file
+
+    def __call__(self, sha256: str, records: Sequence[Record]) -> dict[Path, bytes]:
+        rows = schema.rows_of(sha256, records, version=__version__)
+        return {self.files[name]: _csv_bytes([list(r.values()) for r in table_rows])
+                for name, table_rows in rows.items() if table_rows and name != "sources"}
+
+
 class CsvSink(LoggedSink):
     """Appends documents to ``documents.csv``, ``figures.csv`` … in a folder."""
 
@@ -46,10 +60,8 @@ class CsvSink(LoggedSink):
         self.outputs = (self.folder,)
         self._compact()
 
-    def _document_chunks(self, sha256: str, records: Sequence[Record]) -> dict[Path, bytes]:
-        rows = schema.rows_of(sha256, records, version=__version__)
-        return {self.files[name]: _csv_bytes([list(r.values()) for r in table_rows])
-                for name, table_rows in rows.items() if table_rows and name != "sources"}
+    def encoder(self) -> CsvRows:
+        return CsvRows(dict(self.files))
 
     def _source_chunks(self, sha256: str, path: str) -> dict[Path, bytes]:
         row = schema.source_row(sha256, path)

@@ -13,6 +13,8 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+import attrs
+
 from ..records import Record, to_json
 from ..schema import source_row
 from . import CommitLog, LoggedSink
@@ -29,6 +31,16 @@ def _line(obj: dict) -> bytes:
     return _utf8(json.dumps(obj, ensure_ascii=False, separators=(",", ":"))) + b"\n"
 
 
+@attrs.frozen
+class JsonLines:
+    """A document's records as the JSON Lines file's bytes (made in a batch's worker)."""
+
+    path: Path
+
+    def __call__(self, sha256: str, records: Sequence[Record]) -> dict[Path, bytes]:
+        return {self.path: _utf8("".join(to_json(r) + "\n" for r in records))}
+
+
 class JsonlSink(LoggedSink):
     """Appends documents to one JSON Lines file."""
 
@@ -40,8 +52,8 @@ class JsonlSink(LoggedSink):
         self.outputs = (self.path, self.log.manifest)
         self._compact()
 
-    def _document_chunks(self, sha256: str, records: Sequence[Record]) -> dict[Path, bytes]:
-        return {self.path: _utf8("".join(to_json(r) + "\n" for r in records))}
+    def encoder(self) -> JsonLines:
+        return JsonLines(self.path)
 
     def _source_chunks(self, sha256: str, path: str) -> dict[Path, bytes]:
         return {self.path: _line({"type": "source", **source_row(sha256, path)})}

@@ -7,10 +7,12 @@ record row commit together or not at all, and the ``documents`` primary key
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from pathlib import Path
 
+import attrs
 import sqlalchemy as sa
 from sqlalchemy import event
 
@@ -80,12 +82,65 @@ def _without_nul(rows: dict[str, list[dict]]) -> dict[str, list[dict]]:
     return {name: [{k: clean(v) for k, v in row.items()} for row in table_rows] for name, table_rows in rows.items()}
 
 
+@functools.cache
+def _dialect(driver: str) -> sa.Dialect:
+    """The SQLAlchemy dialect of ``driver`` (``sqlite+pysqlite``, ``postgresql+psycopg``) as the sink's
+    engine has it, without a connection: to convert values in a worker as the engine would bind them."""
+    return sa.make_url(f"{driver}://").get_dialect()(json_serializer=_json_text)
+
+
+@functools.cache
+def _insert(driver: str, table: str) -> tuple[str, tuple[str, ...] | None]:
+    """The INSERT of every column of ``table`` as the driver takes it, and the order of its positional
+    parameters (None when they are named)."""
+    compiled = schema.metadata.tables[table].insert().compile(dialect=_dialect(driver))
+    return str(compiled), tuple(compiled.positiontup) if compiled.positional else None
+
+
+@functools.cache
+def _processors(driver: str, table: str) -> tuple:
+    """Per column of ``table``, in order: the function converting a value as the engine binds it, or None."""
+    dialect = _dialect(driver)
+    return tuple(c.type.dialect_impl(dialect).bind_processor(dialect) for c in schema.metadata.tables[table].columns)
+
+
+@attrs.frozen
+class DriverRows:
+    """A document's rows as the database driver takes them (made in a batch's worker, so the writing
+    process only hands them over): per table, each row's values converted as SQLAlchemy binds them
+    (decimals as text in SQLite, JSON as text) and ordered as the INSERT of :func:`_insert` takes them
+    (a tuple), or keyed by column (a dict) where the driver's parameters are named."""
+
+    driver: str
+
+    def __call__(self, sha256: str, records: Sequence[Record]) -> dict[str, list]:
+        rows = schema.rows_of(sha256, records, version=__version__)
+        if _dialect(self.driver).name == "postgresql":
+            rows = _without_nul(rows)
+        out: dict[str, list] = {}
+        for name, table_rows in rows.items():
+            procs = _processors(self.driver, name)
+            converted = [[v if p is None else p(v) for p, v in zip(procs, row.values(), strict=True)]
+                         for row in table_rows]
+            columns = schema.metadata.tables[name].columns.keys()
+            order = _insert(self.driver, name)[1]
+            if order is None:
+                out[name] = [dict(zip(columns, values, strict=True)) for values in converted]
+            elif tuple(columns) == order:
+                out[name] = [tuple(values) for values in converted]
+            else:
+                at = [columns.index(c) for c in order]
+                out[name] = [tuple(values[i] for i in at) for values in converted]
+        return out
+
+
 class SqlSink(Sink):
     """Writes documents into the tables of :mod:`decextract.schema`."""
 
     def __init__(self, url: str):
         self.engine = create_engine(url)
         self.name = self.engine.url.render_as_string(hide_password=True)
+        self.driver = f"{self.engine.dialect.name}+{self.engine.dialect.driver}"
         db = self.engine.url.database
         if self.engine.dialect.name == "sqlite" and db and db != ":memory:":
             self.outputs = tuple(Path(db + suffix).resolve() for suffix in ("", "-wal", "-shm", "-journal"))
@@ -94,11 +149,13 @@ class SqlSink(Sink):
         with self.engine.connect() as conn:
             return set(conn.execute(sa.select(schema.documents.c.sha256)).scalars())
 
-    def write_document(self, sha256: str, paths: Sequence[str], records: Sequence[Record], *, replace: bool) -> None:
-        rows = schema.rows_of(sha256, records, version=__version__)
-        if self.engine.dialect.name == "postgresql":
-            rows = _without_nul(rows)
+    def encoder(self) -> DriverRows:
+        return DriverRows(self.driver)
+
+    def write_document(self, sha256: str, paths: Sequence[str], records: Sequence[Record], *, replace: bool,
+                       encoded: dict[str, list] | None = None) -> None:
         try:
+            rows = encoded if encoded is not None else self.encoder()(sha256, records)
             try:
                 self._write(sha256, paths, rows, replace)
             except sa.exc.IntegrityError:  # another batch loaded it between our check and insert
@@ -107,23 +164,33 @@ class SqlSink(Sink):
             raise SinkError(f"cannot write document: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}",
                             path=paths[0] if paths else sha256) from exc
 
-    def _write(self, sha256: str, paths: Sequence[str], rows: dict[str, list[dict]], replace: bool) -> None:
+    def _write(self, sha256: str, paths: Sequence[str], rows: dict[str, list], replace: bool) -> None:
         with self.engine.begin() as conn:
             exists = conn.execute(sa.select(schema.documents.c.sha256).where(
                 schema.documents.c.sha256 == sha256)).first() is not None
             if exists and replace:
                 for table in schema.CONTENT_TABLES:
                     conn.execute(table.delete().where(table.c.sha256 == sha256))
-                conn.execute(schema.documents.update().where(schema.documents.c.sha256 == sha256)
-                             .values(**rows["documents"][0]))
+                self._update_document(conn, sha256, rows["documents"][0])
             elif not exists:
-                conn.execute(schema.documents.insert(), rows["documents"])
+                conn.exec_driver_sql(_insert(self.driver, "documents")[0], rows["documents"])
             if replace or not exists:
                 for table in reversed(schema.CONTENT_TABLES):
                     if rows[table.name]:
-                        conn.execute(table.insert(), rows[table.name])
+                        conn.exec_driver_sql(_insert(self.driver, table.name)[0], rows[table.name])
             self._add_sources(conn, sha256, paths)
             conn.execute(schema.errors.delete().where(schema.errors.c.sha256 == sha256))
+
+    def _update_document(self, conn: sa.Connection, sha256: str, row: tuple | dict) -> None:
+        """Replace the ``documents`` row of ``sha256`` by ``row`` (as :class:`DriverRows` made it)."""
+        d = schema.documents
+        values = row if isinstance(row, dict) else dict(zip(_insert(self.driver, "documents")[1], row, strict=True))
+        values = {**values, "key": sha256}
+        compiled = (d.update().where(d.c.sha256 == sa.bindparam("key"))
+                    .values({c.name: sa.bindparam(c.name) for c in d.columns if c.name != "sha256"})
+                    .compile(dialect=self.engine.dialect))
+        conn.exec_driver_sql(str(compiled), tuple(values[n] for n in compiled.positiontup) if compiled.positional
+                             else {n: values[n] for n in compiled.binds})
 
     def add_sources(self, sha256: str, paths: Sequence[str]) -> None:
         with self.engine.begin() as conn:
