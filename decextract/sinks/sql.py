@@ -89,12 +89,40 @@ def _dialect(driver: str) -> sa.Dialect:
     return sa.make_url(f"{driver}://").get_dialect()(json_serializer=_json_text)
 
 
+def _update_document() -> sa.Update:
+    d = schema.documents
+    return (d.update().where(d.c.sha256 == sa.bindparam("key"))
+            .values({c.name: sa.bindparam(c.name) for c in d.columns if c.name != "sha256"}))
+
+
+#: what the sink runs for each document besides the INSERTs, by name (compiled once per driver: _statement)
+_STATEMENTS = {
+    "exists": lambda: sa.select(schema.documents.c.sha256).where(schema.documents.c.sha256 == sa.bindparam("sha256")),
+    "update_document": _update_document,
+    "source_paths": lambda: sa.select(schema.sources.c.path).where(schema.sources.c.sha256 == sa.bindparam("sha256")),
+    "path_errors": lambda: schema.errors.delete().where(schema.errors.c.path == sa.bindparam("path")),
+    "document_errors": lambda: schema.errors.delete().where(schema.errors.c.sha256 == sa.bindparam("sha256")),
+}
+
+
 @functools.cache
-def _insert(driver: str, table: str) -> tuple[str, tuple[str, ...] | None]:
-    """The INSERT of every column of ``table`` as the driver takes it, and the order of its positional
-    parameters (None when they are named)."""
-    compiled = schema.metadata.tables[table].insert().compile(dialect=_dialect(driver))
+def _statement(driver: str, name: str) -> tuple[str, tuple[str, ...] | None]:
+    """A statement as the driver takes it (``insert:TABLE``: the INSERT of every column of TABLE, or one of
+    :data:`_STATEMENTS`) and the order of its positional parameters (None when they are named)."""
+    table = name.removeprefix("insert:")
+    stmt = schema.metadata.tables[table].insert() if table != name else _STATEMENTS[name]()
+    compiled = stmt.compile(dialect=_dialect(driver))
     return str(compiled), tuple(compiled.positiontup) if compiled.positional else None
+
+
+def _insert(driver: str, table: str) -> tuple[str, tuple[str, ...] | None]:
+    return _statement(driver, f"insert:{table}")
+
+
+def _run(conn: sa.Connection, driver: str, name: str, values: dict) -> sa.CursorResult:
+    """Run statement ``name`` with ``values`` (by parameter name, as the driver takes them)."""
+    sql, order = _statement(driver, name)
+    return conn.exec_driver_sql(sql, values if order is None else tuple(values[n] for n in order))
 
 
 @functools.cache
@@ -115,23 +143,23 @@ class DriverRows:
 
     def __call__(self, sha256: str, records: Sequence[Record]) -> dict[str, list]:
         rows = schema.rows_of(sha256, records, version=__version__)
-        if _dialect(self.driver).name == "postgresql":
-            rows = _without_nul(rows)
-        out: dict[str, list] = {}
-        for name, table_rows in rows.items():
-            procs = _processors(self.driver, name)
-            converted = [[v if p is None else p(v) for p, v in zip(procs, row.values(), strict=True)]
-                         for row in table_rows]
-            columns = schema.metadata.tables[name].columns.keys()
-            order = _insert(self.driver, name)[1]
-            if order is None:
-                out[name] = [dict(zip(columns, values, strict=True)) for values in converted]
-            elif tuple(columns) == order:
-                out[name] = [tuple(values) for values in converted]
-            else:
-                at = [columns.index(c) for c in order]
-                out[name] = [tuple(values[i] for i in at) for values in converted]
-        return out
+        return {name: driver_rows(self.driver, name, table_rows) for name, table_rows in rows.items()}
+
+
+def driver_rows(driver: str, table: str, rows: list[dict]) -> list[tuple] | list[dict]:
+    """``rows`` of ``table`` (as :func:`decextract.schema.rows_of` makes them) as ``insert:TABLE`` takes them."""
+    if _dialect(driver).name == "postgresql":
+        rows = _without_nul({table: rows})[table]
+    procs = _processors(driver, table)
+    converted = [[v if p is None else p(v) for p, v in zip(procs, row.values(), strict=True)] for row in rows]
+    columns = schema.metadata.tables[table].columns.keys()
+    order = _insert(driver, table)[1]
+    if order is None:
+        return [dict(zip(columns, values, strict=True)) for values in converted]
+    if tuple(columns) == order:
+        return [tuple(values) for values in converted]
+    at = [columns.index(c) for c in order]
+    return [tuple(values[i] for i in at) for values in converted]
 
 
 class SqlSink(Sink):
@@ -166,8 +194,7 @@ class SqlSink(Sink):
 
     def _write(self, sha256: str, paths: Sequence[str], rows: dict[str, list], replace: bool) -> None:
         with self.engine.begin() as conn:
-            exists = conn.execute(sa.select(schema.documents.c.sha256).where(
-                schema.documents.c.sha256 == sha256)).first() is not None
+            exists = _run(conn, self.driver, "exists", {"sha256": sha256}).first() is not None
             if exists and replace:
                 for table in schema.CONTENT_TABLES:
                     conn.execute(table.delete().where(table.c.sha256 == sha256))
@@ -179,18 +206,12 @@ class SqlSink(Sink):
                     if rows[table.name]:
                         conn.exec_driver_sql(_insert(self.driver, table.name)[0], rows[table.name])
             self._add_sources(conn, sha256, paths)
-            conn.execute(schema.errors.delete().where(schema.errors.c.sha256 == sha256))
+            _run(conn, self.driver, "document_errors", {"sha256": sha256})
 
     def _update_document(self, conn: sa.Connection, sha256: str, row: tuple | dict) -> None:
         """Replace the ``documents`` row of ``sha256`` by ``row`` (as :class:`DriverRows` made it)."""
-        d = schema.documents
         values = row if isinstance(row, dict) else dict(zip(_insert(self.driver, "documents")[1], row, strict=True))
-        values = {**values, "key": sha256}
-        compiled = (d.update().where(d.c.sha256 == sa.bindparam("key"))
-                    .values({c.name: sa.bindparam(c.name) for c in d.columns if c.name != "sha256"})
-                    .compile(dialect=self.engine.dialect))
-        conn.exec_driver_sql(str(compiled), tuple(values[n] for n in compiled.positiontup) if compiled.positional
-                             else {n: values[n] for n in compiled.binds})
+        _run(conn, self.driver, "update_document", {**values, "key": sha256})
 
     def add_sources(self, sha256: str, paths: Sequence[str]) -> None:
         with self.engine.begin() as conn:
@@ -199,12 +220,12 @@ class SqlSink(Sink):
     def _add_sources(self, conn: sa.Connection, sha256: str, paths: Sequence[str]) -> None:
         """Record the paths of a loaded document; a path that loads now has no error any more."""
         rows = self._clean([schema.source_row(sha256, p) for p in dict.fromkeys(paths)])
-        conn.execute(schema.errors.delete().where(schema.errors.c.path.in_([r["path"] for r in rows])))
-        known = set(conn.execute(sa.select(schema.sources.c.path).where(schema.sources.c.sha256 == sha256))
-                    .scalars())
+        for row in rows:
+            _run(conn, self.driver, "path_errors", {"path": row["path"]})
+        known = set(_run(conn, self.driver, "source_paths", {"sha256": sha256}).scalars())
         new = [r for r in rows if r["path"] not in known]
         if new:
-            conn.execute(schema.sources.insert(), new)
+            conn.exec_driver_sql(_insert(self.driver, "sources")[0], driver_rows(self.driver, "sources", new))
 
     def write_error(self, path: str, sha256: str | None, stage: str, error_class: str, message: str,
                     location: str | None = None) -> None:
