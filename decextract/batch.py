@@ -69,8 +69,9 @@ def _plan(inputs: Inputs, skip: Collection[str], failed: Mapping[str, Failure], 
 # ---------------------------------------------------------------- Dask engine
 
 
-def _run_dask(items: Iterator[DocumentResult | Task], scheduler: Any, limits: Limits) -> Iterator[DocumentResult]:
-    """Extract on a Dask cluster: the bytes travel to the workers, results stream back here."""
+def _run_dask(items: Iterator[DocumentResult | Task], scheduler: Any, limits: Limits,
+              encoders: Sequence[Encoder] = ()) -> Iterator[DocumentResult]:
+    """Extract on a Dask cluster: the bytes travel to the workers, results (rows made there) stream back here."""
     try:
         from distributed import Client, wait
     except ImportError as exc:
@@ -92,7 +93,7 @@ def _run_dask(items: Iterator[DocumentResult | Task], scheduler: Any, limits: Li
                     yield item
                 else:
                     future = client.submit(extract_bytes, item.data, item.path, sha256=item.sha256, limits=limits,
-                                           pure=False)
+                                           encoders=encoders, pure=False)
                     inflight[future] = (item, time.monotonic() + timeout if timeout else float("inf"))
             if not inflight:
                 return
@@ -145,14 +146,15 @@ def extract_many(paths: Iterable[str | os.PathLike] | Inputs, workers: int | Non
     ``scheduler`` (an address such as ``tcp://host:8786`` or a
     ``distributed.Client``) instead; there the memory limit is the cluster's own.  ``fork`` forks the
     local workers from this process where that is safe (see :func:`~decextract.workers.run_local`).
-    ``encoders`` (local engine) have the workers make the records into what sinks write (see
+    ``encoders`` have the workers make the records into what sinks write (see
     :meth:`~decextract.sinks.Sink.encoder`), which results carry in ``encoded``.
     """
     inputs = paths if isinstance(paths, Inputs) else Inputs(paths, follow_links=follow_links)
     limits = Limits(max_size=max_size, max_memory=max_memory, timeout=timeout)
     failed = failed or {}
     if engine == "dask":
-        return _run_dask(_plan(inputs, skip, failed, limits, keep_bytes=True, dedupe=dedupe), scheduler, limits)
+        return _run_dask(_plan(inputs, skip, failed, limits, keep_bytes=True, dedupe=dedupe), scheduler, limits,
+                         encoders)
     if engine != "local":
         raise ValueError(f"unknown engine {engine!r}: use 'local' or 'dask'")
     n = max(1, min(workers or os.cpu_count() or 1, len(inputs) or 1))
@@ -185,7 +187,7 @@ def run_batch(paths: Iterable[str | os.PathLike], sinks: Sequence[Sink], *, work
     failed = _failed_everywhere(errors)
     writer = _Writer(sinks, have, force, errors)
     encoders = [s.encoder() for s in sinks]
-    encoders = encoders if engine == "local" and all(encoders) else []  # all, or records travel anyway
+    encoders = encoders if all(encoders) else []  # all, or the records travel anyway
     with Progress(summary, stream=stream, tty=tty, enabled=progress) as bar:
         for result in extract_many(inputs, workers, timeout=timeout, skip=skip, engine=engine, scheduler=scheduler,
                                    max_size=max_size, max_memory=max_memory, failed=failed, encoders=encoders):
