@@ -19,7 +19,6 @@ from typing import Any, Protocol
 
 from ..errors import SinkError
 from ..records import Record
-from ..schema import error_row
 from ..storable import stored_path
 
 #: one recorded failure: (stage, error_class, message, location)
@@ -124,6 +123,8 @@ class LoggedSink(Sink):
 
     def write_error(self, path: str, sha256: str | None, stage: str, error_class: str, message: str,
                     location: str | None = None) -> None:
+        from ..schema import error_row  # (not at the top: a batch's workers import this package, not SQLAlchemy)
+
         error = error_row(path, sha256, stage, error_class, message, location)
         self.log.append(error["path"], "error", self._error_chunks(error), sha256=sha256,
                         error=[error["stage"], error["error_class"], error["message"], error["location"]])

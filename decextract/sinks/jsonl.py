@@ -10,35 +10,18 @@ such byte, and exactly, in hexadecimal, in ``path_bytes``.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 
-import attrs
-
-from ..records import Record, to_json
 from ..schema import source_row
 from . import CommitLog, LoggedSink
-
-
-def _utf8(text: str) -> bytes:
-    """JSON text as UTF-8 for any str: a lone surrogate becomes its JSON escape (``\\ud800``), read back as is."""
-    return text.encode("utf-8", "backslashreplace")
+from .encoders import JsonLines
+from .encoders import utf8 as _utf8
 
 
 def _line(obj: dict) -> bytes:
     if isinstance(obj.get("path_bytes"), bytes):
         obj = {**obj, "path_bytes": obj["path_bytes"].hex()}
     return _utf8(json.dumps(obj, ensure_ascii=False, separators=(",", ":"))) + b"\n"
-
-
-@attrs.frozen
-class JsonLines:
-    """A document's records as the JSON Lines file's bytes (made in a batch's worker)."""
-
-    path: Path
-
-    def __call__(self, sha256: str, records: Sequence[Record]) -> dict[Path, bytes]:
-        return {self.path: _utf8("".join(to_json(r) + "\n" for r in records))}
 
 
 class JsonlSink(LoggedSink):

@@ -12,14 +12,14 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-import attrs
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from .. import __version__, schema
+from .. import schema
 from ..errors import SinkError
 from ..records import Record
 from . import Sink
+from .encoders import DriverRows, without_nul
 
 
 def engine_url(url: str) -> sa.URL:
@@ -70,22 +70,10 @@ def create_engine(url: str) -> sa.Engine:
     return engine
 
 
-def _without_nul(rows: dict[str, list[dict]]) -> dict[str, list[dict]]:
-    """PostgreSQL text cannot hold NUL: U+FFFD stands in, one character for one, so offsets stay true."""
-    def clean(value):
-        if isinstance(value, str):
-            return value.replace("\x00", "\ufffd")
-        if isinstance(value, dict):
-            return {clean(k): clean(v) for k, v in value.items()}
-        return value
-
-    return {name: [{k: clean(v) for k, v in row.items()} for row in table_rows] for name, table_rows in rows.items()}
-
-
 @functools.cache
 def _dialect(driver: str) -> sa.Dialect:
     """The SQLAlchemy dialect of ``driver`` (``sqlite+pysqlite``, ``postgresql+psycopg``) as the sink's
-    engine has it, without a connection: to convert values in a worker as the engine would bind them."""
+    engine has it, without a connection: what compiles the statements the sink hands to the driver."""
     return sa.make_url(f"{driver}://").get_dialect()(json_serializer=_json_text)
 
 
@@ -119,47 +107,30 @@ def _insert(driver: str, table: str) -> tuple[str, tuple[str, ...] | None]:
     return _statement(driver, f"insert:{table}")
 
 
+def converters(dialect: sa.Dialect) -> dict[str, tuple[str | None, ...]]:
+    """Per table :func:`~decextract.schema.rows_of` fills, per column: how ``dialect`` takes its values, by
+    name in :data:`~decextract.sinks.encoders.CONVERT` (None: as they are), as SQLAlchemy would bind them."""
+    def how(column: sa.Column) -> str | None:
+        kind = column.type
+        if kind.dialect_impl(dialect).bind_processor(dialect) is None:
+            return None
+        if isinstance(kind, schema.ExactDecimal):  # see ExactDecimal.process_bind_param
+            return None if dialect.name == "postgresql" else "decimal"
+        if isinstance(kind, sa.JSON):
+            return "json"
+        if isinstance(kind, sa.Boolean):
+            return None if dialect.supports_native_boolean else "int"
+        if isinstance(kind, sa.Float):
+            return "float"
+        return None
+
+    return {name: tuple(how(c) for c in schema.metadata.tables[name].columns) for name in schema.ROW_COLUMNS}
+
+
 def _run(conn: sa.Connection, driver: str, name: str, values: dict) -> sa.CursorResult:
     """Run statement ``name`` with ``values`` (by parameter name, as the driver takes them)."""
     sql, order = _statement(driver, name)
     return conn.exec_driver_sql(sql, values if order is None else tuple(values[n] for n in order))
-
-
-@functools.cache
-def _processors(driver: str, table: str) -> tuple:
-    """Per column of ``table``, in order: the function converting a value as the engine binds it, or None."""
-    dialect = _dialect(driver)
-    return tuple(c.type.dialect_impl(dialect).bind_processor(dialect) for c in schema.metadata.tables[table].columns)
-
-
-@attrs.frozen
-class DriverRows:
-    """A document's rows as the database driver takes them (made in a batch's worker, so the writing
-    process only hands them over): per table, each row's values converted as SQLAlchemy binds them
-    (decimals as text in SQLite, JSON as text) and ordered as the INSERT of :func:`_insert` takes them
-    (a tuple), or keyed by column (a dict) where the driver's parameters are named."""
-
-    driver: str
-
-    def __call__(self, sha256: str, records: Sequence[Record]) -> dict[str, list]:
-        rows = schema.rows_of(sha256, records, version=__version__)
-        return {name: driver_rows(self.driver, name, table_rows) for name, table_rows in rows.items()}
-
-
-def driver_rows(driver: str, table: str, rows: list[dict]) -> list[tuple] | list[dict]:
-    """``rows`` of ``table`` (as :func:`decextract.schema.rows_of` makes them) as ``insert:TABLE`` takes them."""
-    if _dialect(driver).name == "postgresql":
-        rows = _without_nul({table: rows})[table]
-    procs = _processors(driver, table)
-    converted = [[v if p is None else p(v) for p, v in zip(procs, row.values(), strict=True)] for row in rows]
-    columns = schema.metadata.tables[table].columns.keys()
-    order = _insert(driver, table)[1]
-    if order is None:
-        return [dict(zip(columns, values, strict=True)) for values in converted]
-    if tuple(columns) == order:
-        return [tuple(values) for values in converted]
-    at = [columns.index(c) for c in order]
-    return [tuple(values[i] for i in at) for values in converted]
 
 
 class SqlSink(Sink):
@@ -169,6 +140,7 @@ class SqlSink(Sink):
         self.engine = create_engine(url)
         self.name = self.engine.url.render_as_string(hide_password=True)
         self.driver = f"{self.engine.dialect.name}+{self.engine.dialect.driver}"
+        self._encoder: DriverRows | None = None
         db = self.engine.url.database
         if self.engine.dialect.name == "sqlite" and db and db != ":memory:":
             self.outputs = tuple(Path(db + suffix).resolve() for suffix in ("", "-wal", "-shm", "-journal"))
@@ -178,7 +150,14 @@ class SqlSink(Sink):
             return set(conn.execute(sa.select(schema.documents.c.sha256)).scalars())
 
     def encoder(self) -> DriverRows:
-        return DriverRows(self.driver)
+        if self._encoder is None:
+            order = {}
+            for name, columns in schema.ROW_COLUMNS.items():
+                names = _insert(self.driver, name)[1]
+                order[name] = None if names is None else tuple(columns.index(c) for c in names)
+            self._encoder = DriverRows(schema.ROW_COLUMNS, converters(_dialect(self.driver)), order,
+                                       no_nul=self.engine.dialect.name == "postgresql")
+        return self._encoder
 
     def write_document(self, sha256: str, paths: Sequence[str], records: Sequence[Record], *, replace: bool,
                        encoded: dict[str, list] | None = None) -> None:
@@ -225,7 +204,7 @@ class SqlSink(Sink):
         known = set(_run(conn, self.driver, "source_paths", {"sha256": sha256}).scalars())
         new = [r for r in rows if r["path"] not in known]
         if new:
-            conn.exec_driver_sql(_insert(self.driver, "sources")[0], driver_rows(self.driver, "sources", new))
+            conn.exec_driver_sql(_insert(self.driver, "sources")[0], self.encoder().convert("sources", new))
 
     def write_error(self, path: str, sha256: str | None, stage: str, error_class: str, message: str,
                     location: str | None = None) -> None:
@@ -252,7 +231,9 @@ class SqlSink(Sink):
 
     def _clean(self, rows: list[dict]) -> list[dict]:
         """Rows PostgreSQL can store (no NUL in text); other databases take them as they are."""
-        return _without_nul({"rows": rows})["rows"] if self.engine.dialect.name == "postgresql" else rows
+        if self.engine.dialect.name != "postgresql":
+            return rows
+        return [{k: without_nul(v) for k, v in row.items()} for row in rows]
 
     def close(self) -> None:
         self.engine.dispose()
