@@ -179,7 +179,7 @@ class Document:
     title: str | None = None  # from the file's own metadata, when it has one
     size: int | None = None  # bytes of the file
     warnings: tuple[Notice, ...] = ()  # what the reader could not read (pages without text, replaced characters …)
-    converted: str | None = None  # the format actually read after converting the file (LibreOffice), else None
+    converted: str | None = None  # the format actually read after converting the file (LibreOffice; pdf for an image), else None
     ocr: tuple[OcrPage, ...] = ()  # the pages whose text came from OCR, with each character's confidence
 
     def paragraphs(self) -> Iterator[Paragraph]:

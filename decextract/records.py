@@ -93,7 +93,7 @@ class Provenance:
     ocr: bool = False  # the text was recognised in a page image (OCR): check it against the page
     confidence: float | None = None  # with ocr: the engine's lowest confidence over the record's characters, 0..1
     element: str | None = None  # in a web page: the path of the element holding the text
-    converted: str | None = None  # the format the file was converted to and read as (LibreOffice), else None
+    converted: str | None = None  # the format the file was converted to and read as (LibreOffice; pdf for an image), else None
 
 
 @_record
@@ -154,7 +154,7 @@ class DocumentInfo:
     size: int | None = None
     warnings: tuple[Notice, ...] = ()  # what could not be read, or reads doubtfully (pages, garbled text …)
     audit: AuditSummary | None = None  # how many checks ran, failed, could not run (None: not audited)
-    converted: str | None = None  # the format the file was converted to and read as (LibreOffice), else None
+    converted: str | None = None  # the format the file was converted to and read as (LibreOffice; pdf for an image), else None
     #: the disclosure this file is a copy of: normalised issuer | fiscal year | level + kind, shared by the
     #: PDF, DOCX, TXT or XLSX of one disclosure ("sha256:…" when the issuer, year or kind is not known)
     disclosure_id: str | None = None

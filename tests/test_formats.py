@@ -193,8 +193,6 @@ def test_ole2_files_written_by_wps_office(monkeypatch, streams, fmt):
 @pytest.mark.parametrize("data, reason", [
     (ole_file({"PowerPoint Document": b"p", "Current User": b"u"}), "PowerPoint"),
     (ole_file({"Something": b"s"}), "neither a Word, Excel nor WPS"),
-    (b"\x89PNG\r\n\x1a\n" + b"\0" * 100, "PNG image"),
-    (b"\xff\xd8\xff\xe0" + b"\0" * 100, "JPEG image"),
 ])
 def test_unsupported_files_are_refused_with_a_reason(data, reason):
     with pytest.raises(UnsupportedFormatError, match=reason):

@@ -53,6 +53,7 @@ READERS = {
     "zip": "decextract.readers.archive",
     "rar": "decextract.readers.archive",
     "7z": "decextract.readers.archive",
+    **dict.fromkeys(("png", "jpeg", "tiff", "bmp", "gif", "webp"), "decextract.readers.image"),
 }
 
 _CHUNK = 1 << 20

@@ -9,7 +9,8 @@ archive itself as one document is refused with a reason.
 
 Names: a ZIP member whose name is not flagged UTF-8 was written in the creating
 system's code page — on Chinese Windows, GBK — so its bytes are read as UTF-8 if
-they are valid UTF-8, else as GB18030, else as CP437 (the ZIP default).
+they are valid UTF-8, else as GB18030, else as CP437 (the ZIP default); a RAR 4
+member's name without the Unicode flag likewise (RAR 5 names are always UTF-8).
 
 Limits against archive bombs: at most :data:`MAX_MEMBERS` members, a member at
 most :data:`MAX_MEMBER_BYTES` once inflated (checked against the header before
@@ -227,6 +228,21 @@ def _zip_name(info: zipfile.ZipInfo) -> str:
     return name.replace("\\", "/")
 
 
+def _rar_name(info) -> str:
+    """A RAR member's name: RAR 5 and RAR 4's Unicode names as rarfile decodes them; RAR 4's plain names are
+    in the creator's code page (GBK on Chinese Windows), which rarfile reads as Windows-1252."""
+    raw = getattr(info, "orig_filename", None)
+    name = info.filename
+    if isinstance(raw, bytes) and not getattr(info, "flags", 0) & 0x200:
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                name = raw.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+    return name.replace("\\", "/").rstrip("/")
+
+
 class _Rar(_Streamed):
     kind = "RAR"
 
@@ -241,7 +257,7 @@ class _Rar(_Streamed):
             self.rar = rarfile.RarFile(io.BytesIO(data) if data is not None else source)
         except rarfile.Error as exc:
             raise DamagedFileError(f"damaged RAR archive: {exc}", path=source) from exc
-        self.infos = {info.filename.replace("\\", "/"): info for info in self.rar.infolist()}
+        self.infos = {_rar_name(info): info for info in self.rar.infolist()}
 
     def _encrypted(self, info) -> bool:
         return bool(info.needs_password())

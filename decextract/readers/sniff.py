@@ -11,10 +11,11 @@
   creating application (or Microsoft Works' ``CONTENTS`` stream for ``wps``);
 - ``html`` (a web page, or a Word/Excel file saved as a web page) and ``mhtml``
   (a saved page: a MIME ``multipart/related`` message) by their content; ``rtf``;
+- ``png``, ``jpeg``, ``tiff``, ``bmp``, ``gif``, ``webp``: pictures of pages, read by OCR;
 - ``txt`` for anything else that reads as text.
 
 Everything else is refused with a reason a person can act on: presentations,
-images, OFD, encrypted Office files, a web page saved under a binary format's
+OFD, encrypted Office files, a web page saved under a binary format's
 name (a failed download), binary junk.
 """
 
@@ -42,10 +43,10 @@ _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc/.xls/.wps/.et/.ppt, an
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 _KINGSOFT = re.compile(rb"wps|kingsoft|\xbd\xf0\xc9\xbd", re.IGNORECASE)  # 金山 in GBK
 
-#: leading bytes of image formats: refused with a reason (a scanned page is read when inside a PDF)
+#: leading bytes of image formats: pages as pictures, read by OCR (:mod:`decextract.readers.image`)
 _IMAGES = {
-    b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG", b"GIF87a": "GIF", b"GIF89a": "GIF",
-    b"II*\x00": "TIFF", b"MM\x00*": "TIFF", b"BM": "BMP", b"RIFF": "WEBP",
+    b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpeg", b"GIF87a": "gif", b"GIF89a": "gif",
+    b"II*\x00": "tiff", b"MM\x00*": "tiff", b"BM": "bmp", b"RIFF": "webp",
 }
 _ARCHIVES = {b"Rar!\x1a\x07": "rar", b"7z\xbc\xaf\x27\x1c": "7z"}
 
@@ -67,10 +68,9 @@ def sniff(data: bytes, source: str) -> str:
     if data.startswith(b"{\\rtf"):
         return "rtf"
     for magic, name in _IMAGES.items():
-        if data.startswith(magic) and (name != "WEBP" or data[8:12] == b"WEBP") and (
-                name != "BMP" or data[6:10] == b"\x00\x00\x00\x00"):
-            raise UnsupportedFormatError(f"a {name} image, not a document: decextract reads scanned pages inside "
-                                         "PDFs (put the images in a PDF to have them read by OCR)", path=source)
+        if data.startswith(magic) and (name != "webp" or data[8:12] == b"WEBP") and (
+                name != "bmp" or data[6:10] == b"\x00\x00\x00\x00"):
+            return name
     if _is_mhtml(data):
         return "mhtml"
     if _looks_like_text(head):
