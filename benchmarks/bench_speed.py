@@ -23,7 +23,7 @@ Prints four tables (each can be skipped):
 Python modules are byte-compiled first (as ``pip install`` does), so a cold start measures decextract,
 not the compiler.  A script, not a test: the numbers depend on the machine, which it names.
 
-    .venv/bin/python benchmarks/bench_speed.py [--repeat 5] [--skip pdf,cold,batch] [FILE.pdf ...]
+    .venv/bin/python benchmarks/bench_speed.py [--repeat 5] [--skip pdf,cold,batch] [--phases] [FILE.pdf ...]
 """
 
 from __future__ import annotations
@@ -159,6 +159,75 @@ def pdf_table(files: list[Path], repeat: int) -> None:
         print(f"worst: {worst[0]:.2f}x ({worst[1]}); median {sorted(ratios)[len(ratios) // 2]:.2f}x")
 
 
+#: (phase, module, functions): a sample goes to the first phase, in this order, with a function on the stack
+PHASES = (
+    ("PDFium: load and close pages", "pypdfium2", ("get_page", "get_textpage", "close", "__getitem__", "get_cropbox",
+                                                   "get_rotation", "get_metadata_dict", "__init__")),
+    ("bomb check: inflate the streams", "decextract.limits", ("scan_pdf_streams",)),
+    ("characters (page_chars)", "decextract.readers.pdftext", ("page_chars",)),
+    ("page checks (garbled, scans)", "decextract.readers.pagecheck", ("page",)),
+    ("ruling lines from paths", "decextract.readers.pdftables", ("ruling_edges",)),
+    ("table finder (rulings)", "decextract.readers.pdftables", ("find_parts",)),
+    ("characters into cells", "decextract.readers.pdftables", ("fill_parts",)),
+    ("table grids (build_table)", "decextract.readers.pdftables", ("build_table",)),
+    ("prose lines (group_lines, bold)", "decextract.readers.pdf", ("_read_page",)),
+    ("paragraphs, headings, running lines", "decextract.readers.pdf", ("blocks", "_drop_running_lines", "_title",
+                                                                       "__init__")),
+    ("reader: the rest", "decextract.readers", ("read_bytes",)),
+    ("after the reader (tables, figures, checks)", "decextract", ("extract",)),
+)
+
+
+def phase_table(files: list[Path], repeat: int) -> None:
+    """Where the whole extraction's CPU time goes, by sampling (see the module docstring)."""
+    import signal
+    from collections import Counter
+
+    import decextract
+
+    codes = {}  # code object -> phase, filled as frames are first seen
+    counts: Counter[str] = Counter()
+
+    def phase_of(code) -> str | None:
+        if code not in codes:
+            module = next((m for m in sys.modules.values() if getattr(m, "__file__", None) == code.co_filename), None)
+            name = getattr(module, "__name__", "")
+            codes[code] = next((ph for ph, prefix, fns in PHASES if name.startswith(prefix) and code.co_name in fns),
+                               None)
+        return codes[code]
+
+    def sample(signum, frame) -> None:
+        found = []
+        while frame is not None:
+            ph = phase_of(frame.f_code)
+            if ph is not None:
+                found.append(ph)
+            frame = frame.f_back
+        order = [ph for ph, _, _ in PHASES]
+        counts[min(found, key=order.index) if found else "other"] += 1
+
+    decextract.extract(SEED.with_suffix(".txt"))  # warm-up, as for the PDF table
+    decextract.extract(SEED.with_suffix(".pdf"))
+    floor = sum(cpu_best(repeat, lambda p=path: pdfium_char_pass(p))[0] for path in files)
+    old = signal.signal(signal.SIGPROF, sample)
+    signal.setitimer(signal.ITIMER_PROF, 0.001, 0.001)
+    start = time.process_time()
+    try:
+        for path in files:
+            run = cold_caches(lambda p=path: decextract.extract(p))
+            for _ in range(repeat):
+                run()
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0, 0)
+        signal.signal(signal.SIGPROF, old)
+    spent = (time.process_time() - start) / repeat
+    total = sum(counts.values()) or 1
+    print(f"\nPhases of the whole PDF extraction over {len(files)} files: {sum(counts.values())} samples, "
+          f"{spent / floor:.2f}x the char pass in all")
+    for ph, n in counts.most_common():
+        print(f"{ph:44} {n / total:6.1%} {n / total * spent / floor:6.2f}x")
+
+
 def _child_cpu(argv: list[str]) -> float:
     """CPU seconds (user + system) of one child process running ``argv``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -232,6 +301,7 @@ def main() -> None:
     parser.add_argument("files", nargs="*", type=Path, help="PDFs (default: the seed, the shared real and corpus PDFs)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--skip", default="", help="comma-separated: pdf, cold, batch")
+    parser.add_argument("--phases", action="store_true", help="also print where the PDF extraction's time goes")
     parser.add_argument("--copies", type=int, default=3, help="copies of the corpus in the batch (default 3)")
     parser.add_argument("--workers", default=None, help="comma-separated worker counts (default 1,2[,cores])")
     parser.add_argument("--batch-rounds", type=int, default=1,
@@ -241,10 +311,13 @@ def main() -> None:
     print(machine())
     compileall.compile_dir(str(ROOT / "decextract"), quiet=1)  # byte-code, as pip install writes it
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    files = args.files or [SEED.with_suffix(".pdf"), *sorted((SHARED / "real").glob("*.pdf")),
+                           *sorted((SHARED / "corpus").glob("*.pdf"))]
+    files = [f for f in files if f.exists()]
     if "pdf" not in skip:
-        files = args.files or [SEED.with_suffix(".pdf"), *sorted((SHARED / "real").glob("*.pdf")),
-                               *sorted((SHARED / "corpus").glob("*.pdf"))]
-        pdf_table([f for f in files if f.exists()], args.repeat)
+        pdf_table(files, args.repeat)
+    if args.phases:
+        phase_table(files, args.repeat)
     if "cold" not in skip:
         cold_table(args.repeat)
     if "batch" not in skip:

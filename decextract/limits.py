@@ -17,6 +17,7 @@ import re
 import resource
 import zipfile
 import zlib
+from collections.abc import Iterator
 
 import attrs
 
@@ -173,16 +174,23 @@ def _member_data(data: bytes, info: zipfile.ZipInfo) -> int | None:
     return at + 30 + name_len + extra_len
 
 
-_STREAM = re.compile(rb"(?<!end)stream\r?\n")
+_STREAM = re.compile(rb"stream\r?\n")  # (and not "endstream": see streams; a look-behind makes re scan 20x slower)
 _FILTER = re.compile(rb"/Filter\s*(\[[^\]]*\]|/[A-Za-z0-9]+)")
 _NAME = re.compile(rb"/([A-Za-z0-9]+)")
 _IMAGE = re.compile(rb"/Subtype\s*/Image\b")
 FLATE_NAMES = frozenset({b"FlateDecode", b"Fl"})
-STREAMS = _STREAM  # where each stream's data starts (``m.end()``)
+
+
+def streams(data: bytes) -> Iterator[re.Match]:
+    """Where each stream's data starts (``m.end()``): every ``stream`` keyword at the end of a line that is
+    not the end of an ``endstream``."""
+    for m in _STREAM.finditer(data):
+        if data[max(0, m.start() - 3):m.start()] != b"end":
+            yield m
 
 
 def stream_filters(data: bytes, m: re.Match) -> tuple[list[bytes], bool]:
-    """The filter names of the stream found at ``m`` by :data:`STREAMS`, from its dictionary, and whether it
+    """The filter names of the stream found at ``m`` by :func:`streams`, from its dictionary, and whether it
     is an image."""
     head = data[max(0, m.start() - 2048):m.start()]
     head = head[head.rfind(b"obj") + 1:] if b"obj" in head else head
@@ -207,7 +215,7 @@ def scan_pdf_streams(data: bytes, source: str, budget: int | None) -> int:
     total = 0
     damaged = 0
     encrypted = _ENCRYPT.search(data) is not None
-    for m in STREAMS.finditer(data):
+    for m in streams(data):
         filters, image = stream_filters(data, m)
         if not filters:
             continue

@@ -102,3 +102,32 @@ def test_same_tables_as_pdfplumber_on_real_pages():
             page.close()
         pdf.close()
     assert tables > 50
+
+
+def test_ruling_lines_inside_a_form_xobject_are_read():
+    """Lines drawn in a form XObject (a template placed on the page) are the page's ruling lines, moved by
+    the form's placement (the nested objects are read through their own calls)."""
+    import io
+
+    import pypdfium2 as pdfium
+    from reportlab.pdfgen import canvas
+
+    from decextract.readers.pdftext import PageFrame
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(600, 800))
+    c.beginForm("grid")
+    for y in (700, 680, 660):
+        c.line(100, y, 400, y)
+    for x in (100, 250, 400):
+        c.line(x, 700, x, 660)
+    c.endForm()
+    c.translate(0, -100)
+    c.doForm("grid")
+    c.showPage()
+    c.save()
+    page = pdfium.PdfDocument(buf.getvalue())[0]
+    edges = ruling_edges(page, PageFrame(page.get_cropbox(), page.get_rotation()))
+    assert sorted(round(e["top"]) for e in edges if e["orientation"] == "h") == [200, 220, 240]
+    assert sorted(round(e["x0"]) for e in edges if e["orientation"] == "v") == [100, 250, 400]
+    assert rulings.find_tables(edges)[0][0] == (100.0, 200.0, 400.0, 240.0)

@@ -182,7 +182,7 @@ def _too_large(path: str, size: int, max_size: int) -> FileTooLargeError:
 def sanitised(doc: Document) -> Document:
     """``doc`` with every lone surrogate in its text replaced by U+FFFD, and a ``replaced_characters``
     warning listing how many and on which pages; the document itself when there are none."""
-    if not any(replace_unencodable(text)[1] for text in _texts(doc)):
+    if not replace_unencodable("\n".join(_texts(doc)))[1]:  # one pass over all the text (a surrogate is one character)
         return doc
     replaced, pages = 0, set()
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
+from collections import Counter
 from functools import cache
 from typing import NamedTuple
 
@@ -50,19 +51,27 @@ def _common() -> frozenset[str]:
 
 def garbled(text: str) -> bool:
     """Whether a page's text looks like a broken text layer rather than writing (see the module docstring)."""
-    cids = len(_CID.findall(text))
-    text = _CID.sub("", text)
-    chars = [ch for ch in text if not ch.isspace()]
+    cids = len(_CID.findall(text)) if "(cid:" in text else 0
+    if cids:
+        text = _CID.sub("", text)
+    counts = Counter(text)  # each distinct character judged once
+    chars = sum(n for ch, n in counts.items() if not ch.isspace())
     if not chars and not cids:
         return False
-    bad = cids + sum(1 for ch in chars if ch == "\ufffd" or unicodedata.category(ch) in ("Co", "Cc", "Cn", "Cs"))
-    if bad > _BAD_SHARE * (len(chars) + cids):
+    bad = cids + sum(n for ch, n in counts.items() if ch in _BAD_CHARS or (
+        not ch.isspace() and unicodedata.category(ch) in _BAD_CATEGORIES))
+    if bad > _BAD_SHARE * (chars + cids):
         return True
-    han = [ch for ch in chars if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"]
-    if len(han) >= _MIN_IDEOGRAPHS:
+    han = {ch: n for ch, n in counts.items() if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"}
+    n_han = sum(han.values())
+    if n_han >= _MIN_IDEOGRAPHS:
         common = _common()
-        return sum(ch not in common for ch in han) > _RARE_SHARE * len(han)
+        return sum(n for ch, n in han.items() if ch not in common) > _RARE_SHARE * n_han
     return False
+
+
+_BAD_CHARS = frozenset("\ufffd")
+_BAD_CATEGORIES = frozenset(("Co", "Cc", "Cn", "Cs"))
 
 
 class Checked(NamedTuple):
@@ -88,7 +97,7 @@ class PageReview:
     # -- per page ---------------------------------------------------------------------------------------------
     def page(self, page, page_no: int, chars: list[Char]) -> Checked:
         """Check PDFium's ``chars`` of ``page``; the characters to read instead when they are not text."""
-        text = "".join(c.text for c in chars)
+        text = "".join([c[0] for c in chars])  # (Char.text)
         problem = None
         if garbled(text):
             problem = "garbled_pages"

@@ -27,6 +27,7 @@ import regex
 from ..errors import DamagedFileError, EncryptedFileError
 from ..model import Block, Document, Paragraph, Table
 from ..sections import Outline, numbering_level
+from . import pdfraw
 from .pagecheck import PageReview
 from .pdfdamage import damage
 from .pdftables import TablePart, build_table, continues, fill_parts, find_parts, top_row
@@ -98,9 +99,10 @@ def _read_page(pdf: pdfium.PdfDocument, i: int, source: str, review: PageReview)
     parts = find_parts(page, i + 1, frame, chars, edges=checked.edges) if chars else []
     parts, prose = fill_parts(parts, chars)
     lines = group_lines(prose, i + 1)
-    for line in lines:
-        line.bold = not checked.replaced and font_is_bold(textpage, line.chars[0].index) and font_is_bold(
-            textpage, line.chars[-1].index)
+    if not checked.replaced:
+        tp = pdfraw.handle(textpage)
+        for line in lines:
+            line.bold = font_is_bold(tp, line.chars[0].index) and font_is_bold(tp, line.chars[-1].index)
     textpage.close()
     page.close()
     return _Page(frame.width, frame.height, lines, parts)

@@ -1,10 +1,12 @@
 """PDFium's C functions called with plain pointers: the per-character calls of the PDF reader, made cheap.
 
 pypdfium2's bindings check every argument against its declared pointer type, and its helper objects
-are converted on each call; for calls made once per character (hundreds of thousands a document) that
-checking costs more than the work PDFium does.  The functions here are the same C entry points (taken
-from pypdfium2's bindings by address) declared with ``c_void_p`` handles, so a call passes a handle
-converted once per page.  :func:`handle` gives that handle for a pypdfium2 object or raw pointer.
+are converted on each call; for calls made once per character or path segment (hundreds of thousands a
+document) that checking costs more than the work PDFium does.  The functions here are the same C entry
+points (taken from pypdfium2's bindings by address), most of them called without declared argument
+types (ctypes then passes a ``c_void_p``, a ``byref`` and a small ``int`` as they are, at half the cost
+of checking them against a signature): a page's handle is converted once (:func:`handle`), and the
+handles these calls return come back as :class:`Handle` objects, ready to be passed again.
 """
 
 from __future__ import annotations
@@ -37,30 +39,59 @@ def handle(obj) -> ctypes.c_void_p:
 Rect = ctypes.c_float * 4
 #: float[6] filled by the matrix calls: a, b, c, d, e, f (FS_MATRIX's field order)
 Matrix = ctypes.c_float * 6
+#: float[2] filled by the point calls: x, y
+Point = ctypes.c_float * 2
 #: their values as Python floats (``struct`` reads a buffer faster than ctypes iterates an array)
-RECT, MATRIX = struct.Struct("4f"), struct.Struct("6f")
+RECT, MATRIX, POINT = struct.Struct("4f"), struct.Struct("6f"), struct.Struct("2f")
 
-get_loose_char_box = _fn("FPDFText_GetLooseCharBox", ctypes.c_int, _VOID, ctypes.c_int, _VOID)
-get_text_object = _fn("FPDFText_GetTextObject", _VOID, _VOID, ctypes.c_int)
-get_matrix = _fn("FPDFText_GetMatrix", ctypes.c_int, _VOID, ctypes.c_int, _VOID)
-get_font_size = _fn("FPDFText_GetFontSize", ctypes.c_double, _VOID, ctypes.c_int)
-is_generated = _fn("FPDFText_IsGenerated", ctypes.c_int, _VOID, ctypes.c_int)
+class Handle(ctypes.c_void_p):
+    """A handle returned by the untyped calls below: kept a ctypes object (a subclass of ``c_void_p`` is not
+    turned into an ``int``), so it goes back to them as a pointer.  Null handles are false."""
+
+
+def _untyped(name: str, restype):
+    """``name`` from PDFium called without declared argument types: the fastest ctypes call.
+
+    Its arguments must be what C receives without conversion: handles as ``c_void_p`` (:func:`handle`,
+    or a :class:`Handle` an untyped call returned), out-parameters as ``byref``, and indices as Python
+    ints (a C ``int``).  A Python ``int`` holding a pointer is refused (too long for a C ``int``): pass
+    those to the typed functions.
+    """
+    fn = _fn(name, restype)
+    fn.argtypes = None
+    return fn
+
+
+# per character (text page handle, index, out-parameters)
+get_loose_char_box = _untyped("FPDFText_GetLooseCharBox", ctypes.c_int)
+get_text_object = _untyped("FPDFText_GetTextObject", _VOID)  # -> int (a key, handed to the typed calls)
+get_matrix = _untyped("FPDFText_GetMatrix", ctypes.c_int)
+get_font_size = _untyped("FPDFText_GetFontSize", ctypes.c_double)
+is_generated = _untyped("FPDFText_IsGenerated", ctypes.c_int)
+get_font_info = _fn("FPDFText_GetFontInfo", ctypes.c_ulong, _VOID, ctypes.c_int, _VOID, ctypes.c_ulong, _VOID)
+get_font_weight = _untyped("FPDFText_GetFontWeight", ctypes.c_int)
 
 #: unsigned int[4] filled by the colour calls: r, g, b, a
 Color = ctypes.c_uint * 4
-_INT_P = _VOID  # int* and FPDF_BOOL* out-parameters, passed as byref(...)
 
-page_count_objects = _fn("FPDFPage_CountObjects", ctypes.c_int, _VOID)
-page_get_object = _fn("FPDFPage_GetObject", _VOID, _VOID, ctypes.c_int)
-form_count_objects = _fn("FPDFFormObj_CountObjects", ctypes.c_int, _VOID)
-form_get_object = _fn("FPDFFormObj_GetObject", _VOID, _VOID, ctypes.c_ulong)
-object_get_type = _fn("FPDFPageObj_GetType", ctypes.c_int, _VOID)
-object_get_matrix = _fn("FPDFPageObj_GetMatrix", ctypes.c_int, _VOID, _VOID)
-object_get_fill_color = _fn("FPDFPageObj_GetFillColor", ctypes.c_int, _VOID, _VOID, _VOID, _VOID, _VOID)
-object_get_stroke_color = _fn("FPDFPageObj_GetStrokeColor", ctypes.c_int, _VOID, _VOID, _VOID, _VOID, _VOID)
-path_get_draw_mode = _fn("FPDFPath_GetDrawMode", ctypes.c_int, _VOID, _INT_P, _INT_P)
-path_count_segments = _fn("FPDFPath_CountSegments", ctypes.c_int, _VOID)
-path_get_segment = _fn("FPDFPath_GetPathSegment", _VOID, _VOID, ctypes.c_int)
-segment_get_point = _fn("FPDFPathSegment_GetPoint", ctypes.c_int, _VOID, _VOID, _VOID)
-segment_get_type = _fn("FPDFPathSegment_GetType", ctypes.c_int, _VOID)
-segment_get_close = _fn("FPDFPathSegment_GetClose", ctypes.c_int, _VOID)
+# page objects and paths (page handle, or Handle of an object or segment)
+page_count_objects = _untyped("FPDFPage_CountObjects", ctypes.c_int)
+page_get_object = _untyped("FPDFPage_GetObject", Handle)
+form_count_objects = _untyped("FPDFFormObj_CountObjects", ctypes.c_int)
+form_get_object = _fn("FPDFFormObj_GetObject", Handle, _VOID, ctypes.c_ulong)  # (an unsigned long index)
+object_get_type = _untyped("FPDFPageObj_GetType", ctypes.c_int)
+object_get_matrix = _untyped("FPDFPageObj_GetMatrix", ctypes.c_int)
+object_get_fill_color = _untyped("FPDFPageObj_GetFillColor", ctypes.c_int)
+object_get_stroke_color = _untyped("FPDFPageObj_GetStrokeColor", ctypes.c_int)
+path_get_draw_mode = _untyped("FPDFPath_GetDrawMode", ctypes.c_int)
+path_count_segments = _untyped("FPDFPath_CountSegments", ctypes.c_int)
+path_get_segment = _untyped("FPDFPath_GetPathSegment", Handle)
+segment_get_point = _untyped("FPDFPathSegment_GetPoint", ctypes.c_int)
+segment_get_type = _untyped("FPDFPathSegment_GetType", ctypes.c_int)
+segment_get_close = _untyped("FPDFPathSegment_GetClose", ctypes.c_int)
+
+# clip paths (the text object as the int get_text_object gives)
+object_get_clip_path = _fn("FPDFPageObj_GetClipPath", Handle, _VOID)
+clip_count_paths = _untyped("FPDFClipPath_CountPaths", ctypes.c_int)
+clip_count_segments = _untyped("FPDFClipPath_CountPathSegments", ctypes.c_int)
+clip_get_segment = _untyped("FPDFClipPath_GetPathSegment", Handle)

@@ -69,20 +69,22 @@ def _edge(x0: float, top: float, x1: float, bottom: float, orientation: str) -> 
 def ruling_edges(page, frame: PageFrame) -> list[dict]:
     """Horizontal and vertical segments of the page's visible paths, as displayed (top-left origin)."""
     edges: list[dict] = []
-    x, y = ctypes.c_float(), ctypes.c_float()
-    xref, yref = ctypes.byref(x), ctypes.byref(y)
-    get_segment, get_point = pdfraw.path_get_segment, pdfraw.segment_get_point
+    pt_buf = pdfraw.Point()
+    xref, yref = ctypes.byref(pt_buf), ctypes.byref(pt_buf, 4)
+    unpack = pdfraw.POINT.unpack_from
+    count, get_segment, get_point = pdfraw.path_count_segments, pdfraw.path_get_segment, pdfraw.segment_get_point
     get_type, get_close = pdfraw.segment_get_type, pdfraw.segment_get_close
     moveto, lineto = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO
     point = frame.point
     upright = frame.rotation == 0
     crop_left, _, _, crop_top = frame.box
+    add = _add_segment
     for handle, (a, b, c, d, e, f) in _painted_paths(pdfraw.handle(page)):
         start = cur = None
-        for i in range(pdfraw.path_count_segments(handle)):
+        for i in range(count(handle)):
             seg = get_segment(handle, i)
             get_point(seg, xref, yref)
-            px, py = x.value, y.value
+            px, py = unpack(pt_buf)
             if upright:  # PageFrame.point, inline
                 pt = (a * px + c * py + e - crop_left, crop_top - (b * px + d * py + f))
             else:
@@ -92,10 +94,10 @@ def ruling_edges(page, frame: PageFrame) -> list[dict]:
                 start = cur = pt
                 continue
             if kind == lineto:
-                _add_segment(edges, cur, pt)
+                add(edges, cur, pt)
             cur = pt
             if get_close(seg):
-                _add_segment(edges, cur, start)
+                add(edges, cur, start)
                 cur = start
     return edges
 
@@ -107,29 +109,34 @@ _PATH, _FORM = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
 
 def _painted_paths(page, form=None, outer: _Matrix = _IDENTITY):
     """``(path handle, matrix to user space)`` of every painted path, inside form XObjects too."""
-    fill, stroke = ctypes.c_int(), ctypes.c_int()
-    fref, sref = ctypes.byref(fill), ctypes.byref(stroke)
+    modes = (ctypes.c_int * 2)()
+    fref, sref = ctypes.byref(modes), ctypes.byref(modes, 4)
     raw = pdfraw.Matrix()
     ref = ctypes.byref(raw)
+    unpack = pdfraw.MATRIX.unpack_from
+    rgba = pdfraw.Color()
+    color = tuple(ctypes.byref(rgba, 4 * k) for k in range(4))
     if form is None:
         count, get, owner = pdfraw.page_count_objects(page), pdfraw.page_get_object, page
     else:
         count, get, owner = pdfraw.form_count_objects(form), pdfraw.form_get_object, form
-    get_type = pdfraw.object_get_type
+    get_type, get_matrix, get_draw_mode = pdfraw.object_get_type, pdfraw.object_get_matrix, pdfraw.path_get_draw_mode
+    get_fill, get_stroke = pdfraw.object_get_fill_color, pdfraw.object_get_stroke_color
     for k in range(count):
         handle = get(owner, k)
         kind = get_type(handle)
         if kind != _PATH and kind != _FORM:
             continue
-        pdfraw.object_get_matrix(handle, ref)
-        matrix = _compose(pdfraw.MATRIX.unpack_from(raw), outer)
+        get_matrix(handle, ref)
+        matrix = _compose(unpack(raw), outer)
         if kind == _FORM:
             yield from _painted_paths(page, handle, matrix)
             continue
-        if not pdfraw.path_get_draw_mode(handle, fref, sref):
+        if not get_draw_mode(handle, fref, sref):
             continue
-        if (fill.value and _visible(handle, pdfraw.object_get_fill_color)) or (
-            stroke.value and _visible(handle, pdfraw.object_get_stroke_color)
+        fill, stroke = modes
+        if (fill and _visible(get_fill(handle, *color), rgba)) or (
+            stroke and _visible(get_stroke(handle, *color), rgba)
         ):
             yield handle, matrix  # (unpainted paths, and paths painted white like Word's cell backgrounds, are not)
 
@@ -142,9 +149,9 @@ def _compose(inner: _Matrix, outer: _Matrix) -> _Matrix:
             e1 * a2 + f1 * c2 + e2, e1 * b2 + f1 * d2 + f2)
 
 
-def _visible(handle, get_color) -> bool:
-    rgba = pdfraw.Color()
-    if not get_color(handle, *(ctypes.byref(rgba, 4 * k) for k in range(4))):
+def _visible(got: int, rgba) -> bool:
+    """Whether a colour just read into ``rgba`` (``got``: the call succeeded) shows: not transparent, not white."""
+    if not got:
         return True
     r, g, b, a = rgba
     return a > 0 and min(r, g, b) < 250
@@ -153,9 +160,15 @@ def _visible(handle, get_color) -> bool:
 def _add_segment(edges: list[dict], p: tuple[float, float], q: tuple[float, float]) -> None:
     (px, py), (qx, qy) = p, q
     if abs(py - qy) < 1 and abs(px - qx) >= 1:
-        edges.append(_edge(min(px, qx), (py + qy) / 2, max(px, qx), (py + qy) / 2, "h"))
+        x0, x1 = (px, qx) if px <= qx else (qx, px)
+        y = (py + qy) / 2
+        edges.append({"x0": x0, "x1": x1, "top": y, "bottom": y, "doctop": y, "width": x1 - x0,
+                      "height": y - y, "orientation": "h", "object_type": "line"})
     elif abs(px - qx) < 1 and abs(py - qy) >= 1:
-        edges.append(_edge((px + qx) / 2, min(py, qy), (px + qx) / 2, max(py, qy), "v"))
+        x = (px + qx) / 2
+        top, bottom = (py, qy) if py <= qy else (qy, py)
+        edges.append({"x0": x, "x1": x, "top": top, "bottom": bottom, "doctop": top, "width": x - x,
+                      "height": bottom - top, "orientation": "v", "object_type": "line"})
 
 
 def _missing_edges(edges: list[dict], chars: Sequence[Char]) -> list[dict]:
@@ -551,8 +564,9 @@ def build_table(parts: Sequence[TablePart]) -> tuple[list[Cell], int, int]:
     out = []
     for c in sorted(cells, key=lambda c: (c.row, c.col)):
         text, boxes = join_lines(c.lines)
+        x0, top, x1, bottom = c.raw.bbox
         out.append(Cell(row=c.row, col=c.col, text=text, rowspan=c.rowspan, colspan=c.colspan,
-                        page=c.raw.page, bbox=tuple(round2(v) for v in c.raw.bbox), boxes=boxes))
+                        page=c.raw.page, bbox=(round2(x0), round2(top), round2(x1), round2(bottom)), boxes=boxes))
     return out, n_rows, max(len(cols) - 1, 1)
 
 

@@ -148,9 +148,11 @@ def page_chars(textpage, frame: PageFrame) -> list[Char]:
     # each character as its own object, and there asking for the object costs more than it saves.
     styles: dict[int, float | None] = {}
     by_object, hits = True, 0
+    last_obj, last_size = None, None
     # Reading a clip path is slow, so the area found for one character is trusted for the next ones
     # that fall inside it.
     left = bottom = right = top = 0.0
+    clips: dict = {}
     crop_left, _, _, crop_top = frame.box
     upright = frame.rotation == 0
     new = tuple.__new__
@@ -168,20 +170,25 @@ def page_chars(textpage, frame: PageFrame) -> list[Char]:
         r_left, r_top, r_right, r_bottom = unpack(rect)
         x, y = (r_left + r_right) / 2, (r_top + r_bottom) / 2
         if not (left <= x <= right and bottom <= y <= top):
-            left, bottom, right, top = _visible_area(pdfium_c.FPDFText_GetTextObject(textpage, i), frame.box)
+            left, bottom, right, top = _visible_area(get_object(tp, i), frame.box, clips)
             if not (left <= x <= right and bottom <= y <= top):
                 continue  # off the page, or cut off by a clipping path (text overflowing its frame)
         if by_object:
             obj = get_object(tp, i)
-            size = styles.get(obj, _UNREAD) if obj else _UNREAD
-            if size is _UNREAD:
-                size = _style(tp, i)
-                if obj:
-                    styles[obj] = size
-            else:
+            if obj and obj == last_obj:  # (the object of the character before: the one asked last)
+                size = last_size
                 hits += 1
-            if len(styles) == _TRIAL and hits < _TRIAL:
-                by_object = False  # one object a character (or nearly)
+            else:
+                size = styles.get(obj, _UNREAD) if obj else _UNREAD
+                if size is _UNREAD:
+                    size = _style(tp, i)
+                    if obj:
+                        styles[obj] = size
+                else:
+                    hits += 1
+                last_obj, last_size = obj, size
+                if len(styles) == _TRIAL and hits < _TRIAL:
+                    by_object = False  # one object a character (or nearly)
         else:  # _style, inline
             get_matrix(tp, i, mref)
             a, b, c, d, _, _ = munpack(matrix)
@@ -191,10 +198,14 @@ def page_chars(textpage, frame: PageFrame) -> list[Char]:
         if size is None:
             continue  # set at a slant: a watermark (“样张”) laid across the page, not text of it
         if upright:
-            x0, x1 = (r_left - crop_left, r_right - crop_left) if r_left <= r_right else (
-                r_right - crop_left, r_left - crop_left)
-            top_, bottom_ = (crop_top - r_top, crop_top - r_bottom) if r_top >= r_bottom else (
-                crop_top - r_bottom, crop_top - r_top)
+            if r_left <= r_right:
+                x0, x1 = r_left - crop_left, r_right - crop_left
+            else:
+                x0, x1 = r_right - crop_left, r_left - crop_left
+            if r_top >= r_bottom:
+                top_, bottom_ = crop_top - r_top, crop_top - r_bottom
+            else:
+                top_, bottom_ = crop_top - r_bottom, crop_top - r_top
         else:
             x0, top_, x1, bottom_ = frame.rect(r_left, r_bottom, r_right, r_top)
         chars.append(new(Char, (ch, x0, top_, x1, bottom_, size, i, space)))
@@ -227,36 +238,59 @@ def _style(tp, i: int) -> float | None:
     return pdfraw.get_font_size(tp, i) * abs(a * d - b * c) ** 0.5
 
 
-def _visible_area(obj, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+def _visible_area(obj, box: tuple[float, float, float, float], known: dict) -> tuple[float, float, float, float]:
     """``(left, bottom, right, top)`` in user space where a text object can show: the crop box within its clip paths.
 
-    Each clip path is taken as its bounding box (clip paths of office exports are rectangles).
+    Each clip path is taken as its bounding box (clip paths of office exports are rectangles).  ``known``
+    holds the boxes of the paths read on this page, by the address of their points: the objects drawn
+    under one clipping state share its paths (a page's own clip path comes back with every cell's).
     """
     area = [box[0] - 1, box[1] - 1, box[2] + 1, box[3] + 1]
-    clip = pdfium_c.FPDFPageObj_GetClipPath(obj) if obj else None
+    clip = pdfraw.object_get_clip_path(obj) if obj else None
     if not clip:
         return area[0], area[1], area[2], area[3]
-    x, y = ctypes.c_float(), ctypes.c_float()
-    for k in range(pdfium_c.FPDFClipPath_CountPaths(clip)):
-        xs, ys = [], []
-        for j in range(pdfium_c.FPDFClipPath_CountPathSegments(clip, k)):
-            seg = pdfium_c.FPDFClipPath_GetPathSegment(clip, k, j)
-            if pdfium_c.FPDFPathSegment_GetPoint(seg, ctypes.byref(x), ctypes.byref(y)):
-                xs.append(x.value)
-                ys.append(y.value)
-        if xs:
-            area = [max(area[0], min(xs) - 1), max(area[1], min(ys) - 1),
-                    min(area[2], max(xs) + 1), min(area[3], max(ys) + 1)]
+    count_segments, get_segment, get_point = pdfraw.clip_count_segments, pdfraw.clip_get_segment, pdfraw.segment_get_point
+    point, pref = _POINT, _POINT_REF
+    x, y = pref
+    unpack = pdfraw.POINT.unpack_from
+    for k in range(pdfraw.clip_count_paths(clip)):
+        n = count_segments(clip, k)
+        first = get_segment(clip, k, 0).value if n > 0 else None
+        bounds = known.get((first, n)) if first else None
+        if bounds is None:
+            xs, ys = [], []
+            for j in range(n):
+                seg = get_segment(clip, k, j)
+                if seg and get_point(seg, x, y):
+                    px, py = unpack(point)
+                    xs.append(px)
+                    ys.append(py)
+            bounds = (min(xs), min(ys), max(xs), max(ys)) if xs else ()
+            if first:
+                known[(first, n)] = bounds
+        if bounds:
+            area = [max(area[0], bounds[0] - 1), max(area[1], bounds[1] - 1),
+                    min(area[2], bounds[2] + 1), min(area[3], bounds[3] + 1)]
     return area[0], area[1], area[2], area[3]
 
 
+_POINT = pdfraw.Point()  # filled by _visible_area's point calls (PDFium runs one document at a time)
+_POINT_REF = (ctypes.byref(_POINT), ctypes.byref(_POINT, 4))
+
+
 def font_is_bold(textpage, index: int) -> bool:
-    """Whether the character at ``index`` is set in a bold (or heavy, 黑体) face."""
-    buf = ctypes.create_string_buffer(128)
-    flags = ctypes.c_int()
-    pdfium_c.FPDFText_GetFontInfo(textpage, index, buf, len(buf), ctypes.byref(flags))
+    """Whether the character at ``index`` is set in a bold (or heavy, 黑体) face (``textpage``: a PDFium text
+    page, or its :func:`~.pdfraw.handle`)."""
+    tp = textpage if isinstance(textpage, ctypes.c_void_p) else pdfraw.handle(textpage)
+    buf = _FONT_NAME
+    buf[0] = 0  # (PDFium leaves the buffer as it is when the name does not fit: then no name)
+    pdfraw.get_font_info(tp, index, buf, len(buf), _FONT_FLAGS_REF)
     name = buf.value.decode("latin-1", "replace")
-    return bool(_BOLD_FONT.search(name)) or pdfium_c.FPDFText_GetFontWeight(textpage, index) >= 600
+    return bool(_BOLD_FONT.search(name)) or pdfraw.get_font_weight(tp, index) >= 600
+
+
+_FONT_NAME = ctypes.create_string_buffer(128)  # filled by font_is_bold (PDFium runs one document at a time)
+_FONT_FLAGS_REF = ctypes.byref(ctypes.c_int())
 
 
 class Line:
@@ -265,14 +299,28 @@ class Line:
     __slots__ = ("chars", "page", "x0", "top", "x1", "bottom", "size", "bold")
 
     def __init__(self, chars: list[Char], page: int):
+        self._measure(chars, page, min(map(_X0, chars)))
+
+    @classmethod
+    def of_run(cls, chars: list[Char], page: int) -> Line:
+        """The line of ``chars`` already in order of their left edges (``x0`` is the first one's)."""
+        line = cls.__new__(cls)
+        line._measure(chars, page, chars[0][1])
+        return line
+
+    def _measure(self, chars: list[Char], page: int, x0: float) -> None:
         self.chars = chars
         self.page = page
-        self.x0 = min(map(_X0, chars))
-        self.x1 = max(map(_X1, chars))
-        self.top = min(map(_TOP, chars))
-        self.bottom = max(map(_BOTTOM, chars))
-        sizes = sorted(map(_SIZE, chars))
-        self.size = sizes[len(sizes) // 2]
+        self.x0 = x0
+        if len(chars) == 1:
+            c = chars[0]
+            self.x1, self.top, self.bottom, self.size = c[3], c[2], c[4], c[5]
+        else:
+            self.x1 = max(map(_X1, chars))
+            self.top = min(map(_TOP, chars))
+            self.bottom = max(map(_BOTTOM, chars))
+            sizes = sorted(map(_SIZE, chars))
+            self.size = sizes[len(sizes) // 2]
         self.bold = False
 
     @property
@@ -296,6 +344,35 @@ def group_lines(chars: Sequence[Char], page: int, split_gap: float = 3.0) -> lis
     """
     if not chars:
         return []
+    if len(chars) == 1:
+        return [Line.of_run([chars[0]], page)]
+    top, bottom = chars[0][2], chars[0][4]
+    if all(c[2] == top and c[4] == bottom for c in chars):  # set on one line (a cell's number, a heading)
+        bands = [list(chars)]  # (all centres equal: one band, the characters in their order)
+    else:
+        bands = _bands(chars)
+    lines: list[Line] = []
+    line_of = Line.of_run  # (each band is sorted by x0, each run a stretch of it)
+    splits = split_gap != float("inf")  # (no gap is wider than infinity: a cell's lines are never split)
+    for band in bands:
+        if len(band) > 1:
+            band.sort(key=_X0)
+        run: list[Char] = [band[0]]
+        last = band[0]
+        for c in band[1:]:
+            if c[0] == last[0] and abs(c[1] - last[1]) < 1 and abs(c[2] - last[2]) < 1:
+                continue
+            if splits and c[1] - last[3] > split_gap * max(last[5], c[5], 1.0):
+                lines.append(line_of(run, page))
+                run = []
+            run.append(c)
+            last = c
+        lines.append(line_of(run, page))
+    return lines
+
+
+def _bands(chars: Sequence[Char]) -> list[list[Char]]:
+    """The characters by band, top to bottom: a character joins the band whose middle part holds its centre."""
     mids = [(c[2] + c[4]) / 2 for c in chars]
     bands: list[list[Char]] = []
     band_top = band_bottom = 0.0
@@ -308,23 +385,7 @@ def group_lines(chars: Sequence[Char], page: int, split_gap: float = 3.0) -> lis
         top, bottom = c[2], c[4]
         band_top, band_bottom = top + 0.15 * (bottom - top), bottom - 0.15 * (bottom - top)
         band_top, band_bottom = min(band_top, mid), max(band_bottom, mid)
-    lines: list[Line] = []
-    splits = split_gap != float("inf")  # (no gap is wider than infinity: a cell's lines are never split)
-    for band in bands:
-        if len(band) > 1:
-            band.sort(key=_X0)
-        run: list[Char] = [band[0]]
-        last = band[0]
-        for c in band[1:]:
-            if c[0] == last[0] and abs(c[1] - last[1]) < 1 and abs(c[2] - last[2]) < 1:
-                continue
-            if splits and c[1] - last[3] > split_gap * max(last[5], c[5], 1.0):
-                lines.append(Line(run, page))
-                run = []
-            run.append(c)
-            last = c
-        lines.append(Line(run, page))
-    return lines
+    return bands
 
 
 def _keeps_space(left: str, right: str, space: int, wrap: bool) -> bool:
@@ -433,7 +494,7 @@ def join_lines(lines: Sequence[Line]) -> tuple[str, CharBoxes]:
         wrap = True
         for c in line.chars:
             ch = c[0]
-            if prev is not None and _keeps_space(prev, ch, c[7], wrap):
+            if prev is not None and (wrap or c[7] != NO_SPACE) and _keeps_space(prev, ch, c[7], wrap):
                 out.append(" ")
                 chars.append(None)
                 pages.append(None)
@@ -452,7 +513,7 @@ def join_text(lines: Sequence[Line]) -> str:
         wrap = True
         for c in line.chars:
             ch = c[0]
-            if prev is not None and _keeps_space(prev, ch, c[7], wrap):
+            if prev is not None and (wrap or c[7] != NO_SPACE) and _keeps_space(prev, ch, c[7], wrap):
                 out.append(" ")
             out.append(ch)
             prev, wrap = ch, False

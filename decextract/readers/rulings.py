@@ -23,6 +23,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from itertools import groupby
+from operator import itemgetter
 
 SNAP = 3.0  # pdfplumber's DEFAULT_SNAP_TOLERANCE and DEFAULT_JOIN_TOLERANCE
 _MIN_LENGTH_PREFILTER = 1  # pdfplumber's edge_min_length_prefilter
@@ -57,10 +58,10 @@ def _snap(edges: list[Edge], attr: str, tolerance: float) -> list[Edge]:
     out = []
     for k in sorted(groups):
         group = groups[k]
-        avg = sum(e[attr] for e in group) / len(group)
+        avg = sum([e[attr] for e in group]) / len(group)
         for e in group:
             value = avg - e[attr]
-            moved = dict(e)
+            moved = e.copy()
             for key in keys:
                 if key in moved:
                     moved[key] = e[key] + value
@@ -70,8 +71,10 @@ def _snap(edges: list[Edge], attr: str, tolerance: float) -> list[Edge]:
 
 def _join(edges: list[Edge], orientation: str, tolerance: float) -> list[Edge]:
     """pdfplumber's ``join_edge_group``: collinear edges whose ends lie within ``tolerance`` joined."""
+    if len(edges) == 1:
+        return list(edges)
     lo, hi = ("x0", "x1") if orientation == "h" else ("top", "bottom")
-    ordered = sorted(edges, key=lambda e: e[lo])
+    ordered = sorted(edges, key=itemgetter(lo))
     joined = [ordered[0]]
     for e in ordered[1:]:
         last = joined[-1]
@@ -91,16 +94,15 @@ def _join(edges: list[Edge], orientation: str, tolerance: float) -> list[Edge]:
 
 def merge_edges(edges: list[Edge], tolerance: float = SNAP) -> list[Edge]:
     """pdfplumber's ``merge_edges`` with equal snap and join tolerances: snapped, then joined."""
+    verticals = [e for e in edges if e["orientation"] == "v"]
+    horizontals = [e for e in edges if e["orientation"] == "h"]
     if tolerance > 0:
-        edges = _snap([e for e in edges if e["orientation"] == "v"], "x0", tolerance) + _snap(
-            [e for e in edges if e["orientation"] == "h"], "top", tolerance)
-
-    def group(e: Edge) -> tuple[str, float]:
-        return ("h", e["top"]) if e["orientation"] == "h" else ("v", e["x0"])
-
-    out: list[Edge] = []
-    for (orientation, _), items in groupby(sorted(edges, key=group), key=group):
-        out += _join(list(items), orientation, tolerance)
+        verticals, horizontals = _snap(verticals, "x0", tolerance), _snap(horizontals, "top", tolerance)
+    out: list[Edge] = []  # grouped by (orientation, position): the horizontal ones first, each group in order
+    for orientation, items, attr in (("h", horizontals, "top"), ("v", verticals, "x0")):
+        key = itemgetter(attr)
+        for _, group in groupby(sorted(items, key=key), key=key):
+            out += _join(list(group), orientation, tolerance)
     return out
 
 
@@ -113,29 +115,42 @@ def _bbox(e: Edge) -> Cellbox:
     return (e["x0"], e["top"], e["x1"], e["bottom"])
 
 
-def _intersections(edges: list[Edge]) -> dict[tuple[float, float], tuple[set, set]]:
-    """Each crossing point ``(x, top)`` with the boxes of the vertical and horizontal edges through it."""
+def _intersections(edges: list[Edge]) -> dict[tuple[float, float], list[int]]:
+    """Each crossing point ``(x, top)`` with the vertical and horizontal edges through it: ``[v, h]``, each a
+    bit set of edges (one bit per distinct edge box, as pdfplumber's sets of boxes count them)."""
     tol = _INTERSECTION
     verticals = sorted((e for e in edges if e["orientation"] == "v"), key=lambda e: e["x0"])
     xs = [v["x0"] for v in verticals]
-    out: dict[tuple[float, float], tuple[set, set]] = {}
+    bits: dict[Cellbox, int] = {}
+
+    def bit(e: Edge) -> int:
+        box = _bbox(e)
+        found = bits.get(box)
+        if found is None:
+            found = bits[box] = 1 << len(bits)
+        return found
+
+    vbits = [bit(v) for v in verticals]
+    out: dict[tuple[float, float], list[int]] = {}
     for h in (e for e in edges if e["orientation"] == "h"):
         top = h["top"]
-        hbox = None
-        for v in verticals[bisect_left(xs, h["x0"] - tol):bisect_right(xs, h["x1"] + tol)]:
+        hbit = 0
+        lo = bisect_left(xs, h["x0"] - tol)
+        for k in range(lo, bisect_right(xs, h["x1"] + tol)):
+            v = verticals[k]
             if v["top"] <= top + tol and v["bottom"] >= top - tol:
                 point = (v["x0"], top)
                 found = out.get(point)
                 if found is None:
-                    found = out[point] = (set(), set())
-                found[0].add(_bbox(v))
-                if hbox is None:
-                    hbox = _bbox(h)
-                found[1].add(hbox)
+                    found = out[point] = [0, 0]
+                found[0] |= vbits[k]
+                if not hbit:
+                    hbit = bit(h)
+                found[1] |= hbit
     return out
 
 
-def _cells(points: dict[tuple[float, float], tuple[set, set]]) -> list[Cellbox]:
+def _cells(points: dict[tuple[float, float], list[int]]) -> list[Cellbox]:
     """pdfplumber's ``intersections_to_cells``: for each point (sorted), the smallest cell it opens."""
     ordered = sorted(points)
     below: dict[float, list[tuple[float, float]]] = {}  # the points on each vertical line, top to bottom
@@ -147,19 +162,25 @@ def _cells(points: dict[tuple[float, float], tuple[set, set]]) -> list[Cellbox]:
     down = {p: k for line in below.values() for k, p in enumerate(line)}
     across = {p: j for line in right.values() for j, p in enumerate(line)}
     cells = []
+    get = points.get
     for pt in ordered:
-        k, j = down[pt], across[pt]
         vset, hset = points[pt]
-        for below_pt in below[pt[0]][k + 1:]:
-            if vset.isdisjoint(points[below_pt][0]):
+        x, top = pt
+        rights = right[top][across[pt] + 1:]
+        if not rights:
+            continue  # (no point to the right: no cell opens here)
+        for below_pt in below[x][down[pt] + 1:]:
+            down_v, down_h = points[below_pt]
+            if not vset & down_v:
                 continue
-            for right_pt in right[pt[1]][j + 1:]:
-                if hset.isdisjoint(points[right_pt][1]):
+            bottom = below_pt[1]
+            for right_pt in rights:
+                right_v, right_h = points[right_pt]
+                if not hset & right_h:
                     continue
-                corner = points.get((right_pt[0], below_pt[1]))
-                if (corner is not None and not corner[0].isdisjoint(points[right_pt][0])
-                        and not corner[1].isdisjoint(points[below_pt][1])):
-                    cells.append((pt[0], pt[1], right_pt[0], below_pt[1]))
+                corner = get((right_pt[0], bottom))
+                if corner is not None and corner[0] & right_v and corner[1] & down_h:
+                    cells.append((x, top, right_pt[0], bottom))
                     break
             else:
                 continue
