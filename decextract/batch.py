@@ -26,7 +26,7 @@ from .storable import one_line, shown, stored_path
 from .workers import DocumentResult, Failure, Task, extract_bytes, run_local
 
 if TYPE_CHECKING:  # the sinks load SQLAlchemy: not needed by extract_many (the extract command)
-    from .sinks import Sink
+    from .sinks import Encoder, Sink
 
 __all__ = ["DocumentResult", "Failure", "discover", "extract_bytes", "extract_many", "run_batch", "to_dataframe"]
 
@@ -69,8 +69,9 @@ def _plan(inputs: Inputs, skip: Collection[str], failed: Mapping[str, Failure], 
 # ---------------------------------------------------------------- Dask engine
 
 
-def _run_dask(items: Iterator[DocumentResult | Task], scheduler: Any, limits: Limits) -> Iterator[DocumentResult]:
-    """Extract on a Dask cluster: the bytes travel to the workers, results stream back here."""
+def _run_dask(items: Iterator[DocumentResult | Task], scheduler: Any, limits: Limits,
+              encoders: Sequence[Encoder] = ()) -> Iterator[DocumentResult]:
+    """Extract on a Dask cluster: the bytes travel to the workers, results (rows made there) stream back here."""
     try:
         from distributed import Client, wait
     except ImportError as exc:
@@ -92,7 +93,7 @@ def _run_dask(items: Iterator[DocumentResult | Task], scheduler: Any, limits: Li
                     yield item
                 else:
                     future = client.submit(extract_bytes, item.data, item.path, sha256=item.sha256, limits=limits,
-                                           pure=False)
+                                           encoders=encoders, pure=False)
                     inflight[future] = (item, time.monotonic() + timeout if timeout else float("inf"))
             if not inflight:
                 return
@@ -130,8 +131,8 @@ def extract_many(paths: Iterable[str | os.PathLike] | Inputs, workers: int | Non
                  timeout: float | None = DEFAULT_TIMEOUT, skip: Collection[str] = frozenset(),
                  engine: str = "local", scheduler: Any = None, max_size: int | None = DEFAULT_MAX_SIZE,
                  max_memory: int | None = DEFAULT_MAX_MEMORY, follow_links: bool = False,
-                 failed: Mapping[str, Failure] | None = None, dedupe: bool = True, fork: bool = False
-                 ) -> Iterator[DocumentResult]:
+                 failed: Mapping[str, Failure] | None = None, dedupe: bool = True, fork: bool = False,
+                 encoders: Sequence[Encoder] = ()) -> Iterator[DocumentResult]:
     """Extract every file named by ``paths`` (files, folders, globs); yield one result per file as each finishes.
 
     ``workers`` processes (default: the number of cores) extract in parallel; a
@@ -145,16 +146,20 @@ def extract_many(paths: Iterable[str | os.PathLike] | Inputs, workers: int | Non
     ``scheduler`` (an address such as ``tcp://host:8786`` or a
     ``distributed.Client``) instead; there the memory limit is the cluster's own.  ``fork`` forks the
     local workers from this process where that is safe (see :func:`~decextract.workers.run_local`).
+    ``encoders`` have the workers make the records into what sinks write (see
+    :meth:`~decextract.sinks.Sink.encoder`), which results carry in ``encoded``.
     """
     inputs = paths if isinstance(paths, Inputs) else Inputs(paths, follow_links=follow_links)
     limits = Limits(max_size=max_size, max_memory=max_memory, timeout=timeout)
     failed = failed or {}
     if engine == "dask":
-        return _run_dask(_plan(inputs, skip, failed, limits, keep_bytes=True, dedupe=dedupe), scheduler, limits)
+        return _run_dask(_plan(inputs, skip, failed, limits, keep_bytes=True, dedupe=dedupe), scheduler, limits,
+                         encoders)
     if engine != "local":
         raise ValueError(f"unknown engine {engine!r}: use 'local' or 'dask'")
     n = max(1, min(workers or os.cpu_count() or 1, len(inputs) or 1))
-    return run_local(_plan(inputs, skip, failed, limits, keep_bytes=False, dedupe=dedupe), n, limits, fork=fork)
+    return run_local(_plan(inputs, skip, failed, limits, keep_bytes=False, dedupe=dedupe), n, limits, fork=fork,
+                     encoders=encoders)
 
 
 def run_batch(paths: Iterable[str | os.PathLike], sinks: Sequence[Sink], *, workers: int | None = None,
@@ -181,9 +186,11 @@ def run_batch(paths: Iterable[str | os.PathLike], sinks: Sequence[Sink], *, work
     errors = [{} if force or retry_failed else s.failed() for s in sinks]
     failed = _failed_everywhere(errors)
     writer = _Writer(sinks, have, force, errors)
+    encoders = [s.encoder() for s in sinks]
+    encoders = encoders if all(encoders) else []  # all, or the records travel anyway
     with Progress(summary, stream=stream, tty=tty, enabled=progress) as bar:
         for result in extract_many(inputs, workers, timeout=timeout, skip=skip, engine=engine, scheduler=scheduler,
-                                   max_size=max_size, max_memory=max_memory, failed=failed):
+                                   max_size=max_size, max_memory=max_memory, failed=failed, encoders=encoders):
             summary.measure(result.peak_memory)
             if strict and (codes := _warning_codes(result)):
                 result = attrs.evolve(result, status="failed", records=(), failure=Failure(
@@ -256,9 +263,13 @@ class _Writer:
 
     def _write(self, result: DocumentResult) -> Failure | None:
         try:
-            for sink, have in zip(self.sinks, self.have, strict=True):
+            for k, (sink, have) in enumerate(zip(self.sinks, self.have, strict=True)):
                 if result.sha256 in have and not self.force:
                     sink.add_sources(result.sha256, [result.path])
+                elif result.encoded:  # what the worker made of the records for this sink
+                    sink.write_document(result.sha256, [result.path], result.records, replace=self.force,
+                                        encoded=result.encoded[k])
+                    have.add(result.sha256)
                 else:
                     sink.write_document(result.sha256, [result.path], result.records, replace=self.force)
                     have.add(result.sha256)

@@ -28,9 +28,10 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from multiprocessing.connection import wait as wait_any
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -39,6 +40,9 @@ from .limits import Limits, apply_memory_limit, format_size, memory_error
 from .pipeline import records_of
 from .readers import read_bytes, read_file
 from .records import Record
+
+if TYPE_CHECKING:
+    from .sinks import Encoder
 
 #: how often the parent samples a busy worker's memory (seconds)
 SAMPLE_INTERVAL = 0.1
@@ -73,7 +77,9 @@ class DocumentResult:
     to be skipped, ``duplicate`` when the same bytes came earlier in this run,
     ``failed`` when the same bytes failed in an earlier run).  ``peak_memory`` is
     the largest resident size, in bytes, the worker reached so far (None when
-    not measured).
+    not measured).  ``encoded`` holds, per encoder the extraction was given, what it made of the
+    records (what each sink writes, prepared in the worker); ``records`` are then only those a batch
+    counts warnings on (:data:`SUMMARY_TYPES`).
     """
 
     path: str
@@ -84,6 +90,11 @@ class DocumentResult:
     reason: str | None = None
     seconds: float = 0.0
     peak_memory: int | None = None
+    encoded: tuple = ()
+
+
+#: the records a result keeps when sinks' encoders made the rest into what they write
+SUMMARY_TYPES = frozenset({"document", "table"})
 
 
 @attrs.frozen
@@ -96,17 +107,24 @@ class Task:
 # ---------------------------------------------------------------- one document (runs in a worker)
 
 
-def extract_bytes(data: bytes, path: str, *, sha256: str | None = None, limits: Limits | None = None
-                  ) -> DocumentResult:
-    """Extract one document from its bytes, never raising: failures come back as a result."""
+def extract_bytes(data: bytes, path: str, *, sha256: str | None = None, limits: Limits | None = None,
+                  encoders: Sequence[Encoder] = ()) -> DocumentResult:
+    """Extract one document from its bytes, never raising: failures come back as a result.
+
+    With ``encoders`` (one per sink, see :meth:`~decextract.sinks.Sink.encoder`) the result carries
+    what each made of the records; one that fails makes it a failure at the ``write`` stage."""
     started = time.perf_counter()
     sha = sha256 or hashlib.sha256(data).hexdigest()
     limits = limits or Limits()
-    stage, error, out_of_memory = "read", None, False
+    stage, error, out_of_memory, encoded = "read", None, False, ()
     try:
         doc = read_bytes(data, path, sha256=sha, limits=limits)
         stage = "extract"
         records = tuple(records_of(doc))
+        if encoders:
+            stage = "write"
+            encoded = tuple(encode(sha, records) for encode in encoders)
+            records = tuple(r for r in records if r.TYPE in SUMMARY_TYPES)
     except MemoryLimitError as exc:
         error = Failure.of(stage, exc)
     except MemoryError:  # the failure is built below, once the frames holding the memory are gone
@@ -114,17 +132,18 @@ def extract_bytes(data: bytes, path: str, *, sha256: str | None = None, limits: 
     except Exception as exc:  # a bad file must never stop a batch
         error = Failure.of(stage, exc)
     if out_of_memory:
-        doc = records = None
+        doc = records = encoded = None
         gc.collect()  # the suspended generators of the failed extraction, while nothing else needs memory
-        what = "reading it" if stage == "read" else "extracting its records"
+        what = {"read": "reading it", "extract": "extracting its records"}.get(stage, "preparing its rows")
         error = Failure.of(stage, memory_error(path, limits, what))
     seconds = time.perf_counter() - started
     if error is not None:
         return DocumentResult(path, sha, "failed", failure=error, seconds=seconds)
-    return DocumentResult(path, sha, "ok", records=records, seconds=seconds)
+    return DocumentResult(path, sha, "ok", records=records, seconds=seconds, encoded=encoded)
 
 
-def extract_path(path: str, planned: str, limits: Limits | None = None) -> DocumentResult:
+def extract_path(path: str, planned: str, limits: Limits | None = None, encoders: Sequence[Encoder] = ()
+                 ) -> DocumentResult:
     """Extract the file the parent hashed as ``planned``; a file deleted or changed since is a failure of
     that document (so the paths waiting on the same bytes are settled too), never a lost one."""
     limits = limits or Limits()
@@ -142,7 +161,7 @@ def extract_path(path: str, planned: str, limits: Limits | None = None) -> Docum
     if sha != planned:
         return DocumentResult(path, planned, "failed", failure=Failure.of("open", DamagedFileError(
             "the file changed while the batch ran: run the batch again", path=path)))
-    return extract_bytes(data, path, sha256=sha, limits=limits)
+    return extract_bytes(data, path, sha256=sha, limits=limits, encoders=encoders)
 
 
 def _warm_up() -> None:
@@ -190,21 +209,26 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True, name="decextract-parent-watch").start()
 
 
-def _worker_main(conn, limits: Limits, parent: int) -> None:
+def _worker_main(conn, limits: Limits, parent: int, encoders: Sequence[Encoder] = ()) -> None:
     """A worker process: cap its memory, warm up, then extract each path received until told to stop.
 
     Nothing escapes as a traceback: what cannot be sent back ends the process
     quietly, and the parent reports the document's worker as lost.
     """
     try:
-        _serve(conn, limits, parent)
+        _serve(conn, limits, parent, encoders)
     except (EOFError, ConnectionError, KeyboardInterrupt):
         pass  # the parent is gone: stop quietly
     except BaseException:  # noqa: BLE001 - no memory left even to report: the parent says what happened
         os._exit(70)
+    # told to stop: nothing is left to save, so the interpreter's teardown (freeing the dictionaries and
+    # caches object by object, a third of a second) is skipped; the batch does not wait for it
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
-def _serve(conn, limits: Limits, parent: int) -> None:
+def _serve(conn, limits: Limits, parent: int, encoders: Sequence[Encoder]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     # a generator finalised after a MemoryError may raise again while memory is short: that is not the
     # document's outcome (its result says it), and it must not print a traceback
@@ -224,7 +248,7 @@ def _serve(conn, limits: Limits, parent: int) -> None:
     conn.send(("ready", capped))
     while (item := conn.recv()) is not None:
         path, planned = item
-        result = attrs.evolve(extract_path(path, planned, limits), peak_memory=_peak_rss())
+        result = attrs.evolve(extract_path(path, planned, limits, encoders), peak_memory=_peak_rss())
         unsent = None
         try:
             conn.send(result)
@@ -260,12 +284,12 @@ def _memory_of(pid: int) -> tuple[int, int] | None:
 class _Worker:
     """One worker process, its pipe, the task it is working on and the memory it was seen using."""
 
-    def __init__(self, ctx, limits: Limits) -> None:
+    def __init__(self, ctx, limits: Limits, encoders: Sequence[Encoder] = ()) -> None:
         if ctx.get_start_method() == "fork":  # output buffered here must not be written again by the child
             sys.stdout.flush()
             sys.stderr.flush()
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, limits, os.getpid()), daemon=True,
+        self.process = ctx.Process(target=_worker_main, args=(child, limits, os.getpid(), tuple(encoders)), daemon=True,
                                    name="decextract-worker")
         self.process.start()
         child.close()
@@ -305,11 +329,18 @@ class _Worker:
         self.process.join()
         self.conn.close()
 
-    def stop(self) -> None:
+    def ask_to_stop(self) -> None:
         try:
             self.conn.send(None)
         except OSError:
             pass
+
+    def stop(self) -> None:
+        self.ask_to_stop()
+        self.wait_end()
+
+    def wait_end(self) -> None:
+        """Wait (up to 5 s) for the worker, asked to stop, to end; then make sure it has."""
         self.process.join(timeout=5)
         self.kill()
 
@@ -319,9 +350,12 @@ def _failed(task: Task, stage: str, exc: DecExtractError | Failure, seconds: flo
     return DocumentResult(task.path, task.sha256, "failed", failure=failure, seconds=seconds)
 
 
-def run_local(items: Iterator[DocumentResult | Task], workers: int, limits: Limits, *, fork: bool = False
-              ) -> Iterator[DocumentResult]:
+def run_local(items: Iterator[DocumentResult | Task], workers: int, limits: Limits, *, fork: bool = False,
+              encoders: Sequence[Encoder] = ()) -> Iterator[DocumentResult]:
     """Extract tasks in up to ``workers`` processes, started only when there is work and replaced when lost.
+
+    With ``encoders`` the workers also make the records into what each sink writes (see
+    :func:`extract_bytes`): the process writing them then only hands them over.
 
     A worker's next task is given before its result is handed over, so workers extract while the caller
     writes (on two cores, a batch's writing would otherwise leave each worker idle for a sixth of the time).
@@ -353,7 +387,7 @@ def run_local(items: Iterator[DocumentResult | Task], workers: int, limits: Limi
                 w.kill()
                 pool.remove(w)
             if pending is not None:
-                pool += [_Worker(ctx, limits) for _ in range(workers - len(pool))]
+                pool += [_Worker(ctx, limits, encoders) for _ in range(workers - len(pool))]
                 idle = next((w for w in pool if w.ready and w.task is None), None)
                 if idle is not None:
                     idle.give(pending, limits.timeout)
@@ -386,8 +420,10 @@ def run_local(items: Iterator[DocumentResult | Task], workers: int, limits: Limi
                     if over or not w.process.is_alive() or time.monotonic() >= w.deadline:
                         done.append(_lost(w, limits, over=bool(over)))
     finally:
+        for w in pool:  # all told first: they end together
+            w.ask_to_stop() if exhausted else w.kill()
         for w in pool:
-            w.stop() if exhausted else w.kill()
+            w.wait_end()
 
 
 def can_fork() -> bool:

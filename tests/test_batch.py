@@ -616,3 +616,135 @@ def test_a_memory_limit_below_what_a_worker_needs_stops_the_batch_with_a_clear_e
     assert proc.returncode == 2
     assert "--max-memory 20 MB is less than a worker needs to start" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+# ---------------------------------------------------------------- rows prepared in the workers
+
+
+def _table_dump(db: Path) -> list[tuple]:
+    """Every row of every decextract table, with its values' types, the times blanked, sorted."""
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    out = []
+    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'schema_version'"):
+        cur = con.execute(f"SELECT * FROM {name}")
+        columns = [c[0] for c in cur.description]
+        for row in cur:
+            out.append((name, *((c, type(v).__name__, "-" if c in ("extracted_at", "added_at", "id") else v)
+                                for c, v in zip(columns, row, strict=True))))
+    con.close()
+    return sorted(out, key=repr)
+
+
+def _without_times(text: str) -> list[str]:
+    return sorted(re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "-", line) for line in text.splitlines())
+
+
+def test_rows_the_workers_prepare_are_what_each_sink_writes_from_the_records(tmp_path):
+    """A batch's workers make every document into what each sink writes (SQL rows as the driver takes
+    them, JSON Lines and CSV bytes); the outputs are those made from the records in this process (the
+    database's: by SQLAlchemy Core's inserts, with their own conversion of every value)."""
+    import decextract
+    from decextract import schema
+    from decextract.sinks.sql import create_engine
+
+    folder = tmp_path / "in"
+    docs = make_docs(folder, 2) + [folder / "seed.pdf"]
+    docs[-1].write_bytes((SAMPLES / "xiqu-zhengfawei-2020-juesuan.pdf").read_bytes())
+    spec = {"db": f"sqlite:///{tmp_path / 'batch.sqlite'}", "jsonl": str(tmp_path / "batch.jsonl"),
+            "csv": str(tmp_path / "batch-csv")}
+    sinks = open_sinks(**spec)
+    try:
+        summary = run_batch([folder], sinks, workers=2, progress=False)
+    finally:
+        for s in sinks:
+            s.close()
+    assert summary.succeeded == 3
+    direct = open_sinks(**{k: v.replace("batch", "direct") for k, v in spec.items() if k != "db"})
+    core = create_engine(f"sqlite:///{tmp_path / 'direct.sqlite'}")  # SQLAlchemy Core's inserts: the reference
+    try:
+        for path in docs:
+            records = decextract.extract(path)
+            for sink in direct:
+                sink.write_document(records[0].sha256, [str(path)], records, replace=False)
+            with core.begin() as conn:
+                for name, rows in schema.rows_of(records[0].sha256, records, version=decextract.__version__).items():
+                    if rows:
+                        conn.execute(schema.metadata.tables[name].insert(), rows)
+                conn.execute(schema.sources.insert(), schema.source_row(records[0].sha256, str(path)))
+    finally:
+        for s in direct:
+            s.close()
+        core.dispose()
+    assert _table_dump(tmp_path / "batch.sqlite") == _table_dump(tmp_path / "direct.sqlite")
+    assert len(_table_dump(tmp_path / "batch.sqlite")) > 1000
+    assert (_without_times((tmp_path / "batch.jsonl").read_text("utf-8"))
+            == _without_times((tmp_path / "direct.jsonl").read_text("utf-8")))
+    for f in sorted((tmp_path / "batch-csv").glob("*.csv")):
+        assert (_without_times(f.read_text("utf-8-sig"))
+                == _without_times((tmp_path / "direct-csv" / f.name).read_text("utf-8-sig"))), f.name
+
+
+def test_with_encoders_a_result_carries_the_sinks_rows_and_only_the_records_a_batch_counts(tmp_path):
+    from decextract.sinks.jsonl import JsonlSink
+    from decextract.sinks.sql import SqlSink
+
+    make_docs(tmp_path / "in", 1)
+    with SqlSink(f"sqlite:///{tmp_path / 'out.sqlite'}") as sql, JsonlSink(tmp_path / "out.jsonl") as jsonl:
+        encoders = [sql.encoder(), jsonl.encoder()]
+        (result,) = extract_many([tmp_path / "in"], 1, encoders=encoders)
+    rows, lines = result.encoded
+    assert {r.TYPE for r in result.records} <= workers.SUMMARY_TYPES and result.records[0].TYPE == "document"
+    assert len(rows["figures"]) > 10 and all(isinstance(row, tuple) for row in rows["figures"])
+    assert all(isinstance(row[3], str) for row in rows["figures"])  # a decimal as text in SQLite
+    (data,) = lines.values()
+    assert data.count(b"\n") == len(rows["figures"]) + sum(len(rows[t]) for t in rows if t not in (
+        "figures", "table_cells", "sources"))
+
+
+class FailingRows:
+    """An encoder failing on one document (picklable: a worker unpickles it)."""
+
+    def __call__(self, sha256, records):
+        if records[0].source.endswith("doc-001.txt"):
+            raise ValueError("cannot prepare this one")
+        return None
+
+
+class FailingSink:
+    name = "failing"
+    outputs = ()
+
+    def __init__(self):
+        self.written = []
+
+    def encoder(self):
+        return FailingRows()
+
+    def loaded(self):
+        return set()
+
+    def failed(self):
+        return {}
+
+    def write_document(self, sha256, paths, records, *, replace, encoded=None):
+        self.written.append(paths[0])
+
+    def add_sources(self, sha256, paths):
+        pass
+
+    def write_error(self, path, sha256, stage, error_class, message, location=None):
+        self.written.append((Path(path).name, stage, error_class, message))
+
+    def close(self):
+        pass
+
+
+def test_an_encoder_failing_in_the_worker_fails_that_document_at_the_write_stage_and_the_batch_goes_on(tmp_path):
+    make_docs(tmp_path / "in", 3)
+    sink = FailingSink()
+    summary = run_batch([tmp_path / "in"], [sink], workers=1, progress=False)
+    assert (summary.succeeded, summary.failed) == (2, 1)
+    assert ("doc-001.txt", "write", "ValueError", "cannot prepare this one") in sink.written
+    assert sum(isinstance(w, str) for w in sink.written) == 2

@@ -693,3 +693,67 @@ def test_the_batch_command_refuses_a_csv_saved_by_excel_with_a_usage_error(tmp_p
     assert second.exit_code == 2
     assert "documents.csv was changed since decextract wrote it" in second.output
     assert (out / "documents.csv").read_bytes() == saved
+
+
+@pytest.mark.parametrize("driver", ["sqlite+pysqlite", "postgresql+psycopg"])
+def test_the_workers_conversion_of_every_column_is_sqlalchemys(driver):
+    """A batch's workers convert values without SQLAlchemy (decextract.sinks.encoders.CONVERT); for every
+    column of every table, what they make is what SQLAlchemy's own bind processor makes of the same value."""
+    import json
+    from decimal import Decimal
+
+    import sqlalchemy as sa
+
+    from decextract import schema
+    from decextract.sinks.encoders import CONVERT
+    from decextract.sinks.sql import _dialect, converters
+
+    dialect = _dialect(driver)
+    samples = {"decimal": [Decimal("1.50"), Decimal("-0.0001"), None], "json": [{"a": "中"}, ["x", None], None],
+               "float": [1, 2.5, None], "bool": [True, False, None], "other": ["中文", 3, b"\xff", None]}
+    seen = set()
+    for name, how in converters(dialect).items():
+        for column, code in zip(schema.metadata.tables[name].columns, how, strict=True):
+            kind = column.type
+            values = (samples["decimal"] if isinstance(kind, schema.ExactDecimal) else samples["json"]
+                      if isinstance(kind, sa.JSON) else samples["float"] if isinstance(kind, sa.Float)
+                      else samples["bool"] if isinstance(kind, sa.Boolean) else samples["other"])
+            bind = kind.dialect_impl(dialect).bind_processor(dialect)
+            for value in values:
+                ours = CONVERT[code](value) if code else value
+                theirs = bind(value) if bind else value
+                if type(theirs).__name__ == "Jsonb":  # psycopg's wrapper: the JSON text goes with a ::JSONB cast
+                    theirs = json.dumps(theirs.obj, ensure_ascii=False, separators=(",", ":"))
+                if isinstance(theirs, memoryview):  # sqlite3.Binary: the same bytes
+                    theirs = bytes(theirs)
+                assert (type(ours), ours) == (type(theirs), theirs), (name, column.name, value)
+            seen.add(code)
+    assert seen == ({"decimal", "json", "float", "int", None} if driver.startswith("sqlite") else {"json", None})
+
+
+def test_a_worker_makes_every_sinks_rows_without_loading_sqlalchemy(tmp_path):
+    """The encoders a batch sends its workers hold plain data, and what they run imports no SQLAlchemy (a
+    worker starts faster and smaller); the rows they make are those the sinks write."""
+    import pickle
+    import subprocess
+    import sys
+
+    sinks = open_sinks(db=f"sqlite:///{tmp_path / 'out.sqlite'}", jsonl=str(tmp_path / "out.jsonl"),
+                       csv=str(tmp_path / "csv"))
+    try:
+        (tmp_path / "encoders.pickle").write_bytes(pickle.dumps([s.encoder() for s in sinks]))
+    finally:
+        for s in sinks:
+            s.close()
+    probe = (
+        "import pickle, sys\n"
+        "from decextract.workers import extract_bytes\n"
+        f"encoders = pickle.loads(open({str(tmp_path / 'encoders.pickle')!r}, 'rb').read())\n"
+        f"result = extract_bytes(open({str(SAMPLES / (SEED + '.txt'))!r}, 'rb').read(), 'seed.txt', encoders=encoders)\n"
+        "rows, lines, files = result.encoded\n"
+        "print(result.status, 'sqlalchemy' in sys.modules, len(rows['figures']), sum(map(len, files.values())) > 0)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    status, loaded, figures, csv_written = proc.stdout.split()
+    assert (status, loaded, csv_written) == ("ok", "False", "True")
+    assert int(figures) == sum(r.TYPE == "figure" for r in extract(SAMPLES / (SEED + ".txt")))

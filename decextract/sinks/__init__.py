@@ -15,15 +15,21 @@ import json
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ..errors import SinkError
 from ..records import Record
-from ..schema import error_row
 from ..storable import stored_path
 
 #: one recorded failure: (stage, error_class, message, location)
 ErrorRow = tuple[str, str, str, "str | None"]
+
+
+class Encoder(Protocol):
+    """What a worker process runs to turn a document's records into what one sink writes (its rows as the
+    database driver takes them, its lines as bytes): picklable, holding no connection or open file."""
+
+    def __call__(self, sha256: str, records: Sequence[Record]) -> Any: ...
 
 
 class Sink:
@@ -38,11 +44,19 @@ class Sink:
         """sha256 of every document completely written."""
         raise NotImplementedError
 
-    def write_document(self, sha256: str, paths: Sequence[str], records: Sequence[Record], *, replace: bool) -> None:
+    def encoder(self) -> Encoder | None:
+        """What a batch's workers run to prepare each document for this sink, so the one writing process
+        only writes: ``write_document(..., encoded=encoder(sha256, records))``.  None: the sink prepares
+        what it writes itself, from the records."""
+        return None
+
+    def write_document(self, sha256: str, paths: Sequence[str], records: Sequence[Record], *, replace: bool,
+                       encoded: Any = None) -> None:
         """Write a document (records start with its ``document`` record) found under ``paths``, all or nothing.
 
         With ``replace`` an earlier copy of the document is replaced; without it,
-        a document already loaded only gains the new paths as sources.
+        a document already loaded only gains the new paths as sources.  ``encoded``, when given, is what
+        :meth:`encoder` made of the records (in a worker), and is written instead of them.
         """
         raise NotImplementedError
 
@@ -73,14 +87,15 @@ class Sink:
 class LoggedSink(Sink):
     """A sink of append-only files made all-or-nothing by a :class:`CommitLog` (``self.log``).
 
-    Subclasses say what bytes go to which file for a document, a source and an
+    Subclasses say what bytes go to which file for a document (:meth:`encoder`), a source and an
     error; this class decides when to write them and keeps the latest copy of a
     replaced document and the latest error of each path.
     """
 
     log: CommitLog
 
-    def _document_chunks(self, sha256: str, records: Sequence[Record]) -> dict[Path, bytes]:
+    def encoder(self) -> Encoder:
+        """What makes the bytes a document adds to each file (file -> bytes), in a worker."""
         raise NotImplementedError
 
     def _source_chunks(self, sha256: str, path: str) -> dict[Path, bytes]:
@@ -92,9 +107,11 @@ class LoggedSink(Sink):
     def loaded(self) -> set[str]:
         return set(self.log.keys("document"))
 
-    def write_document(self, sha256: str, paths: Sequence[str], records: Sequence[Record], *, replace: bool) -> None:
+    def write_document(self, sha256: str, paths: Sequence[str], records: Sequence[Record], *, replace: bool,
+                       encoded: dict[Path, bytes] | None = None) -> None:
         if replace or sha256 not in self.log.keys("document"):
-            self.log.append(sha256, "document", self._document_chunks(sha256, records))
+            chunks = encoded if encoded is not None else self.encoder()(sha256, records)
+            self.log.append(sha256, "document", chunks)
         self.add_sources(sha256, paths)
 
     def add_sources(self, sha256: str, paths: Sequence[str]) -> None:
@@ -106,6 +123,8 @@ class LoggedSink(Sink):
 
     def write_error(self, path: str, sha256: str | None, stage: str, error_class: str, message: str,
                     location: str | None = None) -> None:
+        from ..schema import error_row  # (not at the top: a batch's workers import this package, not SQLAlchemy)
+
         error = error_row(path, sha256, stage, error_class, message, location)
         self.log.append(error["path"], "error", self._error_chunks(error), sha256=sha256,
                         error=[error["stage"], error["error_class"], error["message"], error["location"]])

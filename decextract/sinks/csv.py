@@ -12,26 +12,15 @@ across the files (see :class:`~decextract.sinks.CommitLog`).
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from .. import __version__, schema
-from ..records import Record
-from ..tabulate import cell_text
+from .. import schema
 from . import CommitLog, LoggedSink, check_writable_dir
+from .encoders import CsvRows
+from .encoders import csv_bytes as _csv_bytes
 
 _TABLES = schema.DATA_TABLES
 BOM = "\ufeff".encode()  # Excel's sign that a CSV is UTF-8
-
-
-def _csv_bytes(rows: list[list[Any]]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerows([cell_text(v, schema.json_text) for v in row] for row in rows)
-    return buf.getvalue().encode("utf-8")
 
 
 class CsvSink(LoggedSink):
@@ -46,10 +35,8 @@ class CsvSink(LoggedSink):
         self.outputs = (self.folder,)
         self._compact()
 
-    def _document_chunks(self, sha256: str, records: Sequence[Record]) -> dict[Path, bytes]:
-        rows = schema.rows_of(sha256, records, version=__version__)
-        return {self.files[name]: _csv_bytes([list(r.values()) for r in table_rows])
-                for name, table_rows in rows.items() if table_rows and name != "sources"}
+    def encoder(self) -> CsvRows:
+        return CsvRows({str(name): f for name, f in self.files.items()}, schema.ROW_COLUMNS)
 
     def _source_chunks(self, sha256: str, path: str) -> dict[Path, bytes]:
         row = schema.source_row(sha256, path)

@@ -10,17 +10,12 @@ such byte, and exactly, in hexadecimal, in ``path_bytes``.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 
-from ..records import Record, to_json
 from ..schema import source_row
 from . import CommitLog, LoggedSink
-
-
-def _utf8(text: str) -> bytes:
-    """JSON text as UTF-8 for any str: a lone surrogate becomes its JSON escape (``\\ud800``), read back as is."""
-    return text.encode("utf-8", "backslashreplace")
+from .encoders import JsonLines
+from .encoders import utf8 as _utf8
 
 
 def _line(obj: dict) -> bytes:
@@ -40,8 +35,8 @@ class JsonlSink(LoggedSink):
         self.outputs = (self.path, self.log.manifest)
         self._compact()
 
-    def _document_chunks(self, sha256: str, records: Sequence[Record]) -> dict[Path, bytes]:
-        return {self.path: _utf8("".join(to_json(r) + "\n" for r in records))}
+    def encoder(self) -> JsonLines:
+        return JsonLines(self.path)
 
     def _source_chunks(self, sha256: str, path: str) -> dict[Path, bytes]:
         return {self.path: _line({"type": "source", **source_row(sha256, path)})}
