@@ -281,6 +281,12 @@ def batch_table(copies: int, workers: list[int], rounds: int = 1) -> None:
                 if w not in best or r["seconds"] < best[w]["seconds"]:
                     best[w] = r
         rows = [best[w] for w in workers]
+        pool: dict[int, float] = {}
+        for _ in range(rounds):
+            for w in workers:
+                out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--pool", str(folder), str(w)],
+                                     capture_output=True, text=True, check=True)
+                pool[w] = min(pool.get(w, float("inf")), float(out.stdout.strip().splitlines()[-1]))
         print(f"\nBatch: {n} documents ({copies} copies of the corpus's {len(corpus)} PDFs) into SQLite, "
               f"fastest of {rounds} interleaved run{'s' if rounds > 1 else ''}")
         print(f"{'workers':>7} {'seconds':>8} {'docs/s':>7} {'speed-up':>8} {'by CPU':>7} {'cores busy':>10} "
@@ -294,9 +300,41 @@ def batch_table(copies: int, workers: list[int], rounds: int = 1) -> None:
             print(f"{r['workers']:>7} {r['seconds']:>8.1f} {r['succeeded'] / r['seconds']:>7.2f} {wall:>7.2f}x "
                   f"{per_cpu:>6.2f}x {r['worker_cpu'] / r['seconds']:>10.2f} {writer:>6.0%} {per_doc:>13.1f} "
                   f"{r['worker_peak_mb']:>14.0f}")
+        print(f"floor: the same documents through a plain multiprocessing pool of decextract.extract (forked after "
+              f"a warm-up, no sinks, no limits, records dropped) — what {max(workers)} processes on this machine "
+              f"give the same work")
+        for w in workers:
+            ratio = pool[workers[0]] / pool[w] if workers[0] == 1 else float("nan")
+            batch = one["seconds"] / best[w]["seconds"] if workers[0] == 1 else float("nan")
+            print(f"{w:>7} {pool[w]:>8.1f} {n / pool[w]:>7.2f} {ratio:>7.2f}x   batch speed-up ÷ pool speed-up "
+                  f"{batch / ratio:.2f}")
+
+
+def _pool_run(folder: str, workers: int) -> float:
+    """Seconds for a plain fork pool of ``workers`` processes to extract every file of ``folder``."""
+    import multiprocessing
+
+    from decextract import extract
+
+    files = sorted(str(f) for f in Path(folder).iterdir())
+    extract(files[0])  # lexicons and dictionary loaded before the fork, as the batch's workers load them once
+    start = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for _ in pool.imap_unordered(_count, files):
+            pass
+    return time.perf_counter() - start
+
+
+def _count(path: str) -> int:
+    from decextract import extract
+
+    return len(extract(path))
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--pool"]:
+        print(_pool_run(sys.argv[2], int(sys.argv[3])))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path, help="PDFs (default: the seed, the shared real and corpus PDFs)")
     parser.add_argument("--repeat", type=int, default=5)

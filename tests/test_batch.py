@@ -476,7 +476,7 @@ def test_a_file_named_on_the_command_line_is_read_even_through_a_link(tmp_path):
 def test_a_document_needing_more_memory_than_the_limit_is_an_error_naming_the_limit(tmp_path):
     small = make_docs(tmp_path / "probe", 1)[0]
     base = next(iter(extract_many([small], workers=1, max_memory=None))).peak_memory
-    assert base and base > 50 << 20  # measured: a warmed worker holds Python, jieba and pdfium
+    assert base and base > 30 << 20  # measured 46 MB: a warmed worker holds Python, the lexicons and pdfium
     big = tmp_path / "in" / "prose.txt"
     big.parent.mkdir()
     big.write_text("部门预算公开说明坚持高位推动高效运行。\n" * 1_000_000, encoding="utf-8")  # 58 MB
@@ -492,7 +492,7 @@ def test_a_workers_peak_memory_is_its_own_not_its_parents():
     ballast = bytearray(700 << 20)  # a big parent, as pytest is by the end of the suite
     ballast[::4096] = b"x" * len(ballast[::4096])  # touched, so it is resident
     result = next(iter(extract_many([SEED_TXT], workers=1)))
-    assert result.status == "ok" and 50 << 20 < result.peak_memory < 600 << 20
+    assert result.status == "ok" and 30 << 20 < result.peak_memory < 600 << 20
     del ballast
 
 

@@ -294,8 +294,9 @@ def test_extract_forks_its_worker_and_keeps_its_memory_limit(tmp_path):
         "except SystemExit as stop:\n"
         "    print('methods', made, 'exit', stop.code, file=sys.stderr)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", probe, "extract", "--max-memory", "350M", str(big), TXT],
-                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    # --timeout 0: only the memory limit may stop the big file (on a loaded machine the 120 s default came first)
+    proc = subprocess.run([sys.executable, "-c", probe, "extract", "--max-memory", "350M", "--timeout", "0", str(big),
+                           TXT], capture_output=True, text=True, timeout=900, cwd=tmp_path)
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
     assert re.search(r"error: .*prose\.txt.*the memory limit of 350 MB \(--max-memory\)", proc.stderr), proc.stderr
     assert "methods ['fork'" in proc.stderr and "exit 1" in proc.stderr, proc.stderr
