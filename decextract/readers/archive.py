@@ -216,15 +216,9 @@ def _zip_name(info: zipfile.ZipInfo) -> str:
     name = info.filename
     if not info.flag_bits & 0x800:
         try:
-            raw = name.encode("cp437")
+            name = _code_page_name(name.encode("cp437"), name)
         except UnicodeEncodeError:
             return name
-        for encoding in ("utf-8", "gb18030"):
-            try:
-                name = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
     return name.replace("\\", "/")
 
 
@@ -234,13 +228,18 @@ def _rar_name(info) -> str:
     raw = getattr(info, "orig_filename", None)
     name = info.filename
     if isinstance(raw, bytes) and not getattr(info, "flags", 0) & 0x200:
-        for encoding in ("utf-8", "gb18030"):
-            try:
-                name = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
+        name = _code_page_name(raw, name)
     return name.replace("\\", "/").rstrip("/")
+
+
+def _code_page_name(raw: bytes, fallback: str) -> str:
+    """A name's bytes written in an unnamed code page: UTF-8 when they are valid UTF-8, else GB18030."""
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return fallback
 
 
 class _Rar(_Streamed):
