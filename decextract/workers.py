@@ -235,6 +235,9 @@ def _serve(conn, limits: Limits, parent: int, encoders: Sequence[Encoder]) -> No
     sys.unraisablehook = lambda unraisable: None
     _die_with_parent(parent)
     _warm_up()
+    # the lexicons, dictionary and compiled patterns live as long as the worker: out of the collector's sight,
+    # full collections no longer traverse them (measured: 9 % less CPU over the corpus and real PDFs)
+    gc.freeze()
     capped = False
     if limits.max_memory:
         size, resident = _memory_of(os.getpid()) or (0, 0)
