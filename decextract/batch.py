@@ -266,12 +266,9 @@ class _Writer:
             for k, (sink, have) in enumerate(zip(self.sinks, self.have, strict=True)):
                 if result.sha256 in have and not self.force:
                     sink.add_sources(result.sha256, [result.path])
-                elif result.encoded:  # what the worker made of the records for this sink
+                else:  # with what the worker made of the records for this sink, when it made it
                     sink.write_document(result.sha256, [result.path], result.records, replace=self.force,
-                                        encoded=result.encoded[k])
-                    have.add(result.sha256)
-                else:
-                    sink.write_document(result.sha256, [result.path], result.records, replace=self.force)
+                                        encoded=result.encoded[k] if result.encoded else None)
                     have.add(result.sha256)
         except DecExtractError as exc:
             return Failure.of("write", exc)

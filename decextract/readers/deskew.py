@@ -20,7 +20,7 @@ MAX_SKEW = 5.0  # degrees: the widest tilt looked for (beyond it a page is turne
 MIN_SKEW = 0.15  # degrees: a smaller tilt is left as it is (less than a pixel over a text line)
 _WIDTH = 1000  # the page is measured at about this many pixels across
 _SAMPLE = 200_000  # at most this many ink pixels are weighed
-_INK = 160  # grey below this is ink (as the ruling-line finder takes it)
+INK = 160  # grey below this is ink (the ruling-line finder of .ocr takes it so too)
 
 
 def skew(gray) -> float:
@@ -28,7 +28,7 @@ def skew(gray) -> float:
     ink to tell)."""
     step = max(1, round(gray.shape[1] / _WIDTH))
     small = gray[::step, ::step] if step > 1 else gray
-    ys, xs = np.nonzero(small < _INK)
+    ys, xs = np.nonzero(small < INK)
     if len(ys) < 200:
         return 0.0
     if len(ys) > _SAMPLE:

@@ -41,7 +41,7 @@ INSTALL = "pip install 'decextract[ocr]'"
 _SCALE = DPI / 72
 _LOCK = threading.Lock()  # one recognition at a time per process: the engine is shared
 _MIN_LINE = 0.04  # shortest ruling line, as a share of the page's width or height
-_INK = 160  # grey below this is ink
+_INK = deskew.INK  # grey below this is ink
 _PALE_INK = 200  # … on a straightened page, where a turned line is spread over two rows of paler grey
 _ONE_LINE = 1.5  # points across: pieces of ruling this close are one line
 _LINE_GAP = 4.0  # points along: the widest break in one ruling line
@@ -219,9 +219,9 @@ def _joined(edges: list[dict]) -> list[dict]:
     than :data:`_LINE_GAP` (a line straightened from a tilted scan comes back in pieces where it is faint)."""
     out: list[dict] = []
     for orientation, along, across in (("h", ("x0", "x1"), "top"), ("v", ("top", "bottom"), "x0")):
-        pieces = sorted((e for e in edges if e["orientation"] == orientation), key=lambda e: (e[across], e[along[0]]))
+        pieces = sorted((e for e in edges if e["orientation"] == orientation), key=lambda e: (e[along[0]], e[across]))
         lines: list[list[float]] = []  # [position across, start, end]
-        for e in sorted(pieces, key=lambda e: e[along[0]]):
+        for e in pieces:
             for line in lines:
                 if abs(line[0] - e[across]) <= _ONE_LINE and e[along[0]] - line[2] <= _LINE_GAP:
                     line[2] = max(line[2], e[along[1]])
