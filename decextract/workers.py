@@ -38,7 +38,7 @@ import attrs
 from .errors import DamagedFileError, DecExtractError, MemoryLimitError
 from .limits import Limits, apply_memory_limit, format_size, memory_error
 from .pipeline import records_of
-from .readers import read_bytes, read_file
+from .readers import ocr, read_bytes, read_file
 from .records import Record
 
 if TYPE_CHECKING:
@@ -249,9 +249,15 @@ def _serve(conn, limits: Limits, parent: int, encoders: Sequence[Encoder]) -> No
         # memory in use: the cap allows for it, as measured once warm
         capped = apply_memory_limit(limits.max_memory + max(0, size - resident)) is not None
     conn.send(("ready", capped))
+    ocr.worker_ready()
     while (item := conn.recv()) is not None:
         path, planned = item
-        result = attrs.evolve(extract_path(path, planned, limits, encoders), peak_memory=_peak_rss())
+        ocr.document_begun()
+        try:
+            result = attrs.evolve(extract_path(path, planned, limits, encoders), peak_memory=_peak_rss())
+        except ocr.StaleWorker:  # a fresh worker reads it, as it would have read it in a batch of one file
+            conn.send(("again", path))
+            return
         unsent = None
         try:
             conn.send(result)
@@ -371,10 +377,13 @@ def run_local(items: Iterator[DocumentResult | Task], workers: int, limits: Limi
     ctx = multiprocessing.get_context("fork" if fork and can_fork() else "spawn")
     pool: list[_Worker] = []
     pending: Task | None = None  # the next task, waiting for an idle worker
+    again: list[Task] = []  # tasks a worker gave back to be read by a fresh one (see ocr.StaleWorker)
     done: list[DocumentResult] = []  # results to hand over once every idle worker has its next task
     exhausted = False
     try:
         while True:
+            if pending is None and again:
+                pending = again.pop()
             if pending is None and not exhausted:
                 for item in items:
                     if isinstance(item, DocumentResult):
@@ -417,6 +426,10 @@ def run_local(items: Iterator[DocumentResult | Task], workers: int, limits: Limi
                     elif w.worn(limits):
                         w.stop()
                     done.append(attrs.evolve(message, peak_memory=max(message.peak_memory or 0, w.peak_rss) or None))
+                elif isinstance(message, tuple) and message[0] == "again" and w.task is not None:
+                    again.append(w.task)
+                    w.task = None
+                    w.kill()
                 elif w.task is not None:
                     memory = w.sample()
                     over = (limits.max_memory and not w.capped and memory and memory[1] > limits.max_memory)
