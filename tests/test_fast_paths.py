@@ -89,7 +89,8 @@ def test_span_box_of_char_boxes_is_span_box_of_their_tuple(spec, start, end, shi
 
     lines = []
     for row, chars in enumerate(spec):  # boxes near zero too: the sign of a rounded -0.001 must survive
-        made = [Char(t, 10.0 * k * (row % 2) + shift, 20.0 * row + shift, 10.0 * k + 9.5, 20.0 * row + 12, 12.0, k, sp)
+        made = [Char(t, 10.0 * k * (row % 2) + shift * (-1) ** k, 20.0 * row + shift * (-1) ** (k // 2),
+                     10.0 * k + 9.5, 20.0 * row + 12, 12.0, k, sp)
                 for k, (t, sp) in enumerate(chars)]
         lines.append(Line(made, 1 + row // 2))
     boxes = join_lines(lines)[1]

@@ -440,7 +440,10 @@ class CharBoxes(Sequence):
         return (self._box(i) for i in range(len(self._chars)))
 
     def span(self, start: int, end: int) -> tuple[int | None, tuple | None]:
-        """:func:`decextract.model.span_box` of ``self[start:end]``, computed without building the boxes."""
+        """:func:`decextract.model.span_box` of ``self[start:end]``, computed without building the boxes.
+
+        Rounding is monotonic, so the least (greatest) of the rounded coordinates is the rounded least
+        (greatest): the bounds are taken from the coordinates as read and rounded once."""
         chars, pages = self._chars, self._pages
         page = None
         for i in range(*slice(start, end).indices(len(chars))):
@@ -449,23 +452,31 @@ class CharBoxes(Sequence):
                 continue
             if page is None:
                 page = pages[i]
-                x0, top, x1, bottom = round2(c[1]), round2(c[2]), round2(c[3]), round2(c[4])
-            elif pages[i] == page:  # min and max as the builtins take them: the first of equal values
-                v = round2(c[1])
-                if v < x0:
-                    x0 = v
-                v = round2(c[2])
-                if v < top:
-                    top = v
-                v = round2(c[3])
-                if v > x1:
-                    x1 = v
-                v = round2(c[4])
-                if v > bottom:
-                    bottom = v
+                x0, top, x1, bottom = c[1], c[2], c[3], c[4]
+            elif pages[i] == page:
+                if c[1] < x0:
+                    x0 = c[1]
+                if c[2] < top:
+                    top = c[2]
+                if c[3] > x1:
+                    x1 = c[3]
+                if c[4] > bottom:
+                    bottom = c[4]
         if page is None:
             return None, None
-        return page, (round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2))
+        bbox = (round2(x0), round2(top), round2(x1), round2(bottom))
+        if 0.0 in bbox:  # a bound that rounds to zero keeps the sign of the first such character, as min does
+            bbox = tuple(self._first_zero(start, end, page, k) if v == 0.0 else v for k, v in enumerate(bbox, 1))
+        return page, bbox
+
+    def _first_zero(self, start: int, end: int, page: int, k: int) -> float:
+        """The rounded coordinate ``k`` (1 = x0 … 4 = bottom) of the first character of the span on ``page``
+        whose coordinate rounds to zero: ``0.0`` or ``-0.0``."""
+        for i in range(*slice(start, end).indices(len(self._chars))):
+            c = self._chars[i]
+            if c is not None and self._pages[i] == page and round2(c[k]) == 0.0:
+                return round2(c[k])
+        return 0.0
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Sequence) and tuple(self) == tuple(other)
