@@ -300,6 +300,10 @@ def batch_table(copies: int, workers: list[int], rounds: int = 1) -> None:
             print(f"{r['workers']:>7} {r['seconds']:>8.1f} {r['succeeded'] / r['seconds']:>7.2f} {wall:>7.2f}x "
                   f"{per_cpu:>6.2f}x {r['worker_cpu'] / r['seconds']:>10.2f} {writer:>6.0%} {per_doc:>13.1f} "
                   f"{r['worker_peak_mb']:>14.0f}")
+        spin = {w: min(_spin_run(w, max(workers)) for _ in range(max(3, rounds))) for w in workers}
+        print(f"machine: the same pure-Python work ({max(workers) * 2} equal loops) in 1 … {max(workers)} processes: "
+              + ", ".join(f"{w} → {spin[workers[0]] / spin[w]:.2f}x" for w in workers)
+              + " (what this machine's cores give at best, in this run)")
         print(f"floor: the same documents through a plain multiprocessing pool of decextract.extract (forked after "
               f"a warm-up, no sinks, no limits, records dropped) — what {max(workers)} processes on this machine "
               f"give the same work")
@@ -308,6 +312,23 @@ def batch_table(copies: int, workers: list[int], rounds: int = 1) -> None:
             batch = one["seconds"] / best[w]["seconds"] if workers[0] == 1 else float("nan")
             print(f"{w:>7} {pool[w]:>8.1f} {n / pool[w]:>7.2f} {ratio:>7.2f}x   batch speed-up ÷ pool speed-up "
                   f"{batch / ratio:.2f}")
+
+
+def _spin(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i * i % 7
+    return total
+
+
+def _spin_run(workers: int, most: int) -> float:
+    """Seconds for ``workers`` forked processes to run ``2 * most`` equal pure-Python loops."""
+    import multiprocessing
+
+    start = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        pool.map(_spin, [3_000_000] * (2 * most))
+    return time.perf_counter() - start
 
 
 def _pool_run(folder: str, workers: int) -> float:

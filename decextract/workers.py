@@ -48,6 +48,11 @@ if TYPE_CHECKING:
 SAMPLE_INTERVAL = 0.1
 #: a worker that dies by a signal after reaching this share of the memory limit ran out of memory
 _NEAR_LIMIT = 0.7
+#: a capped worker whose address space stays this close to its cap (bytes) for PINNED seconds is out of memory:
+#: with no room left, the interpreter can loop in place (each new exception needs memory it cannot get), so
+#: the worker would never say so itself
+_PINNED_MARGIN = 4 << 20  # (measured: such a worker sits within 1 MB of its cap)
+PINNED = 5.0
 
 
 @attrs.frozen
@@ -164,7 +169,7 @@ def extract_path(path: str, planned: str, limits: Limits | None = None, encoders
     return extract_bytes(data, path, sha256=sha, limits=limits, encoders=encoders)
 
 
-def _warm_up() -> None:
+def warm_up() -> None:
     """Load the lexicons and the jieba dictionary once, before the first real document."""
     extract_bytes("2020年度部门决算。一般公共预算财政拨款支出1.5万元，比上年增长10%。".encode(), "<warm-up>")
 
@@ -209,13 +214,27 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True, name="decextract-parent-watch").start()
 
 
-def _worker_main(conn, limits: Limits, parent: int, encoders: Sequence[Encoder] = ()) -> None:
+def _worker_main(conn, limits: Limits, parent: int | None, encoders: Sequence[Encoder] = (),
+                 started: tuple[dict[str, str], str] | None = None) -> None:
     """A worker process: cap its memory, warm up, then extract each path received until told to stop.
+
+    ``parent`` is the process to die with (None: the one that started this worker, a fork server's
+    worker dying with the server, which ends with the batch).  ``started`` is the batch's environment and
+    working directory when the worker was asked for, which a worker forked from a server started earlier
+    takes on (as a spawned worker inherits them).
 
     Nothing escapes as a traceback: what cannot be sent back ends the process
     quietly, and the parent reports the document's worker as lost.
     """
+    if parent is None:
+        parent = os.getppid()
+        _let_the_server_end()
     try:
+        if started is not None:
+            env, cwd = started
+            os.environ.clear()
+            os.environ.update(env)
+            os.chdir(cwd)
         _serve(conn, limits, parent, encoders)
     except (EOFError, ConnectionError, KeyboardInterrupt):
         pass  # the parent is gone: stop quietly
@@ -228,17 +247,32 @@ def _worker_main(conn, limits: Limits, parent: int, encoders: Sequence[Encoder] 
     os._exit(0)
 
 
+def _let_the_server_end() -> None:
+    """Close, in a worker forked by the fork server, its copy of the pipe whose closing tells the server its
+    clients are gone: the server ends when the batch does (then this worker, dying with it), not when its
+    last worker does (which waits for the server: neither would end after the batch is killed)."""
+    try:
+        from multiprocessing import forkserver
+
+        server = forkserver._forkserver
+        if server._forkserver_alive_fd is not None:
+            os.close(server._forkserver_alive_fd)
+            server._forkserver_alive_fd = None
+    except (ImportError, AttributeError, OSError):  # another Python's internals: the batch's watch still ends it
+        pass
+
+
 def _serve(conn, limits: Limits, parent: int, encoders: Sequence[Encoder]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     # a generator finalised after a MemoryError may raise again while memory is short: that is not the
     # document's outcome (its result says it), and it must not print a traceback
     sys.unraisablehook = lambda unraisable: None
     _die_with_parent(parent)
-    _warm_up()
+    warm_up()
     # the lexicons, dictionary and compiled patterns live as long as the worker: out of the collector's sight,
     # full collections no longer traverse them (measured: 9 % less CPU over the corpus and real PDFs)
     gc.freeze()
-    capped = False
+    capped = None
     if limits.max_memory:
         size, resident = _memory_of(os.getpid()) or (0, 0)
         if resident > limits.max_memory:
@@ -247,7 +281,7 @@ def _serve(conn, limits: Limits, parent: int, encoders: Sequence[Encoder]) -> No
             return
         # address space the libraries reserved without using it (thread stacks, allocator arenas) is not
         # memory in use: the cap allows for it, as measured once warm
-        capped = apply_memory_limit(limits.max_memory + max(0, size - resident)) is not None
+        capped = apply_memory_limit(limits.max_memory + max(0, size - resident))
     conn.send(("ready", capped))
     ocr.worker_ready()
     while (item := conn.recv()) is not None:
@@ -298,12 +332,15 @@ class _Worker:
             sys.stdout.flush()
             sys.stderr.flush()
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, limits, os.getpid(), tuple(encoders)), daemon=True,
-                                   name="decextract-worker")
+        served = ctx.get_start_method() == "forkserver"
+        args = (child, limits, None if served else os.getpid(), tuple(encoders),
+                (dict(os.environ), os.getcwd()) if served else None)
+        self.process = ctx.Process(target=_worker_main, args=args, daemon=True, name="decextract-worker")
         self.process.start()
         child.close()
         self.ready = False
-        self.capped = False
+        self.capped: int | None = None  # the address-space cap the worker put on itself, in bytes
+        self.pinned_since: float | None = None  # since when its address space is at the cap
         self.task: Task | None = None
         self.deadline = float("inf")
         self.peak_size = 0  # address space seen during the current task
@@ -319,11 +356,22 @@ class _Worker:
         memory = self.sample()
         return bool(memory) and memory[0] - self.start_size > limits.max_memory // 2
 
+    def pinned(self, memory: tuple[int, int] | None) -> bool:
+        """Whether the worker has been at its address-space cap for PINNED seconds (see _PINNED_MARGIN)."""
+        if not (self.capped and memory and memory[0] >= self.capped - _PINNED_MARGIN):
+            self.pinned_since = None
+            return False
+        now = time.monotonic()
+        if self.pinned_since is None:
+            self.pinned_since = now
+        return now - self.pinned_since >= PINNED
+
     def give(self, task: Task, timeout: float | None) -> None:
         self.conn.send((task.path, task.sha256))
         self.task = task
         self.deadline = time.monotonic() + timeout if timeout else float("inf")
         self.peak_size = 0
+        self.pinned_since = None
 
     def sample(self) -> tuple[int, int] | None:
         memory = _memory_of(self.process.pid) if self.process.pid else None
@@ -369,12 +417,14 @@ def run_local(items: Iterator[DocumentResult | Task], workers: int, limits: Limi
     A worker's next task is given before its result is handed over, so workers extract while the caller
     writes (on two cores, a batch's writing would otherwise leave each worker idle for a sixth of the time).
 
-    Workers are spawned (a fresh interpreter each), or with ``fork`` forked from this process where the
-    platform can and this process runs no other thread: a worker then starts with the modules this
-    process has imported instead of importing them again (what a one-file ``extract`` waits for), under
-    the same limits.  Forking suits a parent holding nothing a child must not share (the extract
-    command); a batch, with its sinks' connections open, spawns."""
-    ctx = multiprocessing.get_context("fork" if fork and can_fork() else "spawn")
+    Workers are forked from a fork server (a fresh interpreter, started with the first worker, that has
+    loaded the modules, lexicons and dictionary once: :mod:`decextract.preload`), so a worker starts in
+    milliseconds with none of this process's connections or files, and takes on its environment and
+    working directory; where the platform has no fork server they are spawned (a fresh interpreter
+    each).  With ``fork`` they are forked from this process instead where the platform can and this
+    process runs no other thread (what a one-file ``extract`` does: it need not start the server), for a
+    parent holding nothing a child must not share."""
+    ctx = _context(fork)
     pool: list[_Worker] = []
     pending: Task | None = None  # the next task, waiting for an idle worker
     again: list[Task] = []  # tasks a worker gave back to be read by a fresh one (see ocr.StaleWorker)
@@ -433,6 +483,7 @@ def run_local(items: Iterator[DocumentResult | Task], workers: int, limits: Limi
                 elif w.task is not None:
                     memory = w.sample()
                     over = (limits.max_memory and not w.capped and memory and memory[1] > limits.max_memory)
+                    over = over or w.pinned(memory)
                     if over or not w.process.is_alive() or time.monotonic() >= w.deadline:
                         done.append(_lost(w, limits, over=bool(over)))
     finally:
@@ -440,6 +491,19 @@ def run_local(items: Iterator[DocumentResult | Task], workers: int, limits: Limi
             w.ask_to_stop() if exhausted else w.kill()
         for w in pool:
             w.wait_end()
+
+
+def _context(fork: bool):
+    """How workers start: forked from this process (``fork``, where safe), else forked from a fork server
+    that has loaded what they need (:mod:`decextract.preload`), else spawned (platforms without fork)."""
+    methods = multiprocessing.get_all_start_methods()
+    if fork and can_fork():
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["decextract.preload"])
+        return ctx
+    return multiprocessing.get_context("spawn")
 
 
 def can_fork() -> bool:

@@ -537,6 +537,15 @@ def _children(pid: int) -> set[int]:
     return out
 
 
+def _descendants(pid: int) -> set[int]:
+    out, todo = set(), [pid]
+    while todo:
+        found = _children(todo.pop()) - out
+        out |= found
+        todo += found
+    return out
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_killing_the_batch_ends_its_workers(tmp_path):
@@ -548,10 +557,11 @@ def test_killing_the_batch_ends_its_workers(tmp_path):
                              f"sqlite:///{tmp_path / 'out.sqlite'}", "-j", "1", "-q", "--timeout", "0"], env=env)
     workers: set[int] = set()
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not workers:
-        workers = {p for p in _children(proc.pid) if "decextract-worker" in _cmdline(p) or _is_python(p)}
+    while time.monotonic() < deadline and not workers - _children(proc.pid):
+        # the batch's processes: the fork server and its workers (its children), the resource tracker
+        workers = {p for p in _descendants(proc.pid) if "decextract-worker" in _cmdline(p) or _is_python(p)}
         time.sleep(0.2)
-    assert workers, "no worker started"
+    assert workers - _children(proc.pid), "no worker forked by the fork server"
     time.sleep(1.0)  # the worker is busy on the document
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
@@ -748,3 +758,64 @@ def test_an_encoder_failing_in_the_worker_fails_that_document_at_the_write_stage
     assert (summary.succeeded, summary.failed) == (2, 1)
     assert ("doc-001.txt", "write", "ValueError", "cannot prepare this one") in sink.written
     assert sum(isinstance(w, str) for w in sink.written) == 2
+
+
+def test_workers_take_the_environment_and_folder_of_the_batch_that_asks_for_them(tmp_path, monkeypatch):
+    """Workers are forked from a server started with an earlier batch: each takes on the environment and
+    working directory of the batch that asks for it, as a spawned worker would (DECEXTRACT_OCR=0 set after
+    the server started turns OCR off; a relative path is the asking batch's)."""
+    from fixtures_formats import scanned_pdf
+
+    seed_pdf = ROOT / "samples" / "xiqu-zhengfawei-2020-juesuan.pdf"
+    first = tmp_path / "first.txt"
+    first.write_text("2020年度部门决算。一般公共预算财政拨款支出1.5万元。", encoding="utf-8")
+    assert [r.status for r in extract_many([first], 1)] == ["ok"]  # the fork server runs from here on
+    folder = tmp_path / "later"
+    folder.mkdir()
+    scanned_pdf(seed_pdf, folder / "scan.pdf", dpi=60, pages=range(1, 2))
+    monkeypatch.setenv("DECEXTRACT_OCR", "0")
+    monkeypatch.chdir(folder)
+    (result,) = extract_many(["scan.pdf"], 1)
+    assert result.status == "ok", result.failure
+    doc = result.records[0]
+    assert "OCR is turned off" in next(n.message for n in doc.warnings if n.code == "no_text_pages")
+
+
+_STUCK_AT_THE_CAP = """
+import mmap, os, resource, time
+from decextract import workers
+
+_kept = []
+
+
+def extract_path(*args, **kwargs):  # fill the address space to 1 MB under the cap, then never answer
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    with open("/proc/self/statm", "rb") as f:
+        size = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    _kept.append(mmap.mmap(-1, soft - size - (1 << 20)))
+    time.sleep(600)
+
+
+workers.extract_path = extract_path
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS, /proc")
+def test_a_worker_stuck_at_its_memory_cap_is_out_of_memory(tmp_path):
+    """With no room left under its cap, a worker can loop in place (each new exception needs memory it cannot
+    get) and never report: one whose address space stays at the cap is stopped and its document fails on
+    memory, even without a timeout."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("2020年度部门决算。一般公共预算财政拨款支出1.5万元。", encoding="utf-8")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(_STUCK_AT_THE_CAP, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": f"{site}{os.pathsep}{ROOT}"}
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "decextract", "batch", str(folder), "--jsonl",
+                           str(tmp_path / "o.jsonl"), "-j", "1", "--timeout", "0", "--max-memory", "400M"],
+                          capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert re.search(r"a\.txt.*the memory limit of 400 MB", proc.stdout + proc.stderr), proc.stdout + proc.stderr
+    assert time.monotonic() - started < 120
