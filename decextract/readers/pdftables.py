@@ -423,12 +423,27 @@ class _GridCell:
         return not self.lines
 
 
-def _part_grid(part: TablePart, cols: list[float]) -> tuple[list[_GridCell], int]:
+class _Nearest(dict):
+    """:func:`_index` of each value looked up in ``bounds``, computed once per distinct value (a table's
+    cells share their edges: a few values, each many times)."""
+
+    def __init__(self, bounds: list[float]):
+        super().__init__()
+        self.bounds = bounds
+
+    def __missing__(self, v: float) -> int:
+        i = self[v] = _index(self.bounds, v)
+        return i
+
+
+def _part_grid(part: TablePart, col_of: _Nearest) -> tuple[list[_GridCell], int]:
     rows = _clusters([v for c in part.cells for v in (c.bbox[1], c.bbox[3])])
+    row_of = _Nearest(rows)
     grid = []
     for c in part.cells:
-        r0, r1 = _index(rows, c.bbox[1]), _index(rows, c.bbox[3])
-        c0, c1 = _index(cols, c.bbox[0]), _index(cols, c.bbox[2])
+        x0, top, x1, bottom = c.bbox
+        r0, r1 = row_of[top], row_of[bottom]
+        c0, c1 = col_of[x0], col_of[x1]
         grid.append(_GridCell(r0, c0, max(r1 - r0, 1), max(c1 - c0, 1), c, list(c.lines)))
     return grid, max(len(rows) - 1, 1)
 
@@ -522,7 +537,8 @@ def _text(cell: _GridCell) -> str:
 def build_table(parts: Sequence[TablePart]) -> tuple[list[Cell], int, int]:
     """One grid from the parts of a table: ``(cells, n_rows, n_cols)``."""
     cols = _clusters([v for p in parts for c in p.cells for v in (c.bbox[0], c.bbox[2])])
-    cells, n_rows = _part_grid(parts[0], cols)
+    col_of = _Nearest(cols)
+    cells, n_rows = _part_grid(parts[0], col_of)
     first_part = [(c.row, c.col, c.colspan, tuple(c.lines)) for c in cells]  # as read (rows cut later grow)
     header: dict[int, list[tuple[int, int, str]]] = {}  # texts of the first part's rows, as they are needed
     first_rows = n_rows
@@ -533,7 +549,7 @@ def build_table(parts: Sequence[TablePart]) -> tuple[list[Cell], int, int]:
         return header[r]
 
     for part in parts[1:]:
-        grid, rows = _part_grid(part, cols)
+        grid, rows = _part_grid(part, col_of)
         repeated = 0
         while repeated < rows - 1 and repeated < first_rows and _row_texts(grid, repeated) == header_row(repeated):
             repeated += 1
@@ -562,12 +578,24 @@ def build_table(parts: Sequence[TablePart]) -> tuple[list[Cell], int, int]:
         cells.extend(grid)
         n_rows = shift + rows
     out = []
+    rounded = _Rounded()
     for c in sorted(cells, key=lambda c: (c.row, c.col)):
         text, boxes = join_lines(c.lines)
         x0, top, x1, bottom = c.raw.bbox
-        out.append(Cell(row=c.row, col=c.col, text=text, rowspan=c.rowspan, colspan=c.colspan,
-                        page=c.raw.page, bbox=(round2(x0), round2(top), round2(x1), round2(bottom)), boxes=boxes))
+        out.append(Cell(row=c.row, col=c.col, text=text, rowspan=c.rowspan, colspan=c.colspan, page=c.raw.page,
+                        bbox=(rounded[x0], rounded[top], rounded[x1], rounded[bottom]), boxes=boxes))
     return out, n_rows, max(len(cols) - 1, 1)
+
+
+class _Rounded(dict):
+    """:func:`round2` of each value looked up, computed once per distinct value; zero is not kept
+    (``-0.0`` and ``0.0`` are one key, but each rounds to itself)."""
+
+    def __missing__(self, v: float) -> float:
+        if v == 0.0:
+            return round2(v)
+        r = self[v] = round2(v)
+        return r
 
 
 def top_row(part: TablePart) -> list[str]:
