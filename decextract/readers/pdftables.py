@@ -520,9 +520,9 @@ def _first_word(line: Line) -> float:
     return chars[end].x1 - chars[0].x0
 
 
-def _widest(cells: Sequence[_GridCell]) -> dict[tuple[int, int], float]:
-    """The widest text line of each column (by start column and span)."""
-    out: dict[tuple[int, int], float] = {}
+def _widest(cells: Sequence[_GridCell], out: dict[tuple[int, int], float] | None = None) -> dict[tuple[int, int], float]:
+    """The widest text line of each column (by start column and span), of ``cells`` and those ``out`` holds."""
+    out = {} if out is None else out
     for c in cells:
         for line in c.lines:
             key = (c.col, c.colspan)
@@ -542,6 +542,8 @@ def build_table(parts: Sequence[TablePart]) -> tuple[list[Cell], int, int]:
     first_part = [(c.row, c.col, c.colspan, tuple(c.lines)) for c in cells]  # as read (rows cut later grow)
     header: dict[int, list[tuple[int, int, str]]] = {}  # texts of the first part's rows, as they are needed
     first_rows = n_rows
+    widest = _widest(cells) if len(parts) > 1 else {}  # of the cells so far (a row joined across the break
+    # keeps its lines in their column, so each part only adds its own)
 
     def header_row(r: int) -> list[tuple[int, int, str]]:
         if r not in header:
@@ -559,7 +561,7 @@ def build_table(parts: Sequence[TablePart]) -> tuple[list[Cell], int, int]:
         rows -= repeated
         last = _covering(cells, n_rows - 1)
         first = [c for c in grid if c.row == 0]
-        cut = _is_cut_row(last, first, _widest([*cells, *grid]))
+        cut = _is_cut_row(last, first, _widest(grid, widest))
         for c in first:
             above = last.get((c.col, c.colspan))
             if above is None:
