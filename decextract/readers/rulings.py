@@ -55,6 +55,7 @@ def _snap(edges: list[Edge], attr: str, tolerance: float) -> list[Edge]:
     for e in edges:  # clusters in order, each keeping the edges' order (pdfplumber's stable sort)
         groups.setdefault(cluster[e[attr]], []).append(e)
     keys = ("x0", "x1") if attr == "x0" else ("top", "bottom", "doctop")
+    first, second, third = (*keys, None) if len(keys) == 2 else keys
     out = []
     for k in sorted(groups):
         group = groups[k]
@@ -62,9 +63,15 @@ def _snap(edges: list[Edge], attr: str, tolerance: float) -> list[Edge]:
         for e in group:
             value = avg - e[attr]
             moved = e.copy()
-            for key in keys:
-                if key in moved:
-                    moved[key] = e[key] + value
+            try:  # (the loop below, for an edge with every key)
+                moved[first] = e[first] + value
+                moved[second] = e[second] + value
+                if third:
+                    moved[third] = e[third] + value
+            except KeyError:
+                for key in keys:
+                    if key in moved:
+                        moved[key] = e[key] + value
             out.append(moved)
     return out
 
