@@ -17,6 +17,8 @@ a merged cell running over the break kept as one cell.
 from __future__ import annotations
 
 import ctypes
+import functools
+import struct
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from itertools import pairwise
@@ -69,11 +71,7 @@ def _edge(x0: float, top: float, x1: float, bottom: float, orientation: str) -> 
 def ruling_edges(page, frame: PageFrame) -> list[dict]:
     """Horizontal and vertical segments of the page's visible paths, as displayed (top-left origin)."""
     edges: list[dict] = []
-    pt_buf = pdfraw.Point()
-    xref, yref = ctypes.byref(pt_buf), ctypes.byref(pt_buf, 4)
-    unpack = pdfraw.POINT.unpack_from
-    count, get_segment, get_point = pdfraw.path_count_segments, pdfraw.path_get_segment, pdfraw.segment_get_point
-    get_type, get_close = pdfraw.segment_get_type, pdfraw.segment_get_close
+    count = pdfraw.path_count_segments
     moveto, lineto = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO
     point = frame.point
     upright = frame.rotation == 0
@@ -81,25 +79,77 @@ def ruling_edges(page, frame: PageFrame) -> list[dict]:
     add = _add_segment
     for handle, (a, b, c, d, e, f) in _painted_paths(pdfraw.handle(page)):
         start = cur = None
-        for i in range(count(handle)):
-            seg = get_segment(handle, i)
-            get_point(seg, xref, yref)
-            px, py = unpack(pt_buf)
+        for px, py, kind, closes in _segments(handle, count(handle)):
             if upright:  # PageFrame.point, inline
                 pt = (a * px + c * py + e - crop_left, crop_top - (b * px + d * py + f))
             else:
                 pt = point(a * px + c * py + e, b * px + d * py + f)
-            kind = get_type(seg)
             if kind == moveto or cur is None:
                 start = cur = pt
                 continue
             if kind == lineto:
                 add(edges, cur, pt)
             cur = pt
-            if get_close(seg):
+            if closes:
                 add(edges, cur, start)
                 cur = start
     return edges
+
+
+#: one point of a PDFium path as it lies in PDFium's memory (``CFX_Path::Point``): x, y (floats), the
+#: segment's type (FPDF_SEGMENT_*) and whether it closes the figure (a byte each), padded to 12 bytes
+_POINT_LAYOUT = struct.Struct("2fBB2x")
+
+
+def _segments(handle, n: int):
+    """``(x, y, type, closes)`` of each of the ``n`` segments of a path, in order.
+
+    A path's points lie in one array, so where its layout is the one :func:`_layout_known` checked, the
+    whole array is read at once: one copy instead of four calls a segment (the address of the first
+    and last segment, as PDFium hands them out, must be that array's).  Otherwise :func:`_each_segment`.
+    """
+    if n > 0 and _layout_known():
+        size = _POINT_LAYOUT.size
+        first, last = pdfraw.path_get_segment(handle, 0).value, pdfraw.path_get_segment(handle, n - 1).value
+        if first and last and last - first == (n - 1) * size:
+            return _POINT_LAYOUT.iter_unpack(ctypes.string_at(first, n * size))
+    return _each_segment(handle, n)
+
+
+def _each_segment(handle, n: int):
+    """:func:`_segments` through PDFium's calls, a segment at a time."""
+    pt_buf = pdfraw.Point()
+    xref, yref = ctypes.byref(pt_buf), ctypes.byref(pt_buf, 4)
+    unpack = pdfraw.POINT.unpack_from
+    get_segment, get_point = pdfraw.path_get_segment, pdfraw.segment_get_point
+    get_type, get_close = pdfraw.segment_get_type, pdfraw.segment_get_close
+    for i in range(n):
+        seg = get_segment(handle, i)
+        get_point(seg, xref, yref)
+        px, py = unpack(pt_buf)
+        yield px, py, get_type(seg), get_close(seg)
+
+
+@functools.cache
+def _layout_known() -> bool:
+    """Whether PDFium keeps a path's points as :data:`_POINT_LAYOUT` says: a path made here of every kind
+    of segment (move, line, Bézier, closing) reads the same from memory as through PDFium's calls."""
+    path = pdfium_c.FPDFPageObj_CreateNewPath(10.5, 20.25)
+    try:
+        pdfium_c.FPDFPath_LineTo(path, 110.5, -20.75)
+        pdfium_c.FPDFPath_BezierTo(path, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0)
+        pdfium_c.FPDFPath_Close(path)
+        pdfium_c.FPDFPath_MoveTo(path, 7.75, 8.5)
+        pdfium_c.FPDFPath_LineTo(path, 9.0, 10.0)
+        handle = pdfraw.handle(path)
+        n = pdfraw.path_count_segments(handle)
+        size = _POINT_LAYOUT.size
+        first, last = pdfraw.path_get_segment(handle, 0).value, pdfraw.path_get_segment(handle, n - 1).value
+        if n != 7 or not first or last - first != (n - 1) * size:
+            return False
+        return list(_POINT_LAYOUT.iter_unpack(ctypes.string_at(first, n * size))) == list(_each_segment(handle, n))
+    finally:
+        pdfium_c.FPDFPageObj_Destroy(path)
 
 
 _Matrix = tuple[float, float, float, float, float, float]
