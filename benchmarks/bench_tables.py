@@ -135,12 +135,16 @@ def main() -> None:
             sums[ph][0] += a
             sums[ph][1] += b
         print(f"{path.name[:40]:40} {floor * 1000 / len(doc):6.2f} ms/p  "
-              + "  ".join(f"{a / floor:5.3f}→{b / floor:5.3f}x ({b / a:4.2f})" for a, b in row.values()), flush=True)
+              + "  ".join(_ratios(a, b, floor) for a, b in row.values()), flush=True)
         doc.close()
     a, b = sum(v[0] for v in sums.values()), sum(v[1] for v in sums.values())
-    print(f"{'all files':40} {'':>9}  " + "  ".join(f"{x / floors:5.3f}→{y / floors:5.3f}x ({y / x:4.2f})"
-                                                  for x, y in sums.values()))
-    print(f"the four phases: {a / floors:.3f}x → {b / floors:.3f}x of the char pass ({b / a:.2f})")
+    print(f"{'all files':40} {'':>9}  " + "  ".join(_ratios(x, y, floors) for x, y in sums.values()))
+    print(f"the four phases: {_ratios(a, b, floors)} of the char pass")
+
+
+def _ratios(base: float, new: float, floor: float) -> str:
+    """``base→new`` as multiples of ``floor``, and new ÷ base (none without a table to time)."""
+    return f"{base / floor:5.3f}→{new / floor:5.3f}x ({new / base:4.2f})" if base else f"{'no tables':>22}"
 
 
 if __name__ == "__main__":
