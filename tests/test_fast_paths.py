@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from decextract import labels
-from decextract.readers.pdftables import _clusters, _index
+from decextract.readers.pdftables import _clusters, _index, _Nearest, _Rounded
 from decextract.readers.pdftext import GAP, NO_SPACE, SPACE, Char, Line, join_lines, join_text, round2
 
 coordinates = st.one_of(
@@ -44,6 +44,24 @@ def test_round2_at_the_edges():
 def test_nearest_boundary_is_the_first_nearest(values, v):
     bounds = _clusters(values)
     assert _index(bounds, v) == min(range(len(bounds)), key=lambda i: abs(bounds[i] - v))
+
+
+@settings(max_examples=300)
+@given(st.lists(st.one_of(coordinates, st.sampled_from([0.0, -0.0])), min_size=1, max_size=30))
+def test_memo_of_round2_is_round2_with_the_sign_of_zero(values):
+    rounded = _Rounded()
+    for v in values * 2:  # each value looked up again once known
+        got = rounded[v]
+        assert got == round2(v) and math.copysign(1, got) == math.copysign(1, round2(v))
+
+
+@settings(max_examples=300)
+@given(st.lists(st.floats(min_value=0, max_value=900), min_size=1, max_size=40),
+       st.lists(st.floats(min_value=-10, max_value=910), min_size=1, max_size=20))
+def test_memo_of_nearest_boundary_is_index(values, looked_up):
+    bounds = _clusters(values)
+    nearest = _Nearest(bounds)
+    assert [nearest[v] for v in looked_up * 2] == [_index(bounds, v) for v in looked_up * 2]
 
 
 def _eager_join(lines):

@@ -71,6 +71,8 @@ def rulings_of_a_page(draw) -> list[dict]:
 def test_same_tables_as_pdfplumber(edges):
     assert rulings.merge_edges(edges) == plumber_merge(edges, 3.0, 3.0, 3.0, 3.0)
     assert rulings.find_tables(edges) == plumber_tables(edges)
+    bare = [{k: v for k, v in e.items() if k != "doctop"} for e in edges]  # edges without a key snapping moves
+    assert rulings.merge_edges(bare) == plumber_merge(bare, 3.0, 3.0, 3.0, 3.0)
 
 
 def test_same_tables_as_pdfplumber_on_real_pages():
@@ -131,3 +133,38 @@ def test_ruling_lines_inside_a_form_xobject_are_read():
     assert sorted(round(e["top"]) for e in edges if e["orientation"] == "h") == [200, 220, 240]
     assert sorted(round(e["x0"]) for e in edges if e["orientation"] == "v") == [100, 250, 400]
     assert rulings.find_tables(edges)[0][0] == (100.0, 200.0, 400.0, 240.0)
+
+
+_PATH_STEPS = st.lists(st.tuples(st.sampled_from(["move", "line", "bezier", "close"]),
+                                 st.lists(st.floats(min_value=-1e4, max_value=1e4, width=32), min_size=6, max_size=6)),
+                       max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(min_value=-1e4, max_value=1e4, width=32), st.floats(min_value=-1e4, max_value=1e4, width=32),
+       _PATH_STEPS)
+def test_path_segments_read_at_once_are_those_read_one_by_one(x, y, steps):
+    """A path's points copied from PDFium's memory in one go equal what PDFium's calls give, segment by segment."""
+    import pypdfium2.raw as pdfium_c
+
+    from decextract.readers import pdfraw
+    from decextract.readers.pdftables import _each_segment, _layout_known, _segments
+
+    assert _layout_known()  # (else every path is read segment by segment, and this test proves nothing)
+    path = pdfium_c.FPDFPageObj_CreateNewPath(x, y)
+    try:
+        for kind, v in steps:
+            if kind == "move":
+                pdfium_c.FPDFPath_MoveTo(path, v[0], v[1])
+            elif kind == "line":
+                pdfium_c.FPDFPath_LineTo(path, v[0], v[1])
+            elif kind == "bezier":
+                pdfium_c.FPDFPath_BezierTo(path, *v)
+            else:
+                pdfium_c.FPDFPath_Close(path)
+        handle = pdfraw.handle(path)
+        n = pdfraw.path_count_segments(handle)
+        assert list(_segments(handle, n)) == list(_each_segment(handle, n))
+        assert n == 0 or not isinstance(_segments(handle, n), type(_each_segment(handle, n)))  # (read at once)
+    finally:
+        pdfium_c.FPDFPageObj_Destroy(path)

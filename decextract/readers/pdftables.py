@@ -17,6 +17,8 @@ a merged cell running over the break kept as one cell.
 from __future__ import annotations
 
 import ctypes
+import functools
+import struct
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from itertools import pairwise
@@ -69,11 +71,7 @@ def _edge(x0: float, top: float, x1: float, bottom: float, orientation: str) -> 
 def ruling_edges(page, frame: PageFrame) -> list[dict]:
     """Horizontal and vertical segments of the page's visible paths, as displayed (top-left origin)."""
     edges: list[dict] = []
-    pt_buf = pdfraw.Point()
-    xref, yref = ctypes.byref(pt_buf), ctypes.byref(pt_buf, 4)
-    unpack = pdfraw.POINT.unpack_from
-    count, get_segment, get_point = pdfraw.path_count_segments, pdfraw.path_get_segment, pdfraw.segment_get_point
-    get_type, get_close = pdfraw.segment_get_type, pdfraw.segment_get_close
+    count = pdfraw.path_count_segments
     moveto, lineto = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO
     point = frame.point
     upright = frame.rotation == 0
@@ -81,25 +79,77 @@ def ruling_edges(page, frame: PageFrame) -> list[dict]:
     add = _add_segment
     for handle, (a, b, c, d, e, f) in _painted_paths(pdfraw.handle(page)):
         start = cur = None
-        for i in range(count(handle)):
-            seg = get_segment(handle, i)
-            get_point(seg, xref, yref)
-            px, py = unpack(pt_buf)
+        for px, py, kind, closes in _segments(handle, count(handle)):
             if upright:  # PageFrame.point, inline
                 pt = (a * px + c * py + e - crop_left, crop_top - (b * px + d * py + f))
             else:
                 pt = point(a * px + c * py + e, b * px + d * py + f)
-            kind = get_type(seg)
             if kind == moveto or cur is None:
                 start = cur = pt
                 continue
             if kind == lineto:
                 add(edges, cur, pt)
             cur = pt
-            if get_close(seg):
+            if closes:
                 add(edges, cur, start)
                 cur = start
     return edges
+
+
+#: one point of a PDFium path as it lies in PDFium's memory (``CFX_Path::Point``): x, y (floats), the
+#: segment's type (FPDF_SEGMENT_*) and whether it closes the figure (a byte each), padded to 12 bytes
+_POINT_LAYOUT = struct.Struct("2fBB2x")
+
+
+def _segments(handle, n: int):
+    """``(x, y, type, closes)`` of each of the ``n`` segments of a path, in order.
+
+    A path's points lie in one array, so where its layout is the one :func:`_layout_known` checked, the
+    whole array is read at once: one copy instead of four calls a segment (the address of the first
+    and last segment, as PDFium hands them out, must be that array's).  Otherwise :func:`_each_segment`.
+    """
+    if n > 0 and _layout_known():
+        size = _POINT_LAYOUT.size
+        first, last = pdfraw.path_get_segment(handle, 0).value, pdfraw.path_get_segment(handle, n - 1).value
+        if first and last and last - first == (n - 1) * size:
+            return _POINT_LAYOUT.iter_unpack(ctypes.string_at(first, n * size))
+    return _each_segment(handle, n)
+
+
+def _each_segment(handle, n: int):
+    """:func:`_segments` through PDFium's calls, a segment at a time."""
+    pt_buf = pdfraw.Point()
+    xref, yref = ctypes.byref(pt_buf), ctypes.byref(pt_buf, 4)
+    unpack = pdfraw.POINT.unpack_from
+    get_segment, get_point = pdfraw.path_get_segment, pdfraw.segment_get_point
+    get_type, get_close = pdfraw.segment_get_type, pdfraw.segment_get_close
+    for i in range(n):
+        seg = get_segment(handle, i)
+        get_point(seg, xref, yref)
+        px, py = unpack(pt_buf)
+        yield px, py, get_type(seg), get_close(seg)
+
+
+@functools.cache
+def _layout_known() -> bool:
+    """Whether PDFium keeps a path's points as :data:`_POINT_LAYOUT` says: a path made here of every kind
+    of segment (move, line, Bézier, closing) reads the same from memory as through PDFium's calls."""
+    path = pdfium_c.FPDFPageObj_CreateNewPath(10.5, 20.25)
+    try:
+        pdfium_c.FPDFPath_LineTo(path, 110.5, -20.75)
+        pdfium_c.FPDFPath_BezierTo(path, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0)
+        pdfium_c.FPDFPath_Close(path)
+        pdfium_c.FPDFPath_MoveTo(path, 7.75, 8.5)
+        pdfium_c.FPDFPath_LineTo(path, 9.0, 10.0)
+        handle = pdfraw.handle(path)
+        n = pdfraw.path_count_segments(handle)
+        size = _POINT_LAYOUT.size
+        first, last = pdfraw.path_get_segment(handle, 0).value, pdfraw.path_get_segment(handle, n - 1).value
+        if n != 7 or not first or last - first != (n - 1) * size:
+            return False
+        return list(_POINT_LAYOUT.iter_unpack(ctypes.string_at(first, n * size))) == list(_each_segment(handle, n))
+    finally:
+        pdfium_c.FPDFPageObj_Destroy(path)
 
 
 _Matrix = tuple[float, float, float, float, float, float]
@@ -423,12 +473,27 @@ class _GridCell:
         return not self.lines
 
 
-def _part_grid(part: TablePart, cols: list[float]) -> tuple[list[_GridCell], int]:
+class _Nearest(dict):
+    """:func:`_index` of each value looked up in ``bounds``, computed once per distinct value (a table's
+    cells share their edges: a few values, each many times)."""
+
+    def __init__(self, bounds: list[float]):
+        super().__init__()
+        self.bounds = bounds
+
+    def __missing__(self, v: float) -> int:
+        i = self[v] = _index(self.bounds, v)
+        return i
+
+
+def _part_grid(part: TablePart, col_of: _Nearest) -> tuple[list[_GridCell], int]:
     rows = _clusters([v for c in part.cells for v in (c.bbox[1], c.bbox[3])])
+    row_of = _Nearest(rows)
     grid = []
     for c in part.cells:
-        r0, r1 = _index(rows, c.bbox[1]), _index(rows, c.bbox[3])
-        c0, c1 = _index(cols, c.bbox[0]), _index(cols, c.bbox[2])
+        x0, top, x1, bottom = c.bbox
+        r0, r1 = row_of[top], row_of[bottom]
+        c0, c1 = col_of[x0], col_of[x1]
         grid.append(_GridCell(r0, c0, max(r1 - r0, 1), max(c1 - c0, 1), c, list(c.lines)))
     return grid, max(len(rows) - 1, 1)
 
@@ -505,9 +570,9 @@ def _first_word(line: Line) -> float:
     return chars[end].x1 - chars[0].x0
 
 
-def _widest(cells: Sequence[_GridCell]) -> dict[tuple[int, int], float]:
-    """The widest text line of each column (by start column and span)."""
-    out: dict[tuple[int, int], float] = {}
+def _widest(cells: Sequence[_GridCell], out: dict[tuple[int, int], float] | None = None) -> dict[tuple[int, int], float]:
+    """The widest text line of each column (by start column and span), of ``cells`` and those ``out`` holds."""
+    out = {} if out is None else out
     for c in cells:
         for line in c.lines:
             key = (c.col, c.colspan)
@@ -522,10 +587,13 @@ def _text(cell: _GridCell) -> str:
 def build_table(parts: Sequence[TablePart]) -> tuple[list[Cell], int, int]:
     """One grid from the parts of a table: ``(cells, n_rows, n_cols)``."""
     cols = _clusters([v for p in parts for c in p.cells for v in (c.bbox[0], c.bbox[2])])
-    cells, n_rows = _part_grid(parts[0], cols)
+    col_of = _Nearest(cols)
+    cells, n_rows = _part_grid(parts[0], col_of)
     first_part = [(c.row, c.col, c.colspan, tuple(c.lines)) for c in cells]  # as read (rows cut later grow)
     header: dict[int, list[tuple[int, int, str]]] = {}  # texts of the first part's rows, as they are needed
     first_rows = n_rows
+    widest = _widest(cells) if len(parts) > 1 else {}  # of the cells so far (a row joined across the break
+    # keeps its lines in their column, so each part only adds its own)
 
     def header_row(r: int) -> list[tuple[int, int, str]]:
         if r not in header:
@@ -533,7 +601,7 @@ def build_table(parts: Sequence[TablePart]) -> tuple[list[Cell], int, int]:
         return header[r]
 
     for part in parts[1:]:
-        grid, rows = _part_grid(part, cols)
+        grid, rows = _part_grid(part, col_of)
         repeated = 0
         while repeated < rows - 1 and repeated < first_rows and _row_texts(grid, repeated) == header_row(repeated):
             repeated += 1
@@ -543,7 +611,7 @@ def build_table(parts: Sequence[TablePart]) -> tuple[list[Cell], int, int]:
         rows -= repeated
         last = _covering(cells, n_rows - 1)
         first = [c for c in grid if c.row == 0]
-        cut = _is_cut_row(last, first, _widest([*cells, *grid]))
+        cut = _is_cut_row(last, first, _widest(grid, widest))
         for c in first:
             above = last.get((c.col, c.colspan))
             if above is None:
@@ -562,12 +630,24 @@ def build_table(parts: Sequence[TablePart]) -> tuple[list[Cell], int, int]:
         cells.extend(grid)
         n_rows = shift + rows
     out = []
+    rounded = _Rounded()
     for c in sorted(cells, key=lambda c: (c.row, c.col)):
         text, boxes = join_lines(c.lines)
         x0, top, x1, bottom = c.raw.bbox
-        out.append(Cell(row=c.row, col=c.col, text=text, rowspan=c.rowspan, colspan=c.colspan,
-                        page=c.raw.page, bbox=(round2(x0), round2(top), round2(x1), round2(bottom)), boxes=boxes))
+        out.append(Cell(row=c.row, col=c.col, text=text, rowspan=c.rowspan, colspan=c.colspan, page=c.raw.page,
+                        bbox=(rounded[x0], rounded[top], rounded[x1], rounded[bottom]), boxes=boxes))
     return out, n_rows, max(len(cols) - 1, 1)
+
+
+class _Rounded(dict):
+    """:func:`round2` of each value looked up, computed once per distinct value; zero is not kept
+    (``-0.0`` and ``0.0`` are one key, but each rounds to itself)."""
+
+    def __missing__(self, v: float) -> float:
+        if v == 0.0:
+            return round2(v)
+        r = self[v] = round2(v)
+        return r
 
 
 def top_row(part: TablePart) -> list[str]:

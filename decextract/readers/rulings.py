@@ -55,6 +55,7 @@ def _snap(edges: list[Edge], attr: str, tolerance: float) -> list[Edge]:
     for e in edges:  # clusters in order, each keeping the edges' order (pdfplumber's stable sort)
         groups.setdefault(cluster[e[attr]], []).append(e)
     keys = ("x0", "x1") if attr == "x0" else ("top", "bottom", "doctop")
+    first, second, third = (*keys, None) if len(keys) == 2 else keys
     out = []
     for k in sorted(groups):
         group = groups[k]
@@ -62,9 +63,15 @@ def _snap(edges: list[Edge], attr: str, tolerance: float) -> list[Edge]:
         for e in group:
             value = avg - e[attr]
             moved = e.copy()
-            for key in keys:
-                if key in moved:
-                    moved[key] = e[key] + value
+            try:  # (the loop below, for an edge with every key)
+                moved[first] = e[first] + value
+                moved[second] = e[second] + value
+                if third:
+                    moved[third] = e[third] + value
+            except KeyError:
+                for key in keys:
+                    if key in moved:
+                        moved[key] = e[key] + value
             out.append(moved)
     return out
 
@@ -152,39 +159,38 @@ def _intersections(edges: list[Edge]) -> dict[tuple[float, float], list[int]]:
 
 def _cells(points: dict[tuple[float, float], list[int]]) -> list[Cellbox]:
     """pdfplumber's ``intersections_to_cells``: for each point (sorted), the smallest cell it opens."""
-    ordered = sorted(points)
     below: dict[float, list[tuple[float, float]]] = {}  # the points on each vertical line, top to bottom
     right: dict[float, list[tuple[float, float]]] = {}  # on each horizontal line, left to right
-    for p in ordered:
+    for p in sorted(points):
         below.setdefault(p[0], []).append(p)
-    for p in sorted(ordered, key=lambda p: (p[1], p[0])):
+    for p in sorted(points, key=itemgetter(1, 0)):
         right.setdefault(p[1], []).append(p)
-    down = {p: k for line in below.values() for k, p in enumerate(line)}
-    across = {p: j for line in right.values() for j, p in enumerate(line)}
+    across = {p: j for line in right.values() for j, p in enumerate(line, 1)}  # (1 + its place on its line)
     cells = []
     get = points.get
-    for pt in ordered:
-        vset, hset = points[pt]
-        x, top = pt
-        rights = right[top][across[pt] + 1:]
-        if not rights:
-            continue  # (no point to the right: no cell opens here)
-        for below_pt in below[x][down[pt] + 1:]:
-            down_v, down_h = points[below_pt]
-            if not vset & down_v:
-                continue
-            bottom = below_pt[1]
-            for right_pt in rights:
-                right_v, right_h = points[right_pt]
-                if not hset & right_h:
+    for x, column in below.items():  # (the points sorted: lines left to right, each top to bottom)
+        for k, pt in enumerate(column, 1):
+            top = pt[1]
+            line, j = right[top], across[pt]
+            if j == len(line):
+                continue  # (no point to the right: no cell opens here)
+            vset, hset = points[pt]
+            for below_pt in column[k:]:
+                down_v, down_h = points[below_pt]
+                if not vset & down_v:
                     continue
-                corner = get((right_pt[0], bottom))
-                if corner is not None and corner[0] & right_v and corner[1] & down_h:
-                    cells.append((x, top, right_pt[0], bottom))
-                    break
-            else:
-                continue
-            break
+                bottom = below_pt[1]
+                for right_pt in line[j:]:
+                    right_v, right_h = points[right_pt]
+                    if not hset & right_h:
+                        continue
+                    corner = get((right_pt[0], bottom))
+                    if corner is not None and corner[0] & right_v and corner[1] & down_h:
+                        cells.append((x, top, right_pt[0], bottom))
+                        break
+                else:
+                    continue
+                break
     return cells
 
 
@@ -200,7 +206,7 @@ def _tables(cells: list[Cellbox]) -> list[list[Cellbox]]:
         for cell in remaining:
             x0, top, x1, bottom = cell
             mine = ((x0, top), (x0, bottom), (x1, top), (x1, bottom))
-            if not current or any(c in corners for c in mine):
+            if not current or not corners.isdisjoint(mine):
                 corners.update(mine)
                 current.append(cell)
                 added = True
