@@ -13,6 +13,7 @@ beyond it fail inside the worker instead of exhausting the machine.
 from __future__ import annotations
 
 import io
+import os
 import re
 import resource
 import zipfile
@@ -94,6 +95,48 @@ def apply_memory_limit(max_memory: int | None) -> int | None:
     except (ValueError, OSError, AttributeError):  # a platform without RLIMIT_AS: the batch watches memory
         return None
     return limit
+
+
+def address_space() -> tuple[int | None, int | None]:
+    """(this process's address-space limit (RLIMIT_AS), its address space now), None where unknown or, for
+    the limit, unlimited."""
+    try:
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        with open("/proc/self/statm", "rb") as f:
+            size = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, AttributeError):
+        return None, None
+    return (None if soft == resource.RLIM_INFINITY else soft), size
+
+
+class StaleWorker(BaseException):  # noqa: N818 - a signal to the worker loop that crosses every "never raise" boundary
+    """Raised in a batch worker that lacks room under its memory cap for what it must do next (OCR), though
+    it had the room when it started: what it read before keeps that room mapped.  The worker gives the
+    document back to be read by a fresh one, so what a document's records hold never depends on which
+    documents came before it in the worker."""
+
+
+#: in a worker process: its address space when it became ready, and how many documents it has begun since
+_worker: dict[str, int] = {}
+
+
+def worker_ready() -> None:
+    """Mark this process as a worker that has just warmed up (called by the batch's worker loop)."""
+    _worker.update(size=address_space()[1] or 0, begun=0)
+
+
+def document_begun() -> None:
+    """Count a document this worker begins (see :class:`StaleWorker`)."""
+    if _worker:
+        _worker["begun"] += 1
+
+
+def worker_room(need: int) -> None:
+    """Raise :class:`StaleWorker` where ``need`` bytes no longer fit under this worker's cap but did when it
+    started, and it has read another document since; return otherwise (the caller goes without)."""
+    limit = address_space()[0]
+    if limit is not None and _worker.get("begun", 0) > 1 and limit - _worker["size"] >= need:
+        raise StaleWorker("it fits in a fresh worker")
 
 
 def memory_error(source: str, limits: Limits | None, what: str = "reading it") -> MemoryLimitError:

@@ -36,9 +36,9 @@ from typing import TYPE_CHECKING
 import attrs
 
 from .errors import DamagedFileError, DecExtractError, MemoryLimitError
-from .limits import Limits, apply_memory_limit, format_size, memory_error
+from .limits import Limits, StaleWorker, apply_memory_limit, document_begun, format_size, memory_error, worker_ready
 from .pipeline import records_of
-from .readers import ocr, read_bytes, read_file
+from .readers import read_bytes, read_file
 from .records import Record
 
 if TYPE_CHECKING:
@@ -283,13 +283,13 @@ def _serve(conn, limits: Limits, parent: int, encoders: Sequence[Encoder]) -> No
         # memory in use: the cap allows for it, as measured once warm
         capped = apply_memory_limit(limits.max_memory + max(0, size - resident))
     conn.send(("ready", capped))
-    ocr.worker_ready()
+    worker_ready()
     while (item := conn.recv()) is not None:
         path, planned = item
-        ocr.document_begun()
+        document_begun()
         try:
             result = attrs.evolve(extract_path(path, planned, limits, encoders), peak_memory=_peak_rss())
-        except ocr.StaleWorker:  # a fresh worker reads it, as it would have read it in a batch of one file
+        except StaleWorker:  # a fresh worker reads it, as it would have read it in a batch of one file
             conn.send(("again", path))
             return
         unsent = None
@@ -427,7 +427,7 @@ def run_local(items: Iterator[DocumentResult | Task], workers: int, limits: Limi
     ctx = _context(fork)
     pool: list[_Worker] = []
     pending: Task | None = None  # the next task, waiting for an idle worker
-    again: list[Task] = []  # tasks a worker gave back to be read by a fresh one (see ocr.StaleWorker)
+    again: list[Task] = []  # tasks a worker gave back to be read by a fresh one (see limits.StaleWorker)
     done: list[DocumentResult] = []  # results to hand over once every idle worker has its next task
     exhausted = False
     try:

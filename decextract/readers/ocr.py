@@ -30,7 +30,7 @@ import threading
 from functools import cache
 from typing import NamedTuple
 
-from ..limits import DEFAULT_MAX_MEMORY, format_size
+from ..limits import DEFAULT_MAX_MEMORY, address_space, format_size, worker_room
 from ..model import OcrPage
 from . import deskew
 from .ocrfix import AlternativeDecoder, fix_text
@@ -63,33 +63,11 @@ class Recognised(NamedTuple):
     page: OcrPage
 
 
-class StaleWorker(BaseException):  # noqa: N818 - a signal to the worker loop that crosses every "never raise" boundary
-    """Raised in a batch worker when OCR no longer fits in the room its memory limit leaves, though it fitted
-    when the worker started: what the worker read before keeps that room mapped.  The worker gives the
-    document back to be read by a fresh one, so whether a scan's pages are read never depends on which
-    documents came before it in the worker."""
-
-
-#: in a worker process: its address space when it became ready, and how many documents it has begun since
-_worker: dict[str, int] = {}
-
-
-def worker_ready() -> None:
-    """Mark this process as a worker that has just warmed up (called by the batch's worker loop)."""
-    _worker.update(size=_address_space()[1] or 0, begun=0)
-
-
-def document_begun() -> None:
-    """Count a document this worker begins (see :class:`StaleWorker`)."""
-    if _worker:
-        _worker["begun"] += 1
-
-
 def unavailable() -> str | None:
     """Why OCR cannot run here (a sentence naming what to install), or None when it can.
 
-    Raises :class:`StaleWorker` in a worker that has read other documents first where OCR would fit in a
-    fresh one."""
+    Raises :class:`~decextract.limits.StaleWorker` in a worker that has read other documents first where OCR
+    would fit in a fresh one."""
     if os.environ.get("DECEXTRACT_OCR", "1").strip().lower() in ("0", "no", "off", "false"):
         return "OCR is turned off (DECEXTRACT_OCR=0)"
     try:
@@ -97,31 +75,16 @@ def unavailable() -> str | None:
         import rapidocr_onnxruntime  # noqa: F401
     except ImportError:
         return f"OCR is not installed ({INSTALL})"
-    limit, size = _address_space()
+    limit, size = address_space()
     need = OCR_ADDRESS_SPACE + OCR_ADDRESS_SPACE_PER_THREAD * (_threads() - 1)
     if limit is not None and size is not None and limit - size < need and not _engine.cache_info().currsize:
-        if _worker.get("begun", 0) > 1 and limit - _worker["size"] >= need:
-            raise StaleWorker("OCR fits in a fresh worker")
+        worker_room(need)  # raises StaleWorker where a fresh worker has the room
         # the sentence names no measured room: it goes into the document's warnings, which must be the same
         # whatever the worker read before
         return (f"OCR needs about {need / 1e9:.1f} GB of address space beyond what reading the file takes, more "
                 f"than the memory limit leaves (raise --max-memory, whose default {format_size(DEFAULT_MAX_MEMORY)} "
                 f"has room, to read scanned pages)")
     return None
-
-
-def _address_space() -> tuple[int | None, int | None]:
-    """(this process's address-space limit (RLIMIT_AS), its address space now), None where unknown or, for
-    the limit, unlimited."""
-    try:
-        import resource
-
-        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
-        with open("/proc/self/statm", "rb") as f:
-            size = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (ImportError, OSError, ValueError):
-        return None, None
-    return (None if soft == resource.RLIM_INFINITY else soft), size
 
 
 def _threads() -> int:
