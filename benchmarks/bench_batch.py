@@ -66,6 +66,13 @@ def run_one(folder: str, workers: int, db: str) -> None:
     seconds = time.perf_counter() - started
     for sink in sinks:
         sink.close()
+    # the workers are the fork server's children: their CPU time reaches this process's when the server,
+    # which has reaped them, is reaped in turn (it would otherwise stay, idle, until this process ends)
+    from multiprocessing import forkserver
+
+    stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)
+    if stop is not None:
+        stop()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     worker_kb = children.ru_maxrss
     parent = resource.getrusage(resource.RUSAGE_SELF)
