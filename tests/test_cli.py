@@ -314,3 +314,38 @@ def test_reading_a_text_loads_no_image_or_database_library():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[]"
+
+
+_WITHOUT_OCR_PACKAGES = """
+import sys
+for name in ("numpy", "cv2", "rapidocr_onnxruntime"):  # as in `pip install decextract`, without the ocr extra
+    sys.modules[name] = None
+"""
+
+
+def test_the_base_install_reads_every_sample_without_the_ocr_packages(tmp_path):
+    """The README's first command installs decextract without extras and runs ``batch samples/``: the PDF
+    reader must not need numpy or OpenCV (OCR's), which it once imported with the OCR module and failed
+    every PDF with ``No module named 'numpy'``.  A scan is then left unread with the reason."""
+    from fixtures_formats import scanned_pdf
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(_WITHOUT_OCR_PACKAGES, encoding="utf-8")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for f in SAMPLES.glob(f"{SEED}.*"):
+        (folder / f.name).write_bytes(f.read_bytes())
+    scanned_pdf(SAMPLES / f"{SEED}.pdf", folder / "scan.pdf", dpi=60, pages=range(1, 2))
+    env = {**os.environ, "PYTHONPATH": f"{site}{os.pathsep}{ROOT}"}
+    out = subprocess.run([sys.executable, "-m", "decextract", "batch", str(folder), "--jsonl",
+                          str(tmp_path / "o.jsonl"), "-j", "1"], capture_output=True, text=True, timeout=300,
+                         env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    records = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text("utf-8").splitlines()]
+    docs = {r["source"].rsplit("/", 1)[-1]: r for r in records if r["type"] == "document"}
+    assert {f"{SEED}.pdf", f"{SEED}.txt", f"{SEED}.docx", "scan.pdf"} <= set(docs)
+    figures = [r for r in records if r["type"] == "figure" and r["prov"]["source"].endswith(f"{SEED}.pdf")]
+    assert len(figures) > 100
+    notice = next(w for w in docs["scan.pdf"]["warnings"] if w["code"] == "no_text_pages")
+    assert "OCR is not installed" in notice["message"]

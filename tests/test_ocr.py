@@ -312,7 +312,7 @@ def test_ocr_fixes_keep_every_characters_box():
     """A word fix replaces a misread word by one of the same length (decextract/data/ocr_fixes.json), so the
     characters and their boxes stay one to one."""
     from decextract import data
-    from decextract.readers.ocr import fix_text
+    from decextract.readers.ocrfix import fix_text
 
     fixes = data.load("ocr_fixes.json")
     assert all(len(a) == len(b) for a, b in fixes["words"].items())

@@ -32,8 +32,6 @@ from typing import NamedTuple
 
 from ..limits import DEFAULT_MAX_MEMORY, address_space, format_size, worker_room
 from ..model import OcrPage
-from . import deskew
-from .ocrfix import AlternativeDecoder, fix_text
 from .pdftext import GAP, NO_SPACE, SPACE, Char, is_cjk
 
 ENGINE = "rapidocr"
@@ -42,8 +40,7 @@ INSTALL = "pip install 'decextract[ocr]'"
 _SCALE = DPI / 72
 _LOCK = threading.Lock()  # one recognition at a time per process: the engine is shared
 _MIN_LINE = 0.04  # shortest ruling line, as a share of the page's width or height
-_INK = deskew.INK  # grey below this is ink
-_PALE_INK = 200  # … on a straightened page, where a turned line is spread over two rows of paler grey
+_PALE_INK = 200  # ruling ink on a straightened page (deskew.INK elsewhere): a turned line spreads over two paler rows
 _ONE_LINE = 1.5  # points across: pieces of ruling this close are one line
 _LINE_GAP = 4.0  # points along: the widest break in one ruling line
 _SIZE_OF_BOX = 0.85  # font size as a share of the detected line box's height
@@ -98,6 +95,8 @@ def _threads() -> int:
 def _engine():
     from rapidocr_onnxruntime import RapidOCR
 
+    from .ocrfix import AlternativeDecoder
+
     logging.getLogger("RapidOCR").setLevel(logging.ERROR)
     threads = _threads()
     engine = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1, print_verbose=False)
@@ -123,6 +122,8 @@ def recognise_image(gray, page_no: int, scale: float) -> Recognised:
     """OCR a grey image of page ``page_no`` rendered at ``scale`` pixels per point."""
     import cv2
 
+    from . import deskew
+
     gray, tilt = deskew.level(gray)
     edges, mask = ruling_lines(gray, scale, straightened=bool(tilt))
     clean = gray.copy()
@@ -145,6 +146,8 @@ def recognise_image(gray, page_no: int, scale: float) -> Recognised:
 
 def _line_chars(text: str, box, words, scale: float) -> list[Char]:
     """One Char per visible character of a recognised line."""
+    from .ocrfix import fix_text
+
     text = fix_text(text)
     xs = [p[0] for p in box]
     ys = [p[1] for p in box]
@@ -182,7 +185,9 @@ def ruling_lines(gray, scale: float, straightened: bool = False) -> tuple[list[d
     import cv2
     import numpy as np
 
-    ink = (gray < (_PALE_INK if straightened else _INK)).astype(np.uint8) * 255
+    from .deskew import INK
+
+    ink = (gray < (_PALE_INK if straightened else INK)).astype(np.uint8) * 255
     h, w = ink.shape
     edges: list[dict] = []
     mask = np.zeros_like(ink)
