@@ -97,15 +97,22 @@ def apply_memory_limit(max_memory: int | None) -> int | None:
     return limit
 
 
+def memory_of(pid: int) -> tuple[int, int] | None:
+    """(address space, resident) bytes of process ``pid``, from /proc; None where unavailable."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            size, resident = f.read().split()[:2]
+    except (OSError, ValueError):
+        return None
+    page = os.sysconf("SC_PAGE_SIZE")
+    return int(size) * page, int(resident) * page
+
+
 def address_space() -> tuple[int | None, int | None]:
     """(this process's address-space limit (RLIMIT_AS), its address space now), None where unknown or, for
     the limit, unlimited."""
-    try:
-        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
-        with open("/proc/self/statm", "rb") as f:
-            size = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, AttributeError):
-        return None, None
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    size = (memory_of(os.getpid()) or (None,))[0]
     return (None if soft == resource.RLIM_INFINITY else soft), size
 
 
@@ -131,11 +138,10 @@ def document_begun() -> None:
         _worker["begun"] += 1
 
 
-def worker_room(need: int) -> None:
-    """Raise :class:`StaleWorker` where ``need`` bytes no longer fit under this worker's cap but did when it
-    started, and it has read another document since; return otherwise (the caller goes without)."""
-    limit = address_space()[0]
-    if limit is not None and _worker.get("begun", 0) > 1 and limit - _worker["size"] >= need:
+def worker_room(limit: int, need: int) -> None:
+    """Raise :class:`StaleWorker` where ``need`` bytes, which no longer fit under this worker's cap ``limit``,
+    did when it started, and it has read another document since; return otherwise (the caller goes without)."""
+    if _worker.get("begun", 0) > 1 and limit - _worker["size"] >= need:
         raise StaleWorker("it fits in a fresh worker")
 
 

@@ -36,7 +36,16 @@ from typing import TYPE_CHECKING
 import attrs
 
 from .errors import DamagedFileError, DecExtractError, MemoryLimitError
-from .limits import Limits, StaleWorker, apply_memory_limit, document_begun, format_size, memory_error, worker_ready
+from .limits import (
+    Limits,
+    StaleWorker,
+    apply_memory_limit,
+    document_begun,
+    format_size,
+    memory_error,
+    memory_of,
+    worker_ready,
+)
 from .pipeline import records_of
 from .readers import read_bytes, read_file
 from .records import Record
@@ -170,8 +179,15 @@ def extract_path(path: str, planned: str, limits: Limits | None = None, encoders
 
 
 def warm_up() -> None:
-    """Load the lexicons and the jieba dictionary once, before the first real document."""
-    extract_bytes("2020年度部门决算。一般公共预算财政拨款支出1.5万元，比上年增长10%。".encode(), "<warm-up>")
+    """Load the lexicons and the jieba dictionary once, before the first real document (once a process: a
+    worker forked from the warmed fork server has them already)."""
+    global _warmed
+    if not _warmed:
+        extract_bytes("2020年度部门决算。一般公共预算财政拨款支出1.5万元，比上年增长10%。".encode(), "<warm-up>")
+        _warmed = True
+
+
+_warmed = False
 
 
 def _peak_rss() -> int | None:
@@ -274,7 +290,7 @@ def _serve(conn, limits: Limits, parent: int, encoders: Sequence[Encoder]) -> No
     gc.freeze()
     capped = None
     if limits.max_memory:
-        size, resident = _memory_of(os.getpid()) or (0, 0)
+        size, resident = memory_of(os.getpid()) or (0, 0)
         if resident > limits.max_memory:
             conn.send(("unable", f"--max-memory {format_size(limits.max_memory)} is less than a worker needs to "
                                  f"start ({format_size(resident)})"))
@@ -311,17 +327,6 @@ def _serve(conn, limits: Limits, parent: int, encoders: Sequence[Encoder]) -> No
 
 class WorkerStartError(DecExtractError, RuntimeError):
     """A worker process could not start (too little memory allowed, a broken installation)."""
-
-
-def _memory_of(pid: int) -> tuple[int, int] | None:
-    """(address space, resident) bytes of process ``pid``, from /proc; None where unavailable."""
-    try:
-        with open(f"/proc/{pid}/statm", "rb") as f:
-            size, resident = f.read().split()[:2]
-    except (OSError, ValueError):
-        return None
-    page = os.sysconf("SC_PAGE_SIZE")
-    return int(size) * page, int(resident) * page
 
 
 class _Worker:
@@ -374,7 +379,7 @@ class _Worker:
         self.pinned_since = None
 
     def sample(self) -> tuple[int, int] | None:
-        memory = _memory_of(self.process.pid) if self.process.pid else None
+        memory = memory_of(self.process.pid) if self.process.pid else None
         if memory:
             self.peak_size = max(self.peak_size, memory[0])
             self.peak_rss = max(self.peak_rss, memory[1])
@@ -521,7 +526,7 @@ def _poll(w: _Worker) -> DocumentResult | tuple | None:
         return None
     if isinstance(message, tuple) and message[0] == "ready":
         w.ready, w.capped = True, message[1]
-        w.start_size = (_memory_of(w.process.pid) or (None,))[0]
+        w.start_size = (memory_of(w.process.pid) or (None,))[0]
     elif isinstance(message, tuple) and message[0] == "unable":
         raise WorkerStartError(message[1])
     return message

@@ -75,7 +75,7 @@ def unavailable() -> str | None:
     limit, size = address_space()
     need = OCR_ADDRESS_SPACE + OCR_ADDRESS_SPACE_PER_THREAD * (_threads() - 1)
     if limit is not None and size is not None and limit - size < need and not _engine.cache_info().currsize:
-        worker_room(need)  # raises StaleWorker where a fresh worker has the room
+        worker_room(limit, need)  # raises StaleWorker where a fresh worker has the room
         # the sentence names no measured room: it goes into the document's warnings, which must be the same
         # whatever the worker read before
         return (f"OCR needs about {need / 1e9:.1f} GB of address space beyond what reading the file takes, more "

@@ -109,11 +109,20 @@ def _segments(handle, n: int):
     and last segment, as PDFium hands them out, must be that array's).  Otherwise :func:`_each_segment`.
     """
     if n > 0 and _layout_known():
-        size = _POINT_LAYOUT.size
-        first, last = pdfraw.path_get_segment(handle, 0).value, pdfraw.path_get_segment(handle, n - 1).value
-        if first and last and last - first == (n - 1) * size:
-            return _POINT_LAYOUT.iter_unpack(ctypes.string_at(first, n * size))
+        points = _point_array(handle, n)
+        if points is not None:
+            return points
     return _each_segment(handle, n)
+
+
+def _point_array(handle, n: int):
+    """The ``n`` points of a path read from its array at once, as :data:`_POINT_LAYOUT` says they lie, or None
+    where the first and last segment PDFium hands out do not span one such array."""
+    size = _POINT_LAYOUT.size
+    first, last = pdfraw.path_get_segment(handle, 0).value, pdfraw.path_get_segment(handle, n - 1).value
+    if not (first and last and last - first == (n - 1) * size):
+        return None
+    return _POINT_LAYOUT.iter_unpack(ctypes.string_at(first, n * size))
 
 
 def _each_segment(handle, n: int):
@@ -143,11 +152,8 @@ def _layout_known() -> bool:
         pdfium_c.FPDFPath_LineTo(path, 9.0, 10.0)
         handle = pdfraw.handle(path)
         n = pdfraw.path_count_segments(handle)
-        size = _POINT_LAYOUT.size
-        first, last = pdfraw.path_get_segment(handle, 0).value, pdfraw.path_get_segment(handle, n - 1).value
-        if n != 7 or not first or last - first != (n - 1) * size:
-            return False
-        return list(_POINT_LAYOUT.iter_unpack(ctypes.string_at(first, n * size))) == list(_each_segment(handle, n))
+        points = _point_array(handle, n) if n == 7 else None
+        return points is not None and list(points) == list(_each_segment(handle, n))
     finally:
         pdfium_c.FPDFPageObj_Destroy(path)
 
