@@ -7,6 +7,7 @@ import os
 import attrs
 
 from .checks import Audit, audit
+from .collector import paused
 from .disclosure import identify
 from .errors import ExtractionError
 from .figures import figures_of
@@ -29,6 +30,7 @@ def records_of(doc: Document) -> list[Record]:
     return audited_records(doc)[0]
 
 
+@paused
 def audited_records(doc: Document) -> tuple[list[Record], Audit]:
     """The records of :func:`records_of` and the audit they come with (its checks, and the checks
     that could not run for lack of inputs)."""
@@ -44,6 +46,7 @@ def audited_records(doc: Document) -> tuple[list[Record], Audit]:
     return mark(doc, records + list(result.checks) + indicators), result  # provenance completed: OCR, element, …
 
 
+@paused
 def extract(path: str | os.PathLike) -> list[Record]:
     """Read the disclosure at ``path`` and return all its records.
 
@@ -57,6 +60,7 @@ def extract(path: str | os.PathLike) -> list[Record]:
         raise ExtractionError(f"extraction failed: {type(exc).__name__}: {exc}", path=doc.source) from exc
 
 
+@paused
 def read_tables(path: str | os.PathLike) -> list[tuple[TableInfo, Table | None]]:
     """The tables of the disclosure at ``path``: what was recognised, with the table itself.
 

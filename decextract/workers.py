@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from .collector import paused
 from .errors import DamagedFileError, DecExtractError, MemoryLimitError
 from .limits import (
     Limits,
@@ -121,6 +122,7 @@ class Task:
 # ---------------------------------------------------------------- one document (runs in a worker)
 
 
+@paused
 def extract_bytes(data: bytes, path: str, *, sha256: str | None = None, limits: Limits | None = None,
                   encoders: Sequence[Encoder] = ()) -> DocumentResult:
     """Extract one document from its bytes, never raising: failures come back as a result.

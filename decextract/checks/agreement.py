@@ -52,10 +52,13 @@ def _scopes() -> dict[str, str]:
     return {c.id: c.scope for c in concepts()}
 
 
-def _same_place(a: Printed, b: Printed) -> bool:
+def _place(a: Printed) -> tuple:
     """One printed figure (two cells of a row without cell boxes differ by their column: the label says it)."""
-    return (a.prov.block, a.prov.cell, a.prov.start, a.text, a.label) == (b.prov.block, b.prov.cell, b.prov.start,
-                                                                          b.text, b.label)
+    return (a.prov.block, a.prov.cell, a.prov.start, a.text, a.label)
+
+
+def _same_place(a: Printed, b: Printed) -> bool:
+    return _place(a) == _place(b)
 
 
 def _agree(a: Printed, b: Printed) -> bool:
@@ -65,10 +68,12 @@ def _agree(a: Printed, b: Printed) -> bool:
 def groups_of(located: list[Located]) -> dict[tuple, list[Located]]:
     """The places of each (concept, scope, basis, year), each place once, in order of preference."""
     groups: dict[tuple, list[Located]] = defaultdict(list)
+    seen: set[tuple] = set()  # (key, place) of each place kept
     for loc in located:
-        group = groups[loc.key]
-        if not any(_same_place(loc.printed, other.printed) for other in group):
-            group.append(loc)
+        place = (loc.key, _place(loc.printed))
+        if place not in seen:
+            seen.add(place)
+            groups[loc.key].append(loc)
     for group in groups.values():
         group.sort(key=lambda loc: loc.rank)
     return groups

@@ -27,6 +27,7 @@ from importlib import import_module
 
 import attrs
 
+from ..collector import paused
 from ..errors import DamagedFileError, DecExtractError, FileTooLargeError, MemoryLimitError, NotRegularFileError
 from ..limits import Limits, check_unpacked, format_size, memory_error
 from ..model import Document, Paragraph, Table
@@ -59,6 +60,7 @@ READERS = {
 _CHUNK = 1 << 20
 
 
+@paused
 def read_bytes(data: bytes, source: str, *, sha256: str | None = None, limits: Limits | None = None) -> Document:
     """Read a document from its bytes; ``source`` names it in provenance and errors."""
     sha256 = sha256 or hashlib.sha256(data).hexdigest()
