@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from decextract import DecExtractError
 from decextract.errors import DamagedFileError, FileTooLargeError, MemoryLimitError, NotRegularFileError
+from decextract import limits
 from decextract.limits import Limits, check_unpacked, format_size, parse_size
 from decextract.pipeline import records_of
 from decextract.readers import READERS, hash_file, read_bytes, read_document, read_file
@@ -220,3 +221,30 @@ def test_streams_start_where_the_look_behind_pattern_finds_them(data):
 
     expected = [m.span() for m in re.finditer(rb"(?<!end)stream\r?\n", data)]
     assert [m.span() for m in streams(data)] == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(min_size=0, max_size=3000), st.integers(min_value=0, max_value=3100), st.binary(max_size=4),
+       st.booleans())
+def test_zlib_ng_inflates_and_refuses_as_zlib_does(payload, at, junk, raw):
+    """The bomb check inflates with zlib-ng where installed: every stream, whole or damaged at any byte,
+    counts the same and is complete for both or for neither."""
+    zlib_ng = pytest.importorskip("zlib_ng.zlib_ng", reason="zlib-ng is not installed")
+    packer = zlib.compressobj(wbits=-zlib.MAX_WBITS if raw else zlib.MAX_WBITS)
+    packed = packer.compress(payload * 7) + packer.flush()
+    at = min(at, len(packed))
+    data = b"stream\n" + packed[:at] + junk + packed[at + len(junk):] + b"\nendstream"
+    end = len(data) - len(b"\nendstream")
+    with_ng = limits._inflated_size(data, 7, limits._UNBOUNDED, raw=raw, end=end)
+    limits._inflater.cache_clear()
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setitem(sys.modules, "zlib_ng", None)  # import fails: the standard library's
+            with_zlib = limits._inflated_size(data, 7, limits._UNBOUNDED, raw=raw, end=end)
+            assert limits._inflater() is zlib
+    finally:
+        limits._inflater.cache_clear()
+    assert limits._inflater() is zlib_ng
+    assert with_ng[1] == with_zlib[1]
+    if with_zlib[1]:
+        assert with_ng == with_zlib
