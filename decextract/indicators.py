@@ -28,7 +28,7 @@ import attrs
 import regex
 
 from .checks import Located, locations_of
-from .checks.agreement import _agree, _place
+from .checks.agreement import _agree, distinct_places
 from .checks.concepts import Concept, concepts
 from .checks.quantities import Printed
 from .model import Document, Paragraph, span_box
@@ -112,13 +112,7 @@ def _places(scope: str, located: Iterable[Located], info: DocumentInfo) -> list[
     """The places of a concept at the document's basis and year, in ``scope``, each place once."""
     mine = [loc for loc in located if loc.scope == scope and loc.year == info.fiscal_year]
     for basis in BASES.get(info.kind, BASES[None]):
-        places: list[Located] = []
-        seen: set[tuple] = set()
-        for loc in sorted((loc for loc in mine if loc.basis == basis), key=lambda loc: loc.rank):
-            place = _place(loc.printed)
-            if place not in seen:
-                seen.add(place)
-                places.append(loc)
+        places = distinct_places(sorted((loc for loc in mine if loc.basis == basis), key=lambda loc: loc.rank))
         if places:
             return places
     return []

@@ -18,9 +18,8 @@ from hostile import pdf, pdf_double_flate_bomb, pdf_flate_bomb, pdf_lone_surroga
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from decextract import DecExtractError
+from decextract import DecExtractError, limits
 from decextract.errors import DamagedFileError, FileTooLargeError, MemoryLimitError, NotRegularFileError
-from decextract import limits
 from decextract.limits import Limits, check_unpacked, format_size, parse_size
 from decextract.pipeline import records_of
 from decextract.readers import READERS, hash_file, read_bytes, read_document, read_file

@@ -21,7 +21,7 @@ so the one place that differs is the one that fails.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from functools import cache
 
@@ -65,15 +65,23 @@ def _agree(a: Printed, b: Printed) -> bool:
     return meets(a.value, a.half, b.value - b.half, b.value + b.half)
 
 
-def groups_of(located: list[Located]) -> dict[tuple, list[Located]]:
-    """The places of each (concept, scope, basis, year), each place once, in order of preference."""
-    groups: dict[tuple, list[Located]] = defaultdict(list)
-    seen: set[tuple] = set()  # (key, place) of each place kept
+def distinct_places(located: Iterable[Located]) -> list[Located]:
+    """``located`` with each place of each (concept, scope, basis, year) once: the first one kept."""
+    seen: set[tuple] = set()
+    out = []
     for loc in located:
         place = (loc.key, _place(loc.printed))
         if place not in seen:
             seen.add(place)
-            groups[loc.key].append(loc)
+            out.append(loc)
+    return out
+
+
+def groups_of(located: list[Located]) -> dict[tuple, list[Located]]:
+    """The places of each (concept, scope, basis, year), each place once, in order of preference."""
+    groups: dict[tuple, list[Located]] = defaultdict(list)
+    for loc in distinct_places(located):
+        groups[loc.key].append(loc)
     for group in groups.values():
         group.sort(key=lambda loc: loc.rank)
     return groups
