@@ -339,11 +339,28 @@ Record = (Check | Figure | DocumentInfo | TableInfo | TableRow | PerformanceProj
           | Indicator)
 
 
+#: values that are their own JSON-ready form (the exact types: a subclass takes the general path)
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+#: attrs class -> its field names, in order (``attrs.fields`` of every record and its provenance is most
+#: of the cost of :func:`to_dict` otherwise)
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _plain(value: Any) -> Any:
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    names = _FIELD_NAMES.get(kind)
+    if names is None and attrs.has(kind):
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in attrs.fields(kind))
+    if names is not None:
+        out = {}
+        for name in names:
+            v = getattr(value, name)
+            out[name] = v if type(v) in _AS_IS else _plain(v)
+        return out
     if isinstance(value, Decimal):
         return decimal_text(value)
-    if attrs.has(type(value)):
-        return {f.name: _plain(getattr(value, f.name)) for f in attrs.fields(type(value))}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
@@ -366,6 +383,11 @@ def to_dict(record: Record) -> dict[str, Any]:
     return out
 
 
+#: compact JSON, non-ASCII kept: made once (``json.dumps`` with options builds an encoder at every call,
+#: and a batch encodes a JSON column of every table row)
+compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def to_json(record: Record) -> str:
     """One line of JSON (UTF-8 text, non-ASCII kept)."""
-    return json.dumps(to_dict(record), ensure_ascii=False, separators=(",", ":"))
+    return compact_json(to_dict(record))

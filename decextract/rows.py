@@ -9,14 +9,13 @@ without loading it.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from .errors import SinkError
-from .records import Record, decimal_text
+from .records import Record, compact_json, decimal_text
 from .storable import deep_encodable
 
 #: record TYPE -> the table holding it
@@ -187,10 +186,10 @@ def rows_of(sha256: str, records: Iterable[Record], *, version: str,
             row.update(sha256=sha256, n_records=len(records), extracted_at=now_iso(), decextract_version=version)
         else:
             row.update(sha256=sha256, seq=seq)
-        out[table].append(deep_encodable(complete(table, columns[table], row)))
+        out[table].append(complete(table, columns[table], row))
         if record.TYPE == "table_row":
-            out["table_cells"].extend(deep_encodable(_cell_rows(sha256, seq, record)))
-    return out
+            out["table_cells"].extend(_cell_rows(sha256, seq, record))
+    return deep_encodable(out)  # (one pass over the whole document: a lone surrogate is rare)
 
 
 def complete(table: str, columns: tuple[str, ...], row: dict[str, Any]) -> dict[str, Any]:
@@ -208,4 +207,4 @@ def _column_set(columns: tuple[str, ...]) -> frozenset[str]:
 
 def json_text(value: Any) -> str | None:
     """A JSON column's value as compact text (non-ASCII kept)."""
-    return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return None if value is None else compact_json(value)

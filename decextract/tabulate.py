@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, TextIO
 
-from .records import decimal_text
+from .records import compact_json, decimal_text
 
 #: characters of a cell in the text table before it is cut with "…"
 MAX_WIDTH = 60
@@ -30,7 +30,7 @@ def cell_text(value: Any, dumps: Callable[[Any], str] | None = None) -> str:
     if isinstance(value, Decimal):
         return decimal_text(value)
     if isinstance(value, (dict, list)):
-        return dumps(value) if dumps else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return (dumps or compact_json)(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, bytes):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 import struct
+from decimal import Decimal
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,6 +17,9 @@ from hypothesis import strategies as st
 from decextract import labels
 from decextract.readers.pdftables import _clusters, _index, _Nearest, _Rounded
 from decextract.readers.pdftext import GAP, NO_SPACE, SPACE, Char, Line, join_lines, join_text, round2
+from decextract.records import CellRef, Notice
+
+SEED_TXT = Path(__file__).resolve().parents[1] / "samples" / "xiqu-zhengfawei-2020-juesuan.txt"
 
 coordinates = st.one_of(
     st.floats(allow_nan=False, allow_infinity=True),
@@ -176,7 +181,8 @@ _leaves = st.one_of(_texts, st.integers(), st.none(), st.booleans(), st.decimals
                     st.floats(allow_nan=False))
 _values = st.recursive(_leaves, lambda inner: st.one_of(
     st.lists(inner, max_size=4), st.lists(inner, max_size=4).map(tuple),
-    st.dictionaries(st.one_of(_texts, st.integers(), st.tuples(st.integers())), inner, max_size=4)), max_leaves=12)
+    st.dictionaries(st.one_of(_texts, st.integers(), st.tuples(st.integers()), st.tuples(_texts, st.integers())),
+                    inner, max_size=4)), max_leaves=12)
 
 
 @settings(max_examples=1500)
@@ -186,3 +192,53 @@ def test_deep_encodable_is_the_plain_recursion(value):
 
     got, expected = deep_encodable(value), _deep_encodable(value)
     assert got == expected and repr(got) == repr(expected)
+
+
+# to_dict: field names looked up once per class, values of the plain types passed through as they are
+def _plain_as_it_was(value):
+    import attrs
+
+    from decextract.records import decimal_text
+
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if attrs.has(type(value)):
+        return {f.name: _plain_as_it_was(getattr(value, f.name)) for f in attrs.fields(type(value))}
+    if isinstance(value, (list, tuple)):
+        return [_plain_as_it_was(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain_as_it_was(v) for k, v in value.items()}
+    return value
+
+
+class _Text(str):
+    pass
+
+
+class _Amount(Decimal):
+    pass
+
+
+_record_leaves = st.one_of(_leaves, _texts.map(_Text), st.decimals(allow_nan=False).map(_Amount),
+                           st.builds(CellRef, st.integers(), st.integers(), st.integers()))
+_record_values = st.recursive(_record_leaves, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.lists(inner, max_size=4).map(tuple), st.dictionaries(_texts, inner, max_size=4),
+    st.builds(Notice, _texts, _texts, st.lists(st.integers(), max_size=3).map(tuple)),
+    st.builds(lambda c, v: Notice("x", c, v), inner, inner)), max_leaves=12)
+
+
+@settings(max_examples=1500)
+@given(_record_values)
+def test_to_dict_is_the_plain_recursion(value):
+    from decextract.records import _plain
+
+    got, expected = _plain(value), _plain_as_it_was(value)
+    assert got == expected and repr(got) == repr(expected)
+
+
+def test_to_dict_of_every_seed_record_is_the_plain_recursion():
+    from decextract import extract
+    from decextract.records import to_dict
+
+    for record in extract(SEED_TXT):
+        assert to_dict(record) == {"type": record.TYPE, **_plain_as_it_was(record)}

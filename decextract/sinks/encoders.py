@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 import attrs
 
 from .. import __version__
-from ..records import Record, decimal_text, to_json
+from ..records import Record, compact_json, decimal_text, to_json
 from ..rows import json_text, rows_of
 from ..tabulate import cell_text
 
@@ -61,15 +60,10 @@ class CsvRows:
                 for name, table_rows in rows.items() if table_rows and name != "sources"}
 
 
-def _json_value(value: Any) -> str:
-    """A JSON column's value as SQLAlchemy binds it: ``None`` is JSON ``null``, not SQL NULL."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
 #: how a column's values are converted for the driver, by name (see decextract.sinks.sql.converters)
 CONVERT = {
     "decimal": lambda v: None if v is None else decimal_text(Decimal(v)),  # an exact decimal stored as text
-    "json": _json_value,
+    "json": compact_json,  # as SQLAlchemy binds a JSON column: ``None`` is JSON ``null``, not SQL NULL
     "float": lambda v: None if v is None else float(v),
     "int": lambda v: None if v is None else int(v),  # a boolean where the database has none
 }

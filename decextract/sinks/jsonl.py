@@ -9,9 +9,9 @@ such byte, and exactly, in hexadecimal, in ``path_bytes``.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from ..records import compact_json
 from ..schema import source_row
 from . import CommitLog, LoggedSink
 from .encoders import JsonLines
@@ -21,7 +21,7 @@ from .encoders import utf8 as _utf8
 def _line(obj: dict) -> bytes:
     if isinstance(obj.get("path_bytes"), bytes):
         obj = {**obj, "path_bytes": obj["path_bytes"].hex()}
-    return _utf8(json.dumps(obj, ensure_ascii=False, separators=(",", ":"))) + b"\n"
+    return _utf8(compact_json(obj)) + b"\n"
 
 
 class JsonlSink(LoggedSink):

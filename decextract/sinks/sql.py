@@ -8,7 +8,6 @@ record row commit together or not at all, and the ``documents`` primary key
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from sqlalchemy import event
 
 from .. import schema
 from ..errors import SinkError
-from ..records import Record
+from ..records import Record, compact_json
 from . import Sink
 from .encoders import DriverRows, without_nul
 
@@ -39,8 +38,7 @@ def engine_url(url: str) -> sa.URL:
     return parsed
 
 
-def _json_text(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+_json_text = compact_json
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
