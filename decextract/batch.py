@@ -39,10 +39,13 @@ RETRIED_STAGES = frozenset({"open", "write"})
 
 
 def _plan(inputs: Inputs, skip: Collection[str], failed: Mapping[str, Failure], limits: Limits, *,
-          keep_bytes: bool, dedupe: bool = True) -> Iterator[DocumentResult | Task]:
-    """Hash each file (lazily, as workers free up, streamed): a task to extract, or a result needing no work."""
+          keep_bytes: bool, dedupe: bool = True, order: Iterable[str] | None = None) -> Iterator[DocumentResult | Task]:
+    """Hash each file (lazily, as workers free up, streamed): a task to extract, or a result needing no work.
+
+    Files are taken in ``order`` (by default as found); of files with the same bytes the first taken is
+    extracted, the others are duplicates."""
     seen: set[str] = set()
-    for path in inputs:
+    for path in inputs if order is None else order:
         refused = inputs.refused.get(path)
         if refused is not None:
             yield DocumentResult(path, None, "failed", failure=Failure.of("open", refused))
@@ -158,8 +161,9 @@ def extract_many(paths: Iterable[str | os.PathLike] | Inputs, workers: int | Non
     if engine != "local":
         raise ValueError(f"unknown engine {engine!r}: use 'local' or 'dask'")
     n = max(1, min(workers or os.cpu_count() or 1, len(inputs) or 1))
-    return run_local(_plan(inputs, skip, failed, limits, keep_bytes=False, dedupe=dedupe), n, limits, fork=fork,
-                     encoders=encoders)
+    order = inputs.largest_first() if n > 1 else None  # (one worker: the order found, results in that order)
+    return run_local(_plan(inputs, skip, failed, limits, keep_bytes=False, dedupe=dedupe, order=order), n, limits,
+                     fork=fork, encoders=encoders)
 
 
 def run_batch(paths: Iterable[str | os.PathLike], sinks: Sequence[Sink], *, workers: int | None = None,

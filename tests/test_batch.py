@@ -111,6 +111,43 @@ def test_discover_walks_globs_skips_hidden_and_outputs(tmp_path):
     assert names == ["notes.md", "doc-000.txt", "doc-001.txt", "missing.pdf"]
 
 
+def test_largest_files_are_taken_first_ties_and_archive_members_in_the_order_found(tmp_path):
+    import zipfile
+
+    from decextract.inputs import Inputs
+
+    for name, size in [("a.txt", 10), ("b.txt", 2000), ("c.txt", 10), ("d.txt", 40)]:
+        (tmp_path / name).write_bytes(b"x" * size)
+    with zipfile.ZipFile(tmp_path / "e.zip", "w", zipfile.ZIP_STORED) as z:  # 2 members: ~half of it each
+        z.writestr("one.txt", "y" * 200)
+        z.writestr("two.txt", "z" * 200)
+    inputs = Inputs([tmp_path, tmp_path / "missing.txt"])
+
+    def names(paths):
+        return [p.replace(str(tmp_path) + os.sep, "") for p in paths]
+
+    assert names(inputs) == ["a.txt", "b.txt", "c.txt", "d.txt", "e.zip!/one.txt", "e.zip!/two.txt", "missing.txt"]
+    assert names(inputs.largest_first()) == [
+        "b.txt", "e.zip!/one.txt", "e.zip!/two.txt", "d.txt", "a.txt", "c.txt", "missing.txt"]
+
+
+def test_several_workers_start_on_the_largest_file_one_worker_takes_the_order_found(tmp_path, monkeypatch):
+    from decextract import batch
+
+    for name, size in [("a.txt", 10), ("b.txt", 300), ("c.txt", 40)]:
+        (tmp_path / name).write_bytes("二〇二〇年".encode() * size)
+    taken: dict[int, list[str]] = {}
+
+    def record(items, workers, limits, **_):
+        taken[workers] = [Path(t.path).name for t in items]
+        return iter(())
+
+    monkeypatch.setattr(batch, "run_local", record)
+    list(extract_many([tmp_path], workers=2))
+    list(extract_many([tmp_path], workers=1))
+    assert taken == {2: ["b.txt", "c.txt", "a.txt"], 1: ["a.txt", "b.txt", "c.txt"]}
+
+
 # ---------------------------------------------------------------- Python API
 
 
