@@ -51,6 +51,7 @@ class Inputs:
         self.absolute = absolute
         self.files: list[str] = []
         self.refused: dict[str, DecExtractError] = {}
+        self._member_sizes: dict[str, int] = {}  # archive member -> its size as the archive declares it
         self._seen: set[str] = set()
         self._excluded = [_real(os.fspath(p)) for p in exclude]
         args = [os.fspath(p) for p in paths]
@@ -76,7 +77,7 @@ class Inputs:
             if path in self.refused or not archive.is_archive(path):
                 files.append(path)
             else:
-                files.extend(archive.expand(path))
+                files.extend(archive.expand(path, sizes=self._member_sizes))
         self.files = files
 
     def merge(self, other: Inputs) -> None:
@@ -88,6 +89,8 @@ class Inputs:
                 self.files.append(path)
                 if path in other.refused:
                     self.refused[path] = other.refused[path]
+                if path in other._member_sizes:
+                    self._member_sizes[path] = other._member_sizes[path]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.files)
@@ -97,26 +100,13 @@ class Inputs:
 
         Several workers finish together when the long documents start first: taken in the order found,
         the batch can end on one worker reading a large file while the others idle.  An archive member
-        counts as an equal share of its archive's size; a file that cannot be looked at counts as empty.
+        counts as the size its archive declares for it, so files with the same bytes keep the order found
+        (the first found is the one extracted); a file that cannot be looked at, or is refused, counts as
+        empty.
         """
-        from .readers import archive
-
-        sizes: dict[str, int] = {}
-        outer: dict[str, str] = {}  # member -> its archive on disk
-        for path in self.files:
-            if archive.is_member_path(path):
-                try:
-                    outer[path] = archive.split(path)[0]
-                except DecExtractError:
-                    continue
-            else:
-                sizes[path] = _size(path)
-        shares: dict[str, int] = {}
-        for container in outer.values():
-            shares[container] = shares.get(container, 0) + 1
-        for path, container in outer.items():
-            sizes[path] = _size(container) // shares[container]
-        return sorted(self.files, key=lambda p: -sizes.get(p, 0))
+        sizes = {p: 0 if p in self.refused else self._member_sizes[p] if p in self._member_sizes else _size(p)
+                 for p in self.files}  # (a refused file is not looked at: it fails at once)
+        return sorted(self.files, key=lambda p: -sizes[p])
 
     def __len__(self) -> int:
         return len(self.files)

@@ -55,19 +55,23 @@ def deep_encodable(value):
 
 
 def _strings_in(value) -> list[str]:
-    """Every string inside ``value`` (dict keys too, through dicts, lists and tuples), in no set order."""
+    """Every string inside ``value`` (dict keys too, through dicts, lists and tuples), in no set order; a
+    container met again (shared, or holding itself) is looked at once."""
     found: list[str] = []
     stack = [value]
-    pop, push_all, add = stack.pop, stack.extend, found.append
+    seen: set[int] = set()
+    pop, push_all, add, visit = stack.pop, stack.extend, found.append, seen.add
     while stack:
         v = pop()
         if isinstance(v, str):
             add(v)
-        elif isinstance(v, dict):
+        elif isinstance(v, (dict, list, tuple)):
+            if id(v) in seen:
+                continue
+            visit(id(v))
             push_all(v)
-            push_all(v.values())
-        elif isinstance(v, (list, tuple)):
-            push_all(v)
+            if isinstance(v, dict):
+                push_all(v.values())
     return found
 
 

@@ -118,7 +118,7 @@ def test_largest_files_are_taken_first_ties_and_archive_members_in_the_order_fou
 
     for name, size in [("a.txt", 10), ("b.txt", 2000), ("c.txt", 10), ("d.txt", 40)]:
         (tmp_path / name).write_bytes(b"x" * size)
-    with zipfile.ZipFile(tmp_path / "e.zip", "w", zipfile.ZIP_STORED) as z:  # 2 members: ~half of it each
+    with zipfile.ZipFile(tmp_path / "e.zip", "w", zipfile.ZIP_STORED) as z:  # each member as large as it unpacks
         z.writestr("one.txt", "y" * 200)
         z.writestr("two.txt", "z" * 200)
     inputs = Inputs([tmp_path, tmp_path / "missing.txt"])
@@ -129,6 +129,22 @@ def test_largest_files_are_taken_first_ties_and_archive_members_in_the_order_fou
     assert names(inputs) == ["a.txt", "b.txt", "c.txt", "d.txt", "e.zip!/one.txt", "e.zip!/two.txt", "missing.txt"]
     assert names(inputs.largest_first()) == [
         "b.txt", "e.zip!/one.txt", "e.zip!/two.txt", "d.txt", "a.txt", "c.txt", "missing.txt"]
+
+
+@pytest.mark.parametrize("compression", ["stored", "deflated"])
+def test_the_same_bytes_in_a_file_and_an_archive_member_resolve_to_the_first_found_with_any_workers(
+        tmp_path, compression):
+    import zipfile
+
+    body = "二〇二〇年部门决算收入总计100万元。\n".encode() * 40
+    (tmp_path / "a.txt").write_bytes(body)  # found first
+    method = zipfile.ZIP_STORED if compression == "stored" else zipfile.ZIP_DEFLATED
+    with zipfile.ZipFile(tmp_path / "b.zip", "w", method) as z:  # its size on disk is not the member's
+        z.writestr("same.txt", body)
+    (tmp_path / "c.txt").write_bytes(body[:100])
+    for jobs in (1, 2):
+        results = {Path(r.path).name: (r.status, r.reason) for r in extract_many([tmp_path], workers=jobs)}
+        assert results == {"a.txt": ("ok", None), "same.txt": ("skipped", "duplicate"), "c.txt": ("ok", None)}
 
 
 def test_several_workers_start_on_the_largest_file_one_worker_takes_the_order_found(tmp_path, monkeypatch):

@@ -194,6 +194,17 @@ def test_deep_encodable_is_the_plain_recursion(value):
     assert got == expected and repr(got) == repr(expected)
 
 
+def test_deep_encodable_of_shared_and_cyclic_containers():
+    from decextract.storable import deep_encodable
+
+    shared = {"k": "收入"}
+    rows = [shared, shared, [shared]]
+    assert deep_encodable(rows) is rows  # nothing to replace: the value itself, each container looked at once
+    cyclic: dict = {"k": "收入"}
+    cyclic["self"] = cyclic
+    assert deep_encodable(cyclic) is cyclic  # (no endless walk)
+
+
 # to_dict: field names looked up once per class, values of the plain types passed through as they are
 def _plain_as_it_was(value):
     import attrs

@@ -116,15 +116,17 @@ def _zip_of_documents(f) -> bool:
     return not (_PACKAGE_MEMBERS & names)  # a DOCX/XLSX/ODF/OFD package is one document
 
 
-def expand(path: str, depth: int = 0) -> list[str]:
+def expand(path: str, depth: int = 0, sizes: dict[str, int] | None = None) -> list[str]:
     """The member paths of the archive at ``path``, nested archives expanded too.
 
     An archive that cannot be listed, or holds more than :data:`MAX_MEMBERS`
-    members, gives ``[path]`` so that reading it reports why.
+    members, gives ``[path]`` so that reading it reports why.  ``sizes`` gets
+    each member's size as its archive declares it (unpacked bytes).
     """
     try:
         data = read_member(path) if is_member_path(path) else None
-        names = _open(path, data).names()
+        listing = _open(path, data)
+        names = listing.names()
     except (DamagedFileError, UnsupportedFormatError, EncryptedFileError, OSError):
         return [path]
     if not names or len(names) > MAX_MEMBERS:
@@ -133,9 +135,11 @@ def expand(path: str, depth: int = 0) -> list[str]:
     for name in names:
         member = f"{path}{SEPARATOR}{name}"
         if depth + 1 < MAX_DEPTH and name.lower().endswith((".zip", ".rar", ".7z")) and is_archive(member):
-            out.extend(expand(member, depth + 1))
+            out.extend(expand(member, depth + 1, sizes))
         else:
             out.append(member)
+            if sizes is not None:
+                sizes[member] = listing.size(name)
     return out
 
 
@@ -169,6 +173,10 @@ class _Streamed:
 
     def names(self) -> list[str]:
         return [n for n, info in self.infos.items() if not info.is_dir() and _document_name(n)]
+
+    def size(self, name: str) -> int:
+        """The member's unpacked size as the archive declares it."""
+        return int(self.infos[name].file_size or 0)
 
     def read(self, name: str) -> bytes:
         info = self.infos.get(name)
@@ -292,6 +300,10 @@ class _SevenZip:
 
     def names(self) -> list[str]:
         return [n for n, info in self.infos.items() if not info.is_directory and _document_name(n)]
+
+    def size(self, name: str) -> int:
+        """The member's unpacked size as the archive declares it."""
+        return int(self.infos[name].uncompressed or 0)
 
     def read(self, name: str) -> bytes:
         info = self.infos.get(name)
