@@ -581,3 +581,43 @@ def test_gridlines_of_a_chart_mid_page_make_no_table():
     labels = [(60 + 100 * k, 405, 9, f"{10 * k}") for k in range(5)] + [(80, 330, 9, "Basic 12.5"), (80, 360, 9, "Projects 7.5")]
     doc = read(synthetic_pdf([{"texts": [*body(1, 5), *labels, *body(1, 4, top=500)], "lines": bars}]), "chart.pdf", "0" * 64)
     assert not list(doc.tables())
+
+
+# ---------------------------------------------------------------- fonts neither embedded nor installed
+
+
+def _lone_characters_pdf() -> bytes:
+    from fixtures_pdf import cjk_pdf, page, text
+
+    return cjk_pdf([page(text(72, 60, 12, "一般公共预算支出表"), *[text(72 + 40 * k, 100, 12, c) for k, c in
+                                                          enumerate("类款项")], text(72, 140, 12, "合计"))])
+
+
+def test_lone_characters_of_a_font_not_embedded_are_read_on_any_machine():
+    pytest.importorskip("reportlab")
+    from decextract.readers import read_bytes
+
+    doc = read_bytes(_lone_characters_pdf(), "lone.pdf")
+    texts = [b.text for b in doc.blocks]
+    assert "一般公共预算支出表" in texts and "合计" in texts
+    assert any(all(c in t for c in "类款项") for t in texts), texts  # (PDFium alone drops them without a font)
+
+
+def test_a_machine_without_chinese_fonts_finds_the_pages_that_lost_text():
+    pytest.importorskip("reportlab")
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+    from fixtures_pdf import cjk_pdf, page, text
+
+    from decextract.readers import pdffonts
+
+    if not pdffonts.drops_lone_characters():
+        pytest.skip("this machine has a Chinese font: PDFium drops nothing here")
+    for data, lost in ((_lone_characters_pdf(), True), (cjk_pdf([page(text(72, 60, 12, "类款项合计"))]), False)):
+        pdf = pdfium.PdfDocument(data)
+        pg = pdf[0]
+        textpage = pg.get_textpage()
+        assert pdffonts.has_dropped_text(pg, textpage, pdfium_c.FPDFText_CountChars(textpage)) is lost
+        textpage.close()
+        pg.close()
+        pdf.close()

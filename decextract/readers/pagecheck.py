@@ -118,6 +118,16 @@ class PageReview:
         self.found.setdefault(problem, []).append(page_no)
         return Checked(chars)
 
+    def lost_text(self, page_no: int, chars: list[Char]) -> Checked | None:
+        """PDFium may have left text of the page out (a font neither embedded nor installed:
+        readers/pdffonts.py): pdfminer's characters when it reads a character where PDFium has none of
+        that text, else None."""
+        other = self._pdfminer(page_no)
+        if _lost(chars, other) and not garbled("".join(c.text for c in other)):
+            self.found.setdefault("fallback_text_pages", []).append(page_no)
+            return Checked(other, replaced=True)
+        return None
+
     def unreadable(self, page_no: int) -> list[Char]:
         """A page PDFium cannot load: pdfminer's characters for it, or none (noted either way)."""
         other = self._pdfminer(page_no)
@@ -179,7 +189,7 @@ class PageReview:
             "unreadable_pages": "pages that failed to parse were left out",
             "ocr_pages": f"pages read by OCR ({ocr.ENGINE}, {ocr.DPI} dpi): their records carry prov.ocr and the "
                          "engine's confidence; check doubtful figures against the page",
-            "fallback_text_pages": "pages where PDFium gave no text (or garbled text) were read with pdfminer",
+            "fallback_text_pages": "pages where PDFium gave no text, garbled text or left text out were read with pdfminer",
             "ocr_failed_pages": f"pages OCR was needed for failed in the OCR engine: {self._ocr_failure}",
         }
         return tuple(Notice(code, f"{messages[code]} ({_pages(pages)})", tuple(pages))
@@ -209,6 +219,18 @@ def _mark_spaces(chars: list[Char], raw: list[dict]) -> list[Char]:
         out.append(ch._replace(space_before=SPACE) if spaced else ch)
         spaced = False
     return out
+
+
+def _lost(chars: list[Char], other: list[Char]) -> bool:
+    """Whether ``other`` has a character whose centre no character of ``chars`` with its text covers."""
+    at: dict[str, list[Char]] = {}
+    for c in chars:
+        at.setdefault(c.text, []).append(c)
+    for o in other:
+        x, y = (o.x0 + o.x1) / 2, (o.top + o.bottom) / 2
+        if not any(c.x0 - 1 <= x <= c.x1 + 1 and c.top - 1 <= y <= c.bottom + 1 for c in at.get(o.text, ())):
+            return True
+    return False
 
 
 def _is_han(text: str) -> bool:

@@ -22,12 +22,13 @@ from itertools import pairwise
 
 import attrs
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 import regex
 
 from ..errors import DamagedFileError, EncryptedFileError
 from ..model import Block, Document, Paragraph, Table
 from ..sections import Outline, numbering_level
-from . import pdfraw
+from . import pdffonts, pdfraw
 from .pagecheck import PageReview
 from .pdfdamage import damage
 from .pdftables import TablePart, build_table, continues, fill_parts, find_parts, top_row
@@ -94,7 +95,12 @@ def _read_page(pdf: pdfium.PdfDocument, i: int, source: str, review: PageReview)
         textpage = page.get_textpage()
     except pdfium.PdfiumError:  # the page is noted on the document; pdfminer may still read it
         return _Page(595.0, 842.0, group_lines(review.unreadable(i + 1), i + 1), [])
-    checked = review.page(page, i + 1, page_chars(textpage, frame))
+    chars = page_chars(textpage, frame)
+    if pdffonts.drops_lone_characters() and pdffonts.has_dropped_text(  # (no Chinese font: readers/pdffonts.py)
+            page, textpage, pdfium_c.FPDFText_CountChars(textpage)):
+        checked = review.lost_text(i + 1, chars) or review.page(page, i + 1, chars)
+    else:
+        checked = review.page(page, i + 1, chars)
     chars = checked.chars
     parts = find_parts(page, i + 1, frame, chars, edges=checked.edges) if chars else []
     parts, prose = fill_parts(parts, chars)

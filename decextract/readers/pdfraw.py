@@ -90,6 +90,11 @@ segment_get_point = _untyped("FPDFPathSegment_GetPoint", ctypes.c_int)
 segment_get_type = _untyped("FPDFPathSegment_GetType", ctypes.c_int)
 segment_get_close = _untyped("FPDFPathSegment_GetClose", ctypes.c_int)
 
+# text objects and their fonts (Handle of an object, Handle of a font)
+text_object_get_font = _untyped("FPDFTextObj_GetFont", Handle)
+font_is_embedded = _untyped("FPDFFont_GetIsEmbedded", ctypes.c_int)
+font_get_flags = _untyped("FPDFFont_GetFlags", ctypes.c_int)
+
 # clip paths (the text object as the int get_text_object gives)
 object_get_clip_path = _fn("FPDFPageObj_GetClipPath", Handle, _VOID)
 clip_count_paths = _untyped("FPDFClipPath_CountPaths", ctypes.c_int)

@@ -1,0 +1,96 @@
+"""Text PDFium leaves out of its text page when a font is neither embedded nor on the machine.
+
+A PDF may name a Chinese font without embedding it (STSong-Light, SimSun: the reader's own fonts are to
+draw it).  On a machine with no Chinese font at all (a bare server or container) PDFium still maps the
+codes to Unicode, but a text object holding a single such character is missing from its text page, so
+column headers (类 | 款 | 项), spaced titles and office exports that draw each character as its own object
+lose their text without a word (PDFium cannot tell their text or box either: the object holds no
+character it can read).  Whether this machine is one of those is found once, on a one-character PDF
+built here (:func:`drops_lone_characters`); only there is each page's list of text objects compared with
+its characters (:func:`has_dropped_text`), and a page that lost text is read by pdfminer instead, which
+needs no font to map the codes (:meth:`~decextract.readers.pagecheck.PageReview.lost_text`).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from . import pdfraw
+
+_TEXT = pdfium_c.FPDF_PAGEOBJ_TEXT
+_SYMBOLIC = 4  # a font descriptor's flag: glyphs outside the standard Latin set
+
+
+def _probe_pdf() -> bytes:
+    """A page with one text object, 类, in the non-embedded Adobe-GB1 font STSong-Light."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] /Resources << /Font << /F1 4 0 R >> >> "
+        b"/Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H "
+        b"/DescendantFonts [<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light "
+        b"/CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /DW 1000 "
+        b"/FontDescriptor << /Type /FontDescriptor /FontName /STSong-Light /Flags 6 "
+        b"/FontBBox [-25 -254 1000 880] /ItalicAngle 0 /Ascent 752 /Descent -271 /CapHeight 737 "
+        b"/StemV 58 >> >>] >>",
+    ]
+    content = b"BT /F1 12 Tf 20 50 Td <7C7B> Tj ET"
+    objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content))
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for k, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (k, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+@functools.cache
+def drops_lone_characters() -> bool:
+    """Whether PDFium, on this machine, leaves a lone character of a non-embedded Chinese font out of the
+    text page (no Chinese font installed).  Found once per process."""
+    pdf = pdfium.PdfDocument(_probe_pdf())
+    try:
+        page = pdf[0]
+        textpage = page.get_textpage()
+        n = pdfium_c.FPDFText_CountChars(textpage)
+        found = textpage.get_text_range(0, n) if n > 0 else ""
+        textpage.close()
+        page.close()
+    finally:
+        pdf.close()
+    return "类" not in found
+
+
+def has_dropped_text(page, textpage, n_chars: int) -> bool:
+    """Whether one of the page's top-level text objects, in a font that is neither embedded nor Latin
+    (flagged symbolic, as Chinese fonts are), has none of the text page's ``n_chars`` characters (PDFium
+    makes an object only for shown text, but one of spaces in a Latin font has no character either)."""
+    owner = pdfraw.handle(page)
+    get, get_type, get_font = pdfraw.page_get_object, pdfraw.object_get_type, pdfraw.text_object_get_font
+    fonts: dict[int | None, bool] = {}  # font -> neither embedded nor Latin (a page has few fonts)
+    suspects = []
+    for k in range(pdfraw.page_count_objects(owner)):
+        obj = get(owner, k)
+        if get_type(obj) != _TEXT:
+            continue
+        font = get_font(obj)
+        key = font.value
+        unusual = fonts.get(key)
+        if unusual is None:
+            unusual = fonts[key] = bool(font) and not pdfraw.font_is_embedded(font) and bool(
+                pdfraw.font_get_flags(font) & _SYMBOLIC)
+        if unusual:
+            suspects.append(obj.value)
+    if not suspects:
+        return False
+    tp = pdfraw.handle(textpage)
+    taken = {pdfraw.get_text_object(tp, i) for i in range(n_chars)}
+    return any(obj not in taken for obj in suspects)
