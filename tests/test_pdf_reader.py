@@ -621,3 +621,46 @@ def test_a_machine_without_chinese_fonts_finds_the_pages_that_lost_text():
         textpage.close()
         pg.close()
         pdf.close()
+
+
+def _canvas_pdf(draw) -> bytes:
+    import io
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    out = io.BytesIO()
+    cv = canvas.Canvas(out, pagesize=(595, 842))
+    cv.setFont("STSong-Light", 12)
+    draw(cv)
+    cv.showPage()
+    cv.save()
+    return out.getvalue()
+
+
+def test_lone_characters_inside_a_form_xobject_are_read_and_a_slanted_watermark_is_not_taken_in():
+    pytest.importorskip("reportlab")
+    from decextract.readers import read_bytes
+
+    def draw(cv):
+        cv.beginForm("F1")
+        cv.setFont("STSong-Light", 12)
+        for k, ch in enumerate("类款项"):
+            cv.drawString(72 + 40 * k, 660, ch)
+        cv.endForm()
+        cv.drawString(72, 700, "一般公共预算支出表")
+        cv.doForm("F1")
+        cv.drawString(72, 620, "合 计")
+        cv.saveState()
+        cv.translate(200, 400)
+        cv.rotate(45)
+        cv.setFont("STSong-Light", 60)
+        cv.drawString(0, 0, "样张")  # a watermark at a slant: no text of the page, read by neither reader
+        cv.restoreState()
+
+    texts = [b.text for b in read_bytes(_canvas_pdf(draw), "form.pdf").blocks]
+    assert any(all(c in t for c in "类款项") for t in texts), texts
+    assert not any("样" in t or "张" in t for t in texts), texts

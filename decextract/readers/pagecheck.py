@@ -9,7 +9,9 @@ PDFium's characters are kept when they look like text.  A page is looked at agai
   pdfminer's ``(cid:N)``, or ideographs that are almost all rare ones (a
   ToUnicode map that maps glyphs to random characters: real Chinese is mostly
   made of the 1500 most frequent characters, ``data/common_hanzi.txt``);
-- PDFium cannot load it at all.
+- PDFium cannot load it at all;
+- on a machine without Chinese fonts, it may have lost characters drawn alone in a font the PDF does not
+  embed (:mod:`.pdffonts`): pdfminer's characters where PDFium has none are added to PDFium's.
 
 Such a page is tried with pdfminer (through pdfplumber), then with OCR
 (:mod:`.ocr`) when installed; a page that renders white is blank, not a loss.
@@ -118,15 +120,21 @@ class PageReview:
         self.found.setdefault(problem, []).append(page_no)
         return Checked(chars)
 
-    def lost_text(self, page_no: int, chars: list[Char]) -> Checked | None:
+    def lost_text(self, page, page_no: int, chars: list[Char]) -> Checked | None:
         """PDFium may have left text of the page out (a font neither embedded nor installed:
-        readers/pdffonts.py): pdfminer's characters when it reads a character where PDFium has none of
-        that text, else None."""
-        other = self._pdfminer(page_no)
-        if _lost(chars, other) and not garbled("".join(c.text for c in other)):
-            self.found.setdefault("fallback_text_pages", []).append(page_no)
-            return Checked(other, replaced=True)
-        return None
+        readers/pdffonts.py): its characters with those pdfminer reads where PDFium has none of that text
+        (upright, on the page), else None.  Only on a page whose crop box is its media box: pdfminer's
+        boxes are the media box's, PDFium's the crop box's."""
+        if any(abs(a - b) > 0.5 for a, b in zip(page.get_cropbox(), page.get_mediabox(), strict=True)):
+            return None
+        width, height = page.get_size()
+        other = [o for o in self._pdfminer(page_no, upright=True)
+                 if 0 <= (o.x0 + o.x1) / 2 <= width and 0 <= (o.top + o.bottom) / 2 <= height]
+        added = _lost(chars, other)
+        if not added or garbled("".join(c.text for c in other)):
+            return None
+        self.found.setdefault("fallback_text_pages", []).append(page_no)
+        return Checked(chars + added)
 
     def unreadable(self, page_no: int) -> list[Char]:
         """A page PDFium cannot load: pdfminer's characters for it, or none (noted either way)."""
@@ -158,8 +166,9 @@ class PageReview:
         self.found.setdefault("ocr_pages", []).append(page_no)
         return Checked(list(keep) + added, recognised.edges, replaced=True)
 
-    def _pdfminer(self, page_no: int) -> list[Char]:
-        """The page's characters as pdfminer reads them (through pdfplumber), or [] when it cannot."""
+    def _pdfminer(self, page_no: int, upright: bool = False) -> list[Char]:
+        """The page's characters as pdfminer reads them (through pdfplumber), or [] when it cannot; with
+        ``upright``, only those set upright (not a slanted watermark: :func:`_upright`)."""
         try:
             if self._plumber is None:
                 import pdfplumber
@@ -168,6 +177,8 @@ class PageReview:
             if page_no > len(self._plumber.pages):
                 return []
             raw = self._plumber.pages[page_no - 1].chars
+            if upright:
+                raw = [c for c in raw if _upright(c.get("matrix"))]
         except Exception:  # pdfminer fails in its own ways on damaged files: then it has nothing to offer
             return []
         out = [Char(c["text"], float(c["x0"]), float(c["top"]), float(c["x1"]), float(c["bottom"]),
@@ -221,16 +232,26 @@ def _mark_spaces(chars: list[Char], raw: list[dict]) -> list[Char]:
     return out
 
 
-def _lost(chars: list[Char], other: list[Char]) -> bool:
-    """Whether ``other`` has a character whose centre no character of ``chars`` with its text covers."""
+def _upright(matrix) -> bool:
+    """Whether a character's text matrix sets it upright, as the PDFium reader keeps characters (a slanted
+    watermark is not text of the page)."""
+    if not matrix:
+        return True
+    a, b = abs(matrix[0]), abs(matrix[1])
+    return min(a, b) <= 0.2 * max(a, b)
+
+
+def _lost(chars: list[Char], other: list[Char]) -> list[Char]:
+    """The characters of ``other`` whose centre no character of ``chars`` with their text covers."""
     at: dict[str, list[Char]] = {}
     for c in chars:
         at.setdefault(c.text, []).append(c)
+    out = []
     for o in other:
         x, y = (o.x0 + o.x1) / 2, (o.top + o.bottom) / 2
         if not any(c.x0 - 1 <= x <= c.x1 + 1 and c.top - 1 <= y <= c.bottom + 1 for c in at.get(o.text, ())):
-            return True
-    return False
+            out.append(o)
+    return out
 
 
 def _is_han(text: str) -> bool:

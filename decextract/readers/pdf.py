@@ -98,7 +98,7 @@ def _read_page(pdf: pdfium.PdfDocument, i: int, source: str, review: PageReview)
     chars = page_chars(textpage, frame)
     if pdffonts.drops_lone_characters() and pdffonts.has_dropped_text(  # (no Chinese font: readers/pdffonts.py)
             page, textpage, pdfium_c.FPDFText_CountChars(textpage)):
-        checked = review.lost_text(i + 1, chars) or review.page(page, i + 1, chars)
+        checked = review.lost_text(page, i + 1, chars) or review.page(page, i + 1, chars)
     else:
         checked = review.page(page, i + 1, chars)
     chars = checked.chars

@@ -7,8 +7,12 @@ column headers (类 | 款 | 项), spaced titles and office exports that draw eac
 lose their text without a word (PDFium cannot tell their text or box either: the object holds no
 character it can read).  Whether this machine is one of those is found once, on a one-character PDF
 built here (:func:`drops_lone_characters`); only there is each page's list of text objects compared with
-its characters (:func:`has_dropped_text`), and a page that lost text is read by pdfminer instead, which
-needs no font to map the codes (:meth:`~decextract.readers.pagecheck.PageReview.lost_text`).
+its characters (:func:`has_dropped_text`; text in form XObjects too), and on a page that lost text
+pdfminer's characters, which need no font to map the codes, are added where PDFium has none
+(:meth:`~decextract.readers.pagecheck.PageReview.lost_text`).
+
+Not found: a Chinese font whose descriptor is not flagged symbolic (producers usually flag it), and lost
+characters on a page whose crop box is not its media box (pdfminer's boxes would not line up with PDFium's).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import pypdfium2.raw as pdfium_c
 
 from . import pdfraw
 
-_TEXT = pdfium_c.FPDF_PAGEOBJ_TEXT
+_TEXT, _FORM = pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_FORM
 _SYMBOLIC = 4  # a font descriptor's flag: glyphs outside the standard Latin set
 
 
@@ -70,27 +74,38 @@ def drops_lone_characters() -> bool:
 
 
 def has_dropped_text(page, textpage, n_chars: int) -> bool:
-    """Whether one of the page's top-level text objects, in a font that is neither embedded nor Latin
-    (flagged symbolic, as Chinese fonts are), has none of the text page's ``n_chars`` characters (PDFium
-    makes an object only for shown text, but one of spaces in a Latin font has no character either)."""
-    owner = pdfraw.handle(page)
-    get, get_type, get_font = pdfraw.page_get_object, pdfraw.object_get_type, pdfraw.text_object_get_font
-    fonts: dict[int | None, bool] = {}  # font -> neither embedded nor Latin (a page has few fonts)
-    suspects = []
-    for k in range(pdfraw.page_count_objects(owner)):
-        obj = get(owner, k)
-        if get_type(obj) != _TEXT:
-            continue
-        font = get_font(obj)
-        key = font.value
-        unusual = fonts.get(key)
-        if unusual is None:
-            unusual = fonts[key] = bool(font) and not pdfraw.font_is_embedded(font) and bool(
-                pdfraw.font_get_flags(font) & _SYMBOLIC)
-        if unusual:
-            suspects.append(obj.value)
+    """Whether one of the page's text objects (in form XObjects too), in a font that is neither embedded
+    nor Latin (flagged symbolic, as producers flag Chinese fonts), has none of the text page's ``n_chars``
+    characters (PDFium makes an object only for shown text, but one of spaces in a Latin font has no
+    character either; one of spaces in a Chinese font is a false alarm, settled by the characters compared)."""
+    suspects: list[int] = []
+    _suspects(pdfraw.handle(page), None, {}, suspects)
     if not suspects:
         return False
     tp = pdfraw.handle(textpage)
     taken = {pdfraw.get_text_object(tp, i) for i in range(n_chars)}
     return any(obj not in taken for obj in suspects)
+
+
+def _suspects(page, form, fonts: dict, out: list[int]) -> None:
+    """The text objects (inside form XObjects too) in a font neither embedded nor Latin, into ``out``."""
+    if form is None:
+        count, get, owner = pdfraw.page_count_objects(page), pdfraw.page_get_object, page
+    else:
+        count, get, owner = pdfraw.form_count_objects(form), pdfraw.form_get_object, form
+    get_type, get_font = pdfraw.object_get_type, pdfraw.text_object_get_font
+    for k in range(count):
+        obj = get(owner, k)
+        kind = get_type(obj)
+        if kind == _FORM:
+            _suspects(page, obj, fonts, out)
+            continue
+        if kind != _TEXT:
+            continue
+        font = get_font(obj)
+        unusual = fonts.get(font.value)  # (a page has few fonts)
+        if unusual is None:
+            unusual = fonts[font.value] = bool(font) and not pdfraw.font_is_embedded(font) and bool(
+                pdfraw.font_get_flags(font) & _SYMBOLIC)
+        if unusual:
+            out.append(obj.value)
