@@ -34,7 +34,7 @@ from .. import data
 from ..model import OcrPage
 from ..records import Notice
 from . import ocr
-from .pdftext import NO_SPACE, SPACE, Char
+from .pdftext import NO_SPACE, SPACE, Char, slanted
 
 _FEW_CHARS = 40  # a page with fewer characters than this over a large image is a scan with a stamp on it …
 _STAMP_HAN = 4  # … when they hold fewer ideographs than this (a page number), not a title over a cover picture
@@ -168,7 +168,7 @@ class PageReview:
 
     def _pdfminer(self, page_no: int, upright: bool = False) -> list[Char]:
         """The page's characters as pdfminer reads them (through pdfplumber), or [] when it cannot; with
-        ``upright``, only those set upright (not a slanted watermark: :func:`_upright`)."""
+        ``upright``, only those the PDFium reader would keep (not a slanted watermark: ``pdftext.slanted``)."""
         try:
             if self._plumber is None:
                 import pdfplumber
@@ -178,7 +178,7 @@ class PageReview:
                 return []
             raw = self._plumber.pages[page_no - 1].chars
             if upright:
-                raw = [c for c in raw if _upright(c.get("matrix"))]
+                raw = [c for c in raw if not (c.get("matrix") and slanted(*c["matrix"][:2]))]
         except Exception:  # pdfminer fails in its own ways on damaged files: then it has nothing to offer
             return []
         out = [Char(c["text"], float(c["x0"]), float(c["top"]), float(c["x1"]), float(c["bottom"]),
@@ -232,36 +232,22 @@ def _mark_spaces(chars: list[Char], raw: list[dict]) -> list[Char]:
     return out
 
 
-def _upright(matrix) -> bool:
-    """Whether a character's text matrix sets it upright, as the PDFium reader keeps characters (a slanted
-    watermark is not text of the page)."""
-    if not matrix:
-        return True
-    a, b = abs(matrix[0]), abs(matrix[1])
-    return min(a, b) <= 0.2 * max(a, b)
-
-
 def _lost(chars: list[Char], other: list[Char]) -> list[Char]:
     """The characters of ``other`` whose centre no character of ``chars`` with their text covers."""
     at: dict[str, list[Char]] = {}
     for c in chars:
         at.setdefault(c.text, []).append(c)
-    out = []
-    for o in other:
-        x, y = (o.x0 + o.x1) / 2, (o.top + o.bottom) / 2
-        if not any(c.x0 - 1 <= x <= c.x1 + 1 and c.top - 1 <= y <= c.bottom + 1 for c in at.get(o.text, ())):
-            out.append(o)
-    return out
+    return [o for o in other if not any(_covers(c, o, slack=1.0) for c in at.get(o.text, ()))]
 
 
 def _is_han(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
-def _covers(a: Char, b: Char) -> bool:
-    """Whether ``b``'s centre lies in ``a``'s box."""
+def _covers(a: Char, b: Char, slack: float = 0.0) -> bool:
+    """Whether ``b``'s centre lies in ``a``'s box (grown by ``slack`` points each side)."""
     x, y = (b.x0 + b.x1) / 2, (b.top + b.bottom) / 2
-    return a.x0 <= x <= a.x1 and a.top <= y <= a.bottom
+    return a.x0 - slack <= x <= a.x1 + slack and a.top - slack <= y <= a.bottom + slack
 
 
 def _pages(pages: list[int]) -> str:

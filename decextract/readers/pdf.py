@@ -96,11 +96,9 @@ def _read_page(pdf: pdfium.PdfDocument, i: int, source: str, review: PageReview)
     except pdfium.PdfiumError:  # the page is noted on the document; pdfminer may still read it
         return _Page(595.0, 842.0, group_lines(review.unreadable(i + 1), i + 1), [])
     chars = page_chars(textpage, frame)
-    if pdffonts.drops_lone_characters() and pdffonts.has_dropped_text(  # (no Chinese font: readers/pdffonts.py)
-            page, textpage, pdfium_c.FPDFText_CountChars(textpage)):
-        checked = review.lost_text(page, i + 1, chars) or review.page(page, i + 1, chars)
-    else:
-        checked = review.page(page, i + 1, chars)
+    lost = pdffonts.drops_lone_characters() and pdffonts.has_dropped_text(  # (no Chinese font: readers/pdffonts.py)
+        page, textpage, pdfium_c.FPDFText_CountChars(textpage))
+    checked = (lost and review.lost_text(page, i + 1, chars)) or review.page(page, i + 1, chars)
     chars = checked.chars
     parts = find_parts(page, i + 1, frame, chars, edges=checked.edges) if chars else []
     parts, prose = fill_parts(parts, chars)

@@ -192,7 +192,7 @@ def page_chars(textpage, frame: PageFrame) -> list[Char]:
         else:  # _style, inline
             get_matrix(tp, i, mref)
             a, b, c, d, _, _ = munpack(matrix)
-            if min(abs(a), abs(b)) > 0.2 * max(abs(a), abs(b)):
+            if min(abs(a), abs(b)) > 0.2 * max(abs(a), abs(b)):  # (slanted, inlined: once per character)
                 continue
             size = get_size(tp, i) * abs(a * d - b * c) ** 0.5
         if size is None:
@@ -228,12 +228,18 @@ _MATRIX = pdfraw.Matrix()  # filled by each call of _style (PDFium runs one docu
 _MATRIX_REF = ctypes.byref(_MATRIX)
 
 
+def slanted(a: float, b: float) -> bool:
+    """Whether a character whose matrix starts ``a b`` is set at a slant (a watermark laid across the page),
+    not upright or turned a quarter: such characters are not text of the page."""
+    return min(abs(a), abs(b)) > 0.2 * max(abs(a), abs(b))
+
+
 def _style(tp, i: int) -> float | None:
     """The font size on the page of character ``i`` (its text space size scaled by its matrix),
     or None when it is set at a slant."""
     pdfraw.get_matrix(tp, i, _MATRIX_REF)
     a, b, c, d, _, _ = pdfraw.MATRIX.unpack_from(_MATRIX)
-    if min(abs(a), abs(b)) > 0.2 * max(abs(a), abs(b)):
+    if slanted(a, b):
         return None
     return pdfraw.get_font_size(tp, i) * abs(a * d - b * c) ** 0.5
 
