@@ -31,7 +31,7 @@ from ..sections import Outline, numbering_level
 from . import pdffonts, pdfraw
 from .pagecheck import PageReview
 from .pdfdamage import damage
-from .pdftables import TablePart, build_table, continues, fill_parts, find_parts, top_row
+from .pdftables import TablePart, build_table, continues, fill_parts, find_parts, painted_paths, top_row
 from .pdftext import Line, PageFrame, font_is_bold, group_lines, join_lines, join_text, page_chars
 
 _PDFIUM = threading.Lock()  # PDFium is not thread-safe: one document at a time per process (Dask runs threads)
@@ -96,11 +96,14 @@ def _read_page(pdf: pdfium.PdfDocument, i: int, source: str, review: PageReview)
     except pdfium.PdfiumError:  # the page is noted on the document; pdfminer may still read it
         return _Page(595.0, 842.0, group_lines(review.unreadable(i + 1), i + 1), [])
     chars = page_chars(textpage, frame)
-    lost = pdffonts.drops_lone_characters() and pdffonts.has_dropped_text(  # (no Chinese font: readers/pdffonts.py)
-        page, textpage, pdfium_c.FPDFText_CountChars(textpage))
+    paths = lost = None
+    if pdffonts.drops_lone_characters():  # (no Chinese font: readers/pdffonts.py): one walk for both
+        texts: list = []
+        paths = painted_paths(page, texts)
+        lost = pdffonts.has_dropped_text(page, textpage, pdfium_c.FPDFText_CountChars(textpage), texts)
     checked = (lost and review.lost_text(page, i + 1, chars)) or review.page(page, i + 1, chars)
     chars = checked.chars
-    parts = find_parts(page, i + 1, frame, chars, edges=checked.edges) if chars else []
+    parts = find_parts(page, i + 1, frame, chars, edges=checked.edges, paths=paths) if chars else []
     parts, prose = fill_parts(parts, chars)
     lines = group_lines(prose, i + 1)
     if not checked.replaced:

@@ -73,13 +73,17 @@ def drops_lone_characters() -> bool:
     return "类" not in found
 
 
-def has_dropped_text(page, textpage, n_chars: int) -> bool:
+def has_dropped_text(page, textpage, n_chars: int, texts: list | None = None) -> bool:
     """Whether one of the page's text objects (in form XObjects too), in a font that is neither embedded
     nor Latin (flagged symbolic, as producers flag Chinese fonts), has none of the text page's ``n_chars``
     characters (PDFium makes an object only for shown text, but one of spaces in a Latin font has no
-    character either; one of spaces in a Chinese font is a false alarm, settled by the characters compared)."""
-    suspects: list[int] = []
-    _suspects(pdfraw.handle(page), None, {}, suspects)
+    character either; one of spaces in a Chinese font is a false alarm, settled by the characters compared).
+    ``texts``: the page's text objects, when a walk over its objects for another purpose collected them
+    (readers/pdftables.painted_paths); else the page is walked here."""
+    if texts is None:
+        texts = []
+        _text_objects(pdfraw.handle(page), None, texts)
+    suspects = _suspects(texts)
     if not suspects:
         return False
     tp = pdfraw.handle(textpage)
@@ -87,25 +91,33 @@ def has_dropped_text(page, textpage, n_chars: int) -> bool:
     return any(obj not in taken for obj in suspects)
 
 
-def _suspects(page, form, fonts: dict, out: list[int]) -> None:
-    """The text objects (inside form XObjects too) in a font neither embedded nor Latin, into ``out``."""
+def _text_objects(page, form, out: list) -> None:
+    """The page's text objects, inside form XObjects too, into ``out``."""
     if form is None:
         count, get, owner = pdfraw.page_count_objects(page), pdfraw.page_get_object, page
     else:
         count, get, owner = pdfraw.form_count_objects(form), pdfraw.form_get_object, form
-    get_type, get_font = pdfraw.object_get_type, pdfraw.text_object_get_font
+    get_type = pdfraw.object_get_type
     for k in range(count):
         obj = get(owner, k)
         kind = get_type(obj)
         if kind == _FORM:
-            _suspects(page, obj, fonts, out)
-            continue
-        if kind != _TEXT:
-            continue
+            _text_objects(page, obj, out)
+        elif kind == _TEXT:
+            out.append(obj)
+
+
+def _suspects(texts: list) -> list[int]:
+    """The addresses of those of ``texts`` in a font neither embedded nor Latin."""
+    get_font = pdfraw.text_object_get_font
+    fonts: dict = {}  # (a page has few fonts)
+    out = []
+    for obj in texts:
         font = get_font(obj)
-        unusual = fonts.get(font.value)  # (a page has few fonts)
+        unusual = fonts.get(font.value)
         if unusual is None:
             unusual = fonts[font.value] = bool(font) and not pdfraw.font_is_embedded(font) and bool(
                 pdfraw.font_get_flags(font) & _SYMBOLIC)
         if unusual:
             out.append(obj.value)
+    return out

@@ -68,8 +68,9 @@ def _edge(x0: float, top: float, x1: float, bottom: float, orientation: str) -> 
             "height": bottom - top, "orientation": orientation, "object_type": "line"}
 
 
-def ruling_edges(page, frame: PageFrame) -> list[dict]:
-    """Horizontal and vertical segments of the page's visible paths, as displayed (top-left origin)."""
+def ruling_edges(page, frame: PageFrame, paths: list | None = None) -> list[dict]:
+    """Horizontal and vertical segments of the page's visible paths, as displayed (top-left origin);
+    ``paths``: the page's :func:`painted_paths`, when already walked."""
     edges: list[dict] = []
     count = pdfraw.path_count_segments
     moveto, lineto = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO
@@ -77,7 +78,7 @@ def ruling_edges(page, frame: PageFrame) -> list[dict]:
     upright = frame.rotation == 0
     crop_left, _, _, crop_top = frame.box
     add = _add_segment
-    for handle, (a, b, c, d, e, f) in _painted_paths(pdfraw.handle(page)):
+    for handle, (a, b, c, d, e, f) in (_painted_paths(pdfraw.handle(page)) if paths is None else paths):
         start = cur = None
         for px, py, kind, closes in _segments(handle, count(handle)):
             if upright:  # PageFrame.point, inline
@@ -160,11 +161,18 @@ def _layout_known() -> bool:
 
 _Matrix = tuple[float, float, float, float, float, float]
 _IDENTITY: _Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
-_PATH, _FORM = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
+_PATH, _FORM, _TEXT = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM, pdfium_c.FPDF_PAGEOBJ_TEXT
 
 
-def _painted_paths(page, form=None, outer: _Matrix = _IDENTITY):
-    """``(path handle, matrix to user space)`` of every painted path, inside form XObjects too."""
+def painted_paths(page, texts: list) -> list:
+    """The page's painted paths (as :func:`ruling_edges` takes them), its text objects into ``texts``: one
+    walk over its objects where both are wanted (readers/pdffonts.py looks at the text objects)."""
+    return list(_painted_paths(pdfraw.handle(page), texts=texts))
+
+
+def _painted_paths(page, form=None, outer: _Matrix = _IDENTITY, texts: list | None = None):
+    """``(path handle, matrix to user space)`` of every painted path, inside form XObjects too (and the text
+    objects' handles into ``texts``, when given)."""
     modes = (ctypes.c_int * 2)()
     fref, sref = ctypes.byref(modes), ctypes.byref(modes, 4)
     raw = pdfraw.Matrix()
@@ -182,11 +190,13 @@ def _painted_paths(page, form=None, outer: _Matrix = _IDENTITY):
         handle = get(owner, k)
         kind = get_type(handle)
         if kind != _PATH and kind != _FORM:
+            if kind == _TEXT and texts is not None:
+                texts.append(handle)
             continue
         get_matrix(handle, ref)
         matrix = _compose(unpack(raw), outer)
         if kind == _FORM:
-            yield from _painted_paths(page, handle, matrix)
+            yield from _painted_paths(page, handle, matrix, texts)
             continue
         if not get_draw_mode(handle, fref, sref):
             continue
@@ -377,11 +387,12 @@ def _overlap(a: Line, b: Line) -> bool:
 
 
 def find_parts(page, page_no: int, frame: PageFrame, chars: Sequence[Char],
-               edges: list[dict] | None = None) -> list[TablePart]:
+               edges: list[dict] | None = None, paths: list | None = None) -> list[TablePart]:
     """The ruled and partly ruled tables of a page (each at least two cells), top to bottom, cells still empty.
 
-    ``edges`` replaces the page's own ruling lines (those OCR saw in a scanned page's image)."""
-    edges = ruling_edges(page, frame) if edges is None else edges
+    ``edges`` replaces the page's own ruling lines (those OCR saw in a scanned page's image); ``paths``: the
+    page's :func:`painted_paths`, when already walked."""
+    edges = ruling_edges(page, frame, paths) if edges is None else edges
     if len(edges) < 3:
         return []
     edges = merge_edges(edges, _SNAP)
