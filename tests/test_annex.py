@@ -663,3 +663,24 @@ def test_a_table_titled_as_something_else_is_not_renamed_by_its_header():
     layout = ["“三公”经费增减情况对比表", [["合计", "因公出国（境）费", "公务接待费"], ["2.00", "1.50", "0.50"]]]
     (info,) = _infos(_annex(model_document(layout)))
     assert info.table_id is None
+
+
+def test_heading_and_unit_rows_ruled_into_the_grid_are_no_header_path():
+    """The lines above the table printed inside its grid (a sheet printed with gridlines) name no column."""
+    layout = [[
+        ["某区文化旅游局2023年度部门决算", "<", "", ""],
+        ["一般公共预算财政拨款支出决算表", "<", "", ""],
+        ["", "", "", "单位：万元"],
+        ["科目编码", "科目名称", "基本支出", "项目支出"],
+        ["201", "一般公共服务支出", "1,234.56", "100.00"],
+        ["合计", "<", "1,234.56", "100.00"],
+    ]]
+    records = _annex(model_document(layout))
+    (info,) = _infos(records)
+    assert (info.table_id, info.unit) == ("juesuan.general_expenditure", "万元")
+    rows = _rows(records)
+    assert [(r.code, r.name, r.values) for r in rows] == [
+        ("201", "一般公共服务支出", {"基本支出": Decimal("12345600"), "项目支出": Decimal("1000000")}),
+        (None, "合计", {"基本支出": Decimal("12345600"), "项目支出": Decimal("1000000")}),
+    ]
+

@@ -28,7 +28,7 @@ from .. import data
 from ..model import Cell, Document, Paragraph, Table
 from ..records import CellRef, Notice, Provenance, TableInfo, TableRow
 from ..sections import numbering_level
-from .structure import amount_in_yuan, clean_text, find_unit, is_number, lines_above, row_page
+from .structure import amount_in_yuan, clean_text, find_unit, is_number, lead_rows, lines_above, row_page
 
 _LEVELS = {3: "类", 5: "款", 7: "项"}
 
@@ -530,6 +530,7 @@ def _rows(doc: Document, table: Table, title: str | None, table_id: str) -> list
     lead = 0
     while lead < first and len(_distinct(grid[lead])) == 1 and table.n_cols > 1:
         lead += 1  # a title or note row spanning the table is no column header
+    lead = max(lead, min(lead_rows(table), first))  # title, unit and heading lines ruled into the grid
     paths = _header_paths(table, grid, lead, first)
     header_texts = {t for p in paths for t in p}
     body = [r for r in range(first, table.n_rows) if not _repeats_header(grid[r], header_texts)]
