@@ -684,3 +684,22 @@ def test_heading_and_unit_rows_ruled_into_the_grid_are_no_header_path():
         (None, "合计", {"基本支出": Decimal("12345600"), "项目支出": Decimal("1000000")}),
     ]
 
+
+def test_split_codes_stored_as_numbers_in_a_spreadsheet():
+    """A sheet storing 款 and 项 as numbers prints 03 as 3 in every row: the columns headed 款/项 have two digits."""
+    layout = [
+        "一般公共预算财政拨款支出决算表",
+        "单位：万元",
+        [
+            ["科目编码", "<", "<", "科目名称", "合计"],
+            ["类", "款", "项", "^", "^"],
+            ["201", "", "", "一般公共服务支出", "30.00"],
+            ["201", "03", "", "政府办公厅（室）及相关机构事务", "30.00"],
+            ["201", "03", "01", "行政运行", "20.00"],
+            ["201", "03", "02", "一般行政管理事务", "10.00"],
+        ],
+    ]
+    rows = _rows(_annex(read_bytes(xlsx_bytes(layout), "numeric-codes.xlsx")))  # the builder stores 03 as 3
+    assert [(r.code, r.level, r.name) for r in rows] == [
+        ("201", "类", "一般公共服务支出"), ("20103", "款", "政府办公厅（室）及相关机构事务"),
+        ("2010301", "项", "行政运行"), ("2010302", "项", "一般行政管理事务")]

@@ -350,11 +350,15 @@ class _Item:
     labels: list[Cell]
 
 
-def _code_widths(grid, body: list[int], segments: list[_Segment]) -> dict[int, int]:
-    """For each code column after a segment's first, the digits its codes mostly have (款 and 项: 2)."""
+def _code_widths(grid, body: list[int], segments: list[_Segment], paths: list[list[str]]) -> dict[int, int]:
+    """For each code column after a segment's first, the digits its codes mostly have; a column headed 款 or 项
+    has two whatever its cells print (a spreadsheet storing the codes as numbers drops every leading zero)."""
     widths: dict[int, int] = {}
     for seg in segments:
         for c in seg.codes[1:]:
+            if paths[c] and paths[c][-1] in ("款", "项"):
+                widths[c] = 2
+                continue
             lengths = Counter(
                 len(text) for r in body if (cell := _owned(grid, r, c)) is not None
                 and _CODE.match(text := clean_text(cell.text).replace(" ", ""))
@@ -537,7 +541,7 @@ def _rows(doc: Document, table: Table, title: str | None, table_id: str) -> list
     roles = _column_roles(table, grid, body, paths)
     segments = _segments(roles, paths, bool(_titles()[2][table_id].get("two_sided")))
     keys = [_value_keys(seg, paths) for seg in segments]
-    widths = _code_widths(grid, body, segments)
+    widths = _code_widths(grid, body, segments, paths)
     out: list[TableRow] = []
     for r in body:
         slots = grid[r]
