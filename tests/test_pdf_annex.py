@@ -164,3 +164,21 @@ def test_continuation_across_running_header_and_footer():
     (info,) = _infos(records)
     assert (info.table_id, info.pages, info.warnings) == ("yusuan.fiscal_expenditure", (2, 3), ())
     assert len(_rows(records)) == 34
+
+
+def test_three_line_table_with_headers_flush_left_over_amounts_flush_right():
+    """Only rules across; each header starts at its column's left, its amounts end at the column's right, so the
+    text leaves a gap between a header and its own amounts: they are one column."""
+    rules = [(60, 100, 560, 100), (60, 120, 560, 120), (60, 178, 560, 178)]
+    texts = [(63, 105, 9, "科目编码"), (133, 105, 9, "科目名称"), (333, 105, 9, "合计"), (413, 105, 9, "基本支出"),
+             (493, 105, 9, "项目支出")]
+    for k, row in enumerate([("201", "一般公共服务支出", "1,334.56", "1,234.56", "100.00"),
+                             ("2010301", "行政运行", "1,334.56", "1,234.56", "100.00"),
+                             ("", "合计", "1,334.56", "1,234.56", "100.00")]):
+        top = 125 + 18 * k
+        texts += [(63, top, 9, row[0]), (133, top, 9, row[1])]
+        texts += [(x - 3 - 4.5 * len(v), top, 9, v) for x, v in zip((410, 490, 560), row[2:], strict=True)]
+    _, records = _records([{"texts": [(150, 70, 13, "一般公共预算财政拨款支出决算表"), *texts], "lines": rules}])
+    assert [(r.code, r.name, r.cells) for r in _rows(records)] == [
+        (code, name, {"合计": "1,334.56", "基本支出": "1,234.56", "项目支出": "100.00"})
+        for code, name in [("201", "一般公共服务支出"), ("2010301", "行政运行"), (None, "合计")]]
