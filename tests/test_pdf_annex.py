@@ -182,3 +182,15 @@ def test_three_line_table_with_headers_flush_left_over_amounts_flush_right():
     assert [(r.code, r.name, r.cells) for r in _rows(records)] == [
         (code, name, {"合计": "1,334.56", "基本支出": "1,234.56", "项目支出": "100.00"})
         for code, name in [("201", "一般公共服务支出"), ("2010301", "行政运行"), (None, "合计")]]
+
+
+def test_title_above_its_issuer_line_on_a_page_of_short_lines():
+    """A spreadsheet printed to PDF: the title set flush left, the 编制单位 line under it, nothing wider on the page
+    but the table, so the page's lines are no wider than the title and it seemed to run on into the next line."""
+    table = ruled_rows(CODES, 120, [["科目编码", "科目名称", "决算数"], ["301", "工资福利支出", "12.00"],
+                                    ["30101", "基本工资", "12.00"], ["", "合计", "12.00"]])
+    lines = [text(72, 60, 11, "一般公共预算财政拨款基本支出决算表"), text(72, 76, 11, "编制单位：某区文化旅游局"),
+             text(380, 76, 11, "金额单位：万元")]
+    _, records = _records([page(*lines, table)])
+    (info,) = _infos(records)
+    assert (info.table, info.table_id, info.unit) == ("一般公共预算财政拨款基本支出决算表", "juesuan.general_basic", "万元")
