@@ -194,3 +194,21 @@ def test_title_above_its_issuer_line_on_a_page_of_short_lines():
     _, records = _records([page(*lines, table)])
     (info,) = _infos(records)
     assert (info.table, info.table_id, info.unit) == ("一般公共预算财政拨款基本支出决算表", "juesuan.general_basic", "万元")
+
+
+def test_two_sided_three_line_table_with_headers_flush_left():
+    """收入 | 支出 over 项目 | 决算数 twice, ruled only across (the rule under 收入/支出 too), amounts flush right."""
+    xs = [60, 230, 310, 480, 560]
+    rules = [(60, 120, 560, 120), (60, 138, 560, 138), (60, 156, 560, 156), (60, 192, 560, 192)]
+    texts = [(120, 124, 9, "收入"), (370, 124, 9, "支出")]
+    texts += [(x + 3, 142, 9, h) for x, h in zip(xs, ["项目", "决算数", "项目", "决算数"], strict=False)]
+    for k, (a, b, c, d) in enumerate([("一、一般公共预算财政拨款收入", "12.00", "一、一般公共服务支出", "12.00"),
+                                      ("本年收入合计", "12.00", "本年支出合计", "12.00")]):
+        top = 160 + 18 * k
+        texts += [(63, top, 9, a), (307 - 4.5 * len(b), top, 9, b), (313, top, 9, c), (557 - 4.5 * len(d), top, 9, d)]
+    _, records = _records([{"texts": [(200, 80, 13, "收入支出决算总表"), (480, 105, 9, "单位：万元"), *texts], "lines": rules}])
+    (info,) = _infos(records)
+    assert (info.table_id, info.n_cols) == ("juesuan.income_expenditure_total", 4)
+    assert [(r.side, r.name, r.cells) for r in _rows(records)] == [
+        ("income", "一、一般公共预算财政拨款收入", {"决算数": "12.00"}), ("expenditure", "一、一般公共服务支出", {"决算数": "12.00"}),
+        ("income", "本年收入合计", {"决算数": "12.00"}), ("expenditure", "本年支出合计", {"决算数": "12.00"})]

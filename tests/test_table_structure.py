@@ -227,3 +227,9 @@ def test_a_first_row_of_one_line_over_headers_is_no_heading():
     grid = [["项目", "<", "", "", ""], *ANNEX]
     table = next(annotate(model_document(["收入决算表", grid])).tables())
     assert (table.title, table.header_rows) == ("收入决算表", 4)
+
+
+def test_group_labels_over_unmerged_columns_are_a_header_not_a_form_row():
+    """A grid read from text without column rules leaves 收入 and 支出 each in one cell over their two columns."""
+    grid = [["收入", "", "支出", ""], ["项目", "决算数", "项目", "决算数"], ["一、财政拨款收入", "1.00", "一、公共安全支出", "1.00"]]
+    assert next(annotate(model_document(["收入支出决算总表", grid])).tables()).header_rows == 2

@@ -330,7 +330,7 @@ def _text_grid(box: tuple[float, float, float, float], rules: list[float], chars
     if not cuts:
         return []  # prose between rules
     lines = group_lines(inside, 0, split_gap=float("inf"))
-    cuts = _header_aligned(cuts, lines, [x0, x1], rules[1] if len(rules) > 2 else None)
+    cuts = _header_aligned(cuts, lines, [x0, x1], _header_rule(rules, lines))
     edges = [_edge(x, top, x, bottom, "v") for x in (x0, *cuts, x1)]
     bounds = [x0, *cuts, x1]
     widest: dict[int, float] = {}
@@ -348,10 +348,20 @@ def _text_grid(box: tuple[float, float, float, float], rules: list[float], chars
     return edges
 
 
+def _header_rule(rules: list[float], lines: list[Line]) -> float | None:
+    """The rule under the header: the last rule above the first line that prints a digit (a code or an amount),
+    when one lies between the table's top rule and that line."""
+    first = next((line for line in lines if any(c.text.isdigit() for c in line.chars)), None)
+    if first is None:
+        return None
+    above = [r for r in rules[1:] if r <= first.top + _SNAP]
+    return above[-1] if above else None
+
+
 def _header_aligned(cuts: list[float], lines: list[Line], ends: list[float], header_rule: float | None) -> list[float]:
     """The cuts without those between a header and its own column aligned otherwise (a header set flush left over
     amounts set flush right leaves a gap between them): two neighbouring columns that no line shares, one with
-    text only above the rule under the header, the other only below it, are one column."""
+    text only above the rule under the header (:func:`_header_rule`), the other only below it, are one column."""
     if header_rule is None:
         return cuts
     cuts = list(cuts)

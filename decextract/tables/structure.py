@@ -309,6 +309,8 @@ def _is_key_value(table: Table, row: list[Cell], texts: list[tuple[Cell, str]]) 
     key, value = texts[0][0], texts[1][0]
     if key.colspan > 1 or key.rowspan > 1:
         return False
+    if any(not c.text.strip() for c in row if key.col < c.col < value.col):
+        return False  # an empty cell between: two group labels over their columns (收入 | | 支出 |), not a form row
     return (value.colspan > 1 and value.col + value.colspan >= table.n_cols) or (
         value.col + value.colspan < table.n_cols and all(not c.text.strip() for c in row if c.col > value.col)
     )
