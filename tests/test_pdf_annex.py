@@ -212,3 +212,19 @@ def test_two_sided_three_line_table_with_headers_flush_left():
     assert [(r.side, r.name, r.cells) for r in _rows(records)] == [
         ("income", "一、一般公共预算财政拨款收入", {"决算数": "12.00"}), ("expenditure", "一、一般公共服务支出", {"决算数": "12.00"}),
         ("income", "本年收入合计", {"决算数": "12.00"}), ("expenditure", "本年支出合计", {"决算数": "12.00"})]
+
+
+@pytest.mark.xfail(strict=True, reason="a table printed without any rule (a sheet printed without borders or gridlines)"
+                   " is read as lines of text: tables are found from ruling lines only, and finding one from the"
+                   " alignment of text alone is not built")
+def test_table_without_any_rule():
+    texts = [(150, 70, 13, "一般公共预算财政拨款支出决算表"), (480, 90, 9, "单位：万元"),
+             (63, 105, 9, "科目编码"), (133, 105, 9, "科目名称"), (380, 105, 9, "合计")]
+    for k, (code, name, amount) in enumerate([("201", "一般公共服务支出", "1,334.56"), ("2010301", "行政运行", "1,334.56"),
+                                               ("", "合计", "1,334.56")]):
+        top = 125 + 18 * k
+        texts += [(63, top, 9, code), (133, top, 9, name), (398 - 4.5 * len(amount), top, 9, amount)]
+    _, records = _records([{"texts": texts, "lines": []}])
+    assert [(r.code, r.name, r.cells) for r in _rows(records)] == [
+        ("201", "一般公共服务支出", {"合计": "1,334.56"}), ("2010301", "行政运行", {"合计": "1,334.56"}),
+        (None, "合计", {"合计": "1,334.56"})]
