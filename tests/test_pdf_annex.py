@@ -164,3 +164,67 @@ def test_continuation_across_running_header_and_footer():
     (info,) = _infos(records)
     assert (info.table_id, info.pages, info.warnings) == ("yusuan.fiscal_expenditure", (2, 3), ())
     assert len(_rows(records)) == 34
+
+
+def test_three_line_table_with_headers_flush_left_over_amounts_flush_right():
+    """Only rules across; each header starts at its column's left, its amounts end at the column's right, so the
+    text leaves a gap between a header and its own amounts: they are one column."""
+    rules = [(60, 100, 560, 100), (60, 120, 560, 120), (60, 178, 560, 178)]
+    texts = [(63, 105, 9, "科目编码"), (133, 105, 9, "科目名称"), (333, 105, 9, "合计"), (413, 105, 9, "基本支出"),
+             (493, 105, 9, "项目支出")]
+    for k, row in enumerate([("201", "一般公共服务支出", "1,334.56", "1,234.56", "100.00"),
+                             ("2010301", "行政运行", "1,334.56", "1,234.56", "100.00"),
+                             ("", "合计", "1,334.56", "1,234.56", "100.00")]):
+        top = 125 + 18 * k
+        texts += [(63, top, 9, row[0]), (133, top, 9, row[1])]
+        texts += [(x - 3 - 4.5 * len(v), top, 9, v) for x, v in zip((410, 490, 560), row[2:], strict=True)]
+    _, records = _records([{"texts": [(150, 70, 13, "一般公共预算财政拨款支出决算表"), *texts], "lines": rules}])
+    assert [(r.code, r.name, r.cells) for r in _rows(records)] == [
+        (code, name, {"合计": "1,334.56", "基本支出": "1,234.56", "项目支出": "100.00"})
+        for code, name in [("201", "一般公共服务支出"), ("2010301", "行政运行"), (None, "合计")]]
+
+
+def test_title_above_its_issuer_line_on_a_page_of_short_lines():
+    """A spreadsheet printed to PDF: the title set flush left, the 编制单位 line under it, nothing wider on the page
+    but the table, so the page's lines are no wider than the title and it seemed to run on into the next line."""
+    table = ruled_rows(CODES, 120, [["科目编码", "科目名称", "决算数"], ["301", "工资福利支出", "12.00"],
+                                    ["30101", "基本工资", "12.00"], ["", "合计", "12.00"]])
+    lines = [text(72, 60, 11, "一般公共预算财政拨款基本支出决算表"), text(72, 76, 11, "编制单位：某区文化旅游局"),
+             text(380, 76, 11, "金额单位：万元")]
+    _, records = _records([page(*lines, table)])
+    (info,) = _infos(records)
+    assert (info.table, info.table_id, info.unit) == ("一般公共预算财政拨款基本支出决算表", "juesuan.general_basic", "万元")
+
+
+def test_two_sided_three_line_table_with_headers_flush_left():
+    """收入 | 支出 over 项目 | 决算数 twice, ruled only across (the rule under 收入/支出 too), amounts flush right."""
+    xs = [60, 230, 310, 480, 560]
+    rules = [(60, 120, 560, 120), (60, 138, 560, 138), (60, 156, 560, 156), (60, 192, 560, 192)]
+    texts = [(120, 124, 9, "收入"), (370, 124, 9, "支出")]
+    texts += [(x + 3, 142, 9, h) for x, h in zip(xs, ["项目", "决算数", "项目", "决算数"], strict=False)]
+    for k, (a, b, c, d) in enumerate([("一、一般公共预算财政拨款收入", "12.00", "一、一般公共服务支出", "12.00"),
+                                      ("本年收入合计", "12.00", "本年支出合计", "12.00")]):
+        top = 160 + 18 * k
+        texts += [(63, top, 9, a), (307 - 4.5 * len(b), top, 9, b), (313, top, 9, c), (557 - 4.5 * len(d), top, 9, d)]
+    _, records = _records([{"texts": [(200, 80, 13, "收入支出决算总表"), (480, 105, 9, "单位：万元"), *texts], "lines": rules}])
+    (info,) = _infos(records)
+    assert (info.table_id, info.n_cols) == ("juesuan.income_expenditure_total", 4)
+    assert [(r.side, r.name, r.cells) for r in _rows(records)] == [
+        ("income", "一、一般公共预算财政拨款收入", {"决算数": "12.00"}), ("expenditure", "一、一般公共服务支出", {"决算数": "12.00"}),
+        ("income", "本年收入合计", {"决算数": "12.00"}), ("expenditure", "本年支出合计", {"决算数": "12.00"})]
+
+
+@pytest.mark.xfail(strict=True, reason="a table printed without any rule (a sheet printed without borders or gridlines)"
+                   " is read as lines of text: tables are found from ruling lines only, and finding one from the"
+                   " alignment of text alone is not built")
+def test_table_without_any_rule():
+    texts = [(150, 70, 13, "一般公共预算财政拨款支出决算表"), (480, 90, 9, "单位：万元"),
+             (63, 105, 9, "科目编码"), (133, 105, 9, "科目名称"), (380, 105, 9, "合计")]
+    for k, (code, name, amount) in enumerate([("201", "一般公共服务支出", "1,334.56"), ("2010301", "行政运行", "1,334.56"),
+                                               ("", "合计", "1,334.56")]):
+        top = 125 + 18 * k
+        texts += [(63, top, 9, code), (133, top, 9, name), (398 - 4.5 * len(amount), top, 9, amount)]
+    _, records = _records([{"texts": texts, "lines": []}])
+    assert [(r.code, r.name, r.cells) for r in _rows(records)] == [
+        ("201", "一般公共服务支出", {"合计": "1,334.56"}), ("2010301", "行政运行", {"合计": "1,334.56"}),
+        (None, "合计", {"合计": "1,334.56"})]

@@ -207,3 +207,29 @@ def test_unit_lines_as_printed_across_producers(lines, unit):
     doc = annotate(model_document([*lines, [["项目", "金额"], ["一、财政拨款", "1.00"]]]))
     (table,) = doc.tables()
     assert (table.title, table.unit) == ("收支预算总表" if "（" not in lines[0] else lines[0], unit)
+
+
+def test_heading_title_and_unit_lines_ruled_into_the_grid():
+    """A spreadsheet printed with its gridlines rules the lines above the table into it: the document's heading,
+    then the title, then the unit, each in a row of otherwise empty cells."""
+    grid = [
+        ["某区文化旅游局2023年度部门决算", "<", "", "", ""],
+        ["一般公共预算财政拨款支出决算表", "<", "", "", ""],
+        ["单位：万元", "", "", "", ""],
+        *ANNEX,
+    ]
+    table = next(annotate(model_document([grid])).tables())
+    assert (table.title, table.unit, table.header_rows) == ("一般公共预算财政拨款支出决算表", "万元", 6)
+
+
+def test_a_first_row_of_one_line_over_headers_is_no_heading():
+    """Only a title row below lets the single-line rows above it be headings: a lone label row stays a header."""
+    grid = [["项目", "<", "", "", ""], *ANNEX]
+    table = next(annotate(model_document(["收入决算表", grid])).tables())
+    assert (table.title, table.header_rows) == ("收入决算表", 4)
+
+
+def test_group_labels_over_unmerged_columns_are_a_header_not_a_form_row():
+    """A grid read from text without column rules leaves 收入 and 支出 each in one cell over their two columns."""
+    grid = [["收入", "", "支出", ""], ["项目", "决算数", "项目", "决算数"], ["一、财政拨款收入", "1.00", "一、公共安全支出", "1.00"]]
+    assert next(annotate(model_document(["收入支出决算总表", grid])).tables()).header_rows == 2

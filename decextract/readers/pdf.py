@@ -15,6 +15,7 @@ page and whose next part starts the next page, at the same width, is one table.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import Counter
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import regex
 
+from .. import data
 from ..errors import DamagedFileError, EncryptedFileError
 from ..model import Block, Document, Paragraph, Table
 from ..sections import Outline, numbering_level
@@ -50,6 +52,14 @@ _DIGITS = regex.compile(r"\d+")
 _TOC_ENTRY = regex.compile(r"(?:…{2,}|\.{4,}|·{4,})\s*\d*$")
 _MARGIN = 0.12  # share of the page height at top and bottom where running headers and footers sit
 _SENTENCE_END = tuple("。！？!?")
+_TITLE_END = regex.compile(r"表\s*(?:[（(][^）)]*[)）])?\s*$")  # a table's title: …决算表, …预算表（公开01表）
+
+
+@functools.cache
+def _note_label() -> regex.Pattern:
+    """The label a caption's note line opens with: 编制单位：, 部门：, 单位：, 金额单位：, 注："""
+    words = [*data.load("table_structure.json")["note_prefixes"], "单位", "金额单位"]
+    return regex.compile(r"^\s*(?:" + "|".join(map(regex.escape, sorted(words, key=len, reverse=True))) + r")\s*[：:]")
 _CLAUSE_END = _SENTENCE_END + tuple("；;：:")
 
 
@@ -244,6 +254,8 @@ class _Assembler:
         width = round(page.width)
         if abs(prev.size - line.size) > 0.9 or prev.bold != line.bold:
             return True
+        if _TITLE_END.search(prev.text) and _note_label().match(line.text):
+            return True  # a table's title, then the note under it (编制单位：…), however short the page's lines
         room = self.right.get(width, page.width) - prev.x1
         if room > max(_lead_width(line), 2 * prev.size) + 0.5 * prev.size:
             return True  # the previous line stops short: the next line's first word would have fitted

@@ -339,9 +339,10 @@ def _text_grid(box: tuple[float, float, float, float], rules: list[float], chars
         reach = max(reach, right)
     if not cuts:
         return []  # prose between rules
+    lines = group_lines(inside, 0, split_gap=float("inf"))
+    cuts = _header_aligned(cuts, lines, [x0, x1], _header_rule(rules, lines))
     edges = [_edge(x, top, x, bottom, "v") for x in (x0, *cuts, x1)]
     bounds = [x0, *cuts, x1]
-    lines = group_lines(inside, 0, split_gap=float("inf"))
     widest: dict[int, float] = {}
     for line in lines:
         for k, chars in _by_column(line, bounds).items():
@@ -355,6 +356,41 @@ def _text_grid(box: tuple[float, float, float, float], rules: list[float], chars
             y = (above.bottom + below.top) / 2
             edges.append(_edge(x0, y, x1, y, "h"))
     return edges
+
+
+def _header_rule(rules: list[float], lines: list[Line]) -> float | None:
+    """The rule under the header: the last rule above the first line that prints a digit (a code or an amount),
+    when one lies between the table's top rule and that line."""
+    first = next((line for line in lines if any(c.text.isdigit() for c in line.chars)), None)
+    if first is None:
+        return None
+    above = [r for r in rules[1:] if r <= first.top + _SNAP]
+    return above[-1] if above else None
+
+
+def _header_aligned(cuts: list[float], lines: list[Line], ends: list[float], header_rule: float | None) -> list[float]:
+    """The cuts without those between a header and its own column aligned otherwise (a header set flush left over
+    amounts set flush right leaves a gap between them): two neighbouring columns that no line shares, one with
+    text only above the rule under the header (:func:`_header_rule`), the other only below it, are one column."""
+    if header_rule is None:
+        return cuts
+    cuts = list(cuts)
+    merged = True
+    while merged and cuts:
+        merged = False
+        bounds = [ends[0], *cuts, ends[1]]
+        held: list[tuple[set[int], set[bool]]] = [(set(), set()) for _ in range(len(bounds) - 1)]
+        for n, line in enumerate(lines):
+            for k in _by_column(line, bounds):
+                held[k][0].add(n)
+                held[k][1].add(line.bottom <= header_rule + _SNAP)
+        for k in range(len(cuts)):
+            (left, left_head), (right, right_head) = held[k], held[k + 1]
+            if left and right and not left & right and len(left_head) == len(right_head) == 1 and left_head != right_head:
+                del cuts[k]
+                merged = True
+                break
+    return cuts
 
 
 def _by_column(line: Line, bounds: list[float]) -> dict[int, list[Char]]:

@@ -28,7 +28,7 @@ from .. import data
 from ..model import Cell, Document, Paragraph, Table
 from ..records import CellRef, Notice, Provenance, TableInfo, TableRow
 from ..sections import numbering_level
-from .structure import amount_in_yuan, clean_text, find_unit, is_number, lines_above, row_page
+from .structure import amount_in_yuan, clean_text, find_unit, is_number, lead_rows, lines_above, row_page
 
 _LEVELS = {3: "类", 5: "款", 7: "项"}
 
@@ -350,11 +350,15 @@ class _Item:
     labels: list[Cell]
 
 
-def _code_widths(grid, body: list[int], segments: list[_Segment]) -> dict[int, int]:
-    """For each code column after a segment's first, the digits its codes mostly have (款 and 项: 2)."""
+def _code_widths(grid, body: list[int], segments: list[_Segment], paths: list[list[str]]) -> dict[int, int]:
+    """For each code column after a segment's first, the digits its codes mostly have; a column headed 款 or 项
+    has two whatever its cells print (a spreadsheet storing the codes as numbers drops every leading zero)."""
     widths: dict[int, int] = {}
     for seg in segments:
         for c in seg.codes[1:]:
+            if paths[c] and paths[c][-1] in ("款", "项"):
+                widths[c] = 2
+                continue
             lengths = Counter(
                 len(text) for r in body if (cell := _owned(grid, r, c)) is not None
                 and _CODE.match(text := clean_text(cell.text).replace(" ", ""))
@@ -530,13 +534,14 @@ def _rows(doc: Document, table: Table, title: str | None, table_id: str) -> list
     lead = 0
     while lead < first and len(_distinct(grid[lead])) == 1 and table.n_cols > 1:
         lead += 1  # a title or note row spanning the table is no column header
+    lead = max(lead, min(lead_rows(table), first))  # title, unit and heading lines ruled into the grid
     paths = _header_paths(table, grid, lead, first)
     header_texts = {t for p in paths for t in p}
     body = [r for r in range(first, table.n_rows) if not _repeats_header(grid[r], header_texts)]
     roles = _column_roles(table, grid, body, paths)
     segments = _segments(roles, paths, bool(_titles()[2][table_id].get("two_sided")))
     keys = [_value_keys(seg, paths) for seg in segments]
-    widths = _code_widths(grid, body, segments)
+    widths = _code_widths(grid, body, segments, paths)
     out: list[TableRow] = []
     for r in body:
         slots = grid[r]

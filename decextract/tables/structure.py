@@ -261,7 +261,7 @@ def _lead_rows(table: Table, rows: list[list[Cell]]) -> tuple[int, str | None, s
     Returns (number of such rows, title, unit).
     """
     title = unit = None
-    r = 0
+    r = start = _heading_rows(table, rows)
     while r < min(table.n_rows, 4):
         texts = _texts(rows, r)
         if not texts:
@@ -271,7 +271,7 @@ def _lead_rows(table: Table, rows: list[list[Cell]]) -> tuple[int, str | None, s
             unit = unit or next((find_unit(t) for _, t in texts if find_unit(t)), None)
             r = max(r + 1, max(c.row + c.rowspan for c, _ in texts))
             continue
-        if title is None and r == 0 and len(texts) == 1 and table.n_cols >= 2:
+        if title is None and len(texts) == 1 and r == start and table.n_cols >= 2:
             cell, text = texts[0]
             if _is_title(text):
                 title = text
@@ -282,6 +282,26 @@ def _lead_rows(table: Table, rows: list[list[Cell]]) -> tuple[int, str | None, s
     return r, title, unit
 
 
+def _heading_rows(table: Table, rows: list[list[Cell]]) -> int:
+    """Rows above a title row inside the grid that each hold one short line (the document's heading, the issuer):
+    a spreadsheet printed with its gridlines rules the lines above the table into it. 0 without such a title row."""
+    for r in range(1, min(table.n_rows, 4)):
+        texts = _texts(rows, r)
+        if len(texts) == 1 and _is_title(texts[0][1]) and table.n_cols >= 2:
+            above = [_texts(rows, k) for k in range(r)]
+            if all(len(t) <= 1 for t in above) and all(not _SENTENCE_MARK.search(x) for t in above for _, x in t):
+                return r
+            return 0
+        if len(texts) != 1 and texts:
+            return 0
+    return 0
+
+
+def lead_rows(table: Table) -> int:
+    """How many rows at the top of the table hold its title or notes (unit, year, 编制单位), not column headers."""
+    return _lead_rows(table, distinct_rows(table))[0]
+
+
 def _is_key_value(table: Table, row: list[Cell], texts: list[tuple[Cell, str]]) -> bool:
     """A form row “label | value” whose value fills the rest of the row (项目名称 | …)."""
     if len(texts) != 2:
@@ -289,6 +309,8 @@ def _is_key_value(table: Table, row: list[Cell], texts: list[tuple[Cell, str]]) 
     key, value = texts[0][0], texts[1][0]
     if key.colspan > 1 or key.rowspan > 1:
         return False
+    if any(not c.text.strip() for c in row if key.col < c.col < value.col):
+        return False  # an empty cell between: two group labels over their columns (收入 | | 支出 |), not a form row
     return (value.colspan > 1 and value.col + value.colspan >= table.n_cols) or (
         value.col + value.colspan < table.n_cols and all(not c.text.strip() for c in row if c.col > value.col)
     )
