@@ -610,6 +610,7 @@ def test_a_machine_without_chinese_fonts_finds_the_pages_that_lost_text():
     from fixtures_pdf import cjk_pdf, page, text
 
     from decextract.readers import pdffonts
+    from decextract.readers.pdftables import painted_paths
 
     if not pdffonts.drops_lone_characters():
         pytest.skip("this machine has a Chinese font: PDFium drops nothing here")
@@ -617,7 +618,9 @@ def test_a_machine_without_chinese_fonts_finds_the_pages_that_lost_text():
         pdf = pdfium.PdfDocument(data)
         pg = pdf[0]
         textpage = pg.get_textpage()
-        assert pdffonts.has_dropped_text(pg, textpage, pdfium_c.FPDFText_CountChars(textpage)) is lost
+        texts: list = []
+        painted_paths(pg, texts)
+        assert pdffonts.has_dropped_text(textpage, pdfium_c.FPDFText_CountChars(textpage), texts) is lost
         textpage.close()
         pg.close()
         pdf.close()

@@ -15,7 +15,6 @@ page and whose next part starts the next page, at the same width, is one table.
 
 from __future__ import annotations
 
-import functools
 import threading
 from collections import Counter
 from collections.abc import Sequence
@@ -26,10 +25,10 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import regex
 
-from .. import data
 from ..errors import DamagedFileError, EncryptedFileError
 from ..model import Block, Document, Paragraph, Table
 from ..sections import Outline, numbering_level
+from ..tables.structure import caption_note, is_title
 from . import pdffonts, pdfraw
 from .pagecheck import PageReview
 from .pdfdamage import damage
@@ -52,14 +51,6 @@ _DIGITS = regex.compile(r"\d+")
 _TOC_ENTRY = regex.compile(r"(?:…{2,}|\.{4,}|·{4,})\s*\d*$")
 _MARGIN = 0.12  # share of the page height at top and bottom where running headers and footers sit
 _SENTENCE_END = tuple("。！？!?")
-_TITLE_END = regex.compile(r"表\s*(?:[（(][^）)]*[)）])?\s*$")  # a table's title: …决算表, …预算表（公开01表）
-
-
-@functools.cache
-def _note_label() -> regex.Pattern:
-    """The label a caption's note line opens with: 编制单位：, 部门：, 单位：, 金额单位：, 注："""
-    words = [*data.load("table_structure.json")["note_prefixes"], "单位", "金额单位"]
-    return regex.compile(r"^\s*(?:" + "|".join(map(regex.escape, sorted(words, key=len, reverse=True))) + r")\s*[：:]")
 _CLAUSE_END = _SENTENCE_END + tuple("；;：:")
 
 
@@ -110,7 +101,7 @@ def _read_page(pdf: pdfium.PdfDocument, i: int, source: str, review: PageReview)
     if pdffonts.drops_lone_characters():  # (no Chinese font: readers/pdffonts.py): one walk for both
         texts: list = []
         paths = painted_paths(page, texts)
-        lost = pdffonts.has_dropped_text(page, textpage, pdfium_c.FPDFText_CountChars(textpage), texts)
+        lost = pdffonts.has_dropped_text(textpage, pdfium_c.FPDFText_CountChars(textpage), texts)
     checked = (lost and review.lost_text(page, i + 1, chars)) or review.page(page, i + 1, chars)
     chars = checked.chars
     parts = find_parts(page, i + 1, frame, chars, edges=checked.edges, paths=paths) if chars else []
@@ -254,7 +245,7 @@ class _Assembler:
         width = round(page.width)
         if abs(prev.size - line.size) > 0.9 or prev.bold != line.bold:
             return True
-        if _TITLE_END.search(prev.text) and _note_label().match(line.text):
+        if is_title(prev.text.strip()) and caption_note(line.text):
             return True  # a table's title, then the note under it (编制单位：…), however short the page's lines
         room = self.right.get(width, page.width) - prev.x1
         if room > max(_lead_width(line), 2 * prev.size) + 0.5 * prev.size:

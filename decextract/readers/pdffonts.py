@@ -24,7 +24,6 @@ import pypdfium2.raw as pdfium_c
 
 from . import pdfraw
 
-_TEXT, _FORM = pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_FORM
 _SYMBOLIC = 4  # a font descriptor's flag: glyphs outside the standard Latin set
 
 
@@ -73,38 +72,19 @@ def drops_lone_characters() -> bool:
     return "类" not in found
 
 
-def has_dropped_text(page, textpage, n_chars: int, texts: list | None = None) -> bool:
+def has_dropped_text(textpage, n_chars: int, texts: list) -> bool:
     """Whether one of the page's text objects (in form XObjects too), in a font that is neither embedded
     nor Latin (flagged symbolic, as producers flag Chinese fonts), has none of the text page's ``n_chars``
     characters (PDFium makes an object only for shown text, but one of spaces in a Latin font has no
     character either; one of spaces in a Chinese font is a false alarm, settled by the characters compared).
-    ``texts``: the page's text objects, when a walk over its objects for another purpose collected them
-    (readers/pdftables.painted_paths); else the page is walked here."""
-    if texts is None:
-        texts = []
-        _text_objects(pdfraw.handle(page), None, texts)
+    ``texts``: the page's text objects, as the walk over its objects for the ruling lines collects them
+    (readers/pdftables.painted_paths)."""
     suspects = _suspects(texts)
     if not suspects:
         return False
     tp = pdfraw.handle(textpage)
     taken = {pdfraw.get_text_object(tp, i) for i in range(n_chars)}
     return any(obj not in taken for obj in suspects)
-
-
-def _text_objects(page, form, out: list) -> None:
-    """The page's text objects, inside form XObjects too, into ``out``."""
-    if form is None:
-        count, get, owner = pdfraw.page_count_objects(page), pdfraw.page_get_object, page
-    else:
-        count, get, owner = pdfraw.form_count_objects(form), pdfraw.form_get_object, form
-    get_type = pdfraw.object_get_type
-    for k in range(count):
-        obj = get(owner, k)
-        kind = get_type(obj)
-        if kind == _FORM:
-            _text_objects(page, obj, out)
-        elif kind == _TEXT:
-            out.append(obj)
 
 
 def _suspects(texts: list) -> list[int]:

@@ -250,9 +250,15 @@ def _texts(rows: list[list[Cell]], r: int) -> list[tuple[Cell, str]]:
     return [(c, clean_text(c.text)) for c in rows[r] if clean_text(c.text)]
 
 
-def _is_title(text: str) -> bool:
+def is_title(text: str) -> bool:
     """A short line naming a table: it ends in 表, maybe followed by a note in brackets (“…总表（公开01表）”)."""
     return len(text) <= _spec()["max_title_chars"] and bool(_patterns()["title_end"].search(text))
+
+
+def caption_note(text: str) -> bool:
+    """A line opening with a note label of a table's caption: 编制单位：…, 部门：…, 单位：万元, 金额单位：元."""
+    text = text.strip()
+    return bool(_patterns()["note_line"].match(text) or _patterns()["unit_line"].match(text))
 
 
 def _lead_rows(table: Table, rows: list[list[Cell]]) -> tuple[int, str | None, str | None]:
@@ -273,7 +279,7 @@ def _lead_rows(table: Table, rows: list[list[Cell]]) -> tuple[int, str | None, s
             continue
         if title is None and len(texts) == 1 and r == start and table.n_cols >= 2:
             cell, text = texts[0]
-            if _is_title(text):
+            if is_title(text):
                 title = text
                 unit = unit or find_unit(text)
                 r = max(r + 1, cell.row + cell.rowspan)
@@ -287,7 +293,7 @@ def _heading_rows(table: Table, rows: list[list[Cell]]) -> int:
     a spreadsheet printed with its gridlines rules the lines above the table into it. 0 without such a title row."""
     for r in range(1, min(table.n_rows, 4)):
         texts = _texts(rows, r)
-        if len(texts) == 1 and _is_title(texts[0][1]) and table.n_cols >= 2:
+        if len(texts) == 1 and is_title(texts[0][1]) and table.n_cols >= 2:
             above = [_texts(rows, k) for k in range(r)]
             if all(len(t) <= 1 for t in above) and all(not _SENTENCE_MARK.search(x) for t in above for _, x in t):
                 return r
@@ -356,14 +362,14 @@ def _caption(blocks: tuple[Block, ...] | list[Block], i: int) -> tuple[str | Non
         if k + 1 < len(above) and (wrapped := _wrapped_unit(clean_text(above[k + 1].text), text)):
             unit, skip = unit or wrapped, True  # “单位：” / “万元”: a unit line wrapped in two
             continue
-        if _is_title(text) and not _patterns()["form_number"].match(unicodedata.normalize("NFKC", text)):
+        if is_title(text) and not _patterns()["form_number"].match(unicodedata.normalize("NFKC", text)):
             return text, unit or find_unit(text)  # a title, even with its unit in brackets (“…总表（单位：元）”)
         if _is_note(text):
             unit = unit or find_unit(text)
             continue
         if len(text) > _spec()["max_title_chars"] or text.endswith(("。", "；", ";", "，", ",", "：", ":")):
             break  # prose: the caption, if any, is below it
-        if _is_title(text):
+        if is_title(text):
             return text, unit or find_unit(text)
         nearest = nearest or text
     return nearest, unit or find_unit(nearest)
